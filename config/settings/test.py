@@ -1,0 +1,20 @@
+"""Test settings: PostgreSQL and Redis come from the environment that `make test` prepares."""
+
+import os
+
+from .base import *  # noqa: F403
+
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    raise RuntimeError(
+        "The test suite runs against PostgreSQL: use `make test`, which starts one, "
+        "or set DATABASE_URL=postgres://..."
+    )
+
+SMS_BACKEND = "notifications.backends.memory.MemoryBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PUBLIC_BASE_URL = "https://followup.test"
+TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+TWILIO_AUTH_TOKEN = "test-auth-token"
+TWILIO_FROM_NUMBER = "+15005550006"
+DEMO_MODE = False

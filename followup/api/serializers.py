@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from patients.models import Channel, Clinic, ClinicMembership, Language, Role
+from patients.validators import normalise_phone, validate_time_zone
+
+from ..models import Answer, Checkpoint, Enrollment, Score
+from ..models.enrollments import Side
+from ..protocols import protocol_current
+
+
+class PatientInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    mrn = serializers.CharField(max_length=64)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    time_zone = serializers.CharField(max_length=64, default="America/Chicago")
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
+    preferred_channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
+
+    def validate_phone(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return normalise_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages)
+
+    def validate_time_zone(self, value: str) -> str:
+        try:
+            validate_time_zone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages)
+        return value
+
+    def validate_date_of_birth(self, value: dt.date) -> dt.date:
+        if value > dt.date.today() or value.year < 1900:
+            raise serializers.ValidationError("Enter a real date of birth.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        channel = attrs.get("preferred_channel")
+        if channel == Channel.SMS and not attrs.get("phone"):
+            raise serializers.ValidationError({"phone": ["A phone number is required when the preferred channel is sms."]})
+        if channel == Channel.EMAIL and not attrs.get("email"):
+            raise serializers.ValidationError({"email": ["An email address is required when the preferred channel is email."]})
+        return attrs
+
+
+class BaselineSerializer(serializers.Serializer):
+    pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    odi = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    patient = PatientInputSerializer()
+    procedure = serializers.CharField(max_length=20)
+    performed_on = serializers.DateField()
+    clinic = serializers.SlugField()
+    physician = serializers.CharField(max_length=150)
+    baseline = BaselineSerializer(required=False)
+    levels = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    side = serializers.ChoiceField(choices=Side.choices, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate_procedure(self, value: str) -> str:
+        code = value.strip().upper()
+        if protocol_current(code=code) is None:
+            from ..protocol_data import PROTOCOLS
+
+            raise serializers.ValidationError(
+                f"Unknown procedure {value!r}. Known codes: {', '.join(sorted(PROTOCOLS))}."
+            )
+        return code
+
+    def validate_clinic(self, value: str) -> Clinic:
+        clinic = Clinic.objects.filter(slug=value).first()
+        if clinic is None:
+            raise serializers.ValidationError(f"Unknown clinic {value!r}.")
+        return clinic
+
+    def validate(self, attrs: dict) -> dict:
+        clinic: Clinic = attrs["clinic"]
+        tz = zoneinfo.ZoneInfo(clinic.time_zone)
+        today = dt.datetime.now(tz).date()
+        if attrs["performed_on"] > today:
+            raise serializers.ValidationError({"performed_on": ["The procedure date cannot be in the future."]})
+        if attrs["performed_on"] < today - dt.timedelta(days=730):
+            raise serializers.ValidationError({"performed_on": ["The procedure date is more than two years ago."]})
+        membership = ClinicMembership.objects.filter(
+            clinic=clinic, user__username=attrs["physician"], role=Role.PHYSICIAN, is_active=True
+        ).select_related("user").first()
+        if membership is None:
+            raise serializers.ValidationError(
+                {"physician": [f"No physician {attrs['physician']!r} in clinic {clinic.slug!r}."]}
+            )
+        attrs["physician"] = membership.user
+        return attrs
+
+
+class CheckpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Checkpoint
+        fields = ["id", "key", "label", "target_date", "window_opens", "window_closes", "send_at", "status",
+                  "status_reason", "opened_at", "completed_at"]
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    checkpoint = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Answer
+        fields = ["checkpoint", "question_code", "instrument", "raw_text", "value", "status", "answered_at"]
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    checkpoint = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Score
+        fields = ["checkpoint", "kind", "value", "computed_at"]
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    clinic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    physician = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    protocol_version = serializers.IntegerField(source="protocol.version", read_only=True)
+    patient = serializers.SerializerMethodField()
+    baseline = serializers.SerializerMethodField()
+    checkpoints = CheckpointSerializer(many=True, read_only=True)
+    answers = serializers.SerializerMethodField()
+    scores = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "patient", "procedure", "protocol_version", "performed_on", "levels", "side", "clinic",
+                  "physician", "status", "baseline", "created_at", "checkpoints", "answers", "scores"]
+
+    def get_patient(self, obj: Enrollment) -> dict:
+        return {"id": obj.patient_id, "mrn": obj.patient.mrn}
+
+    def get_baseline(self, obj: Enrollment) -> dict:
+        return {"pain": obj.baseline_pain, "odi": obj.baseline_odi}
+
+    def get_answers(self, obj: Enrollment) -> list[dict]:
+        answers = Answer.objects.filter(checkpoint__enrollment=obj).order_by("answered_at", "id")
+        return AnswerSerializer(answers, many=True).data
+
+    def get_scores(self, obj: Enrollment) -> list[dict]:
+        scores = Score.objects.filter(checkpoint__enrollment=obj).order_by("computed_at", "id")
+        return ScoreSerializer(scores, many=True).data
+
+
+User = get_user_model()

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from patients.selectors import clinics_for_user
+
+from ..models import Enrollment
+from ..services.enrollments import EnrollmentConflict, enrollment_create
+from .serializers import EnrollmentCreateSerializer, EnrollmentSerializer
+
+
+class EnrollmentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
+                        viewsets.GenericViewSet):
+    serializer_class = EnrollmentSerializer
+
+    def get_queryset(self):
+        return (
+            Enrollment.objects.filter(clinic__in=clinics_for_user(user=self.request.user))
+            .select_related("patient", "clinic", "physician", "protocol")
+            .prefetch_related("checkpoints")
+            .order_by("-id")
+        )
+
+    @extend_schema(
+        request=EnrollmentCreateSerializer,
+        responses={
+            201: EnrollmentSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            404: OpenApiResponse(description="Clinic not available to this token"),
+            409: OpenApiResponse(description="Same patient, procedure and date already enrolled"),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = EnrollmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        clinic = data["clinic"]
+        if not clinics_for_user(user=request.user).filter(pk=clinic.pk).exists():
+            # Same answer as for an id that does not exist: another clinic's data stays invisible.
+            raise NotFound("Clinic not found.")
+        baseline = data.get("baseline") or {}
+        try:
+            enrollment = enrollment_create(
+                clinic=clinic,
+                physician=data["physician"],
+                patient_data=dict(data["patient"]),
+                procedure=data["procedure"],
+                performed_on=data["performed_on"],
+                baseline_pain=baseline.get("pain"),
+                baseline_odi=baseline.get("odi"),
+                levels=data.get("levels", ""),
+                side=data.get("side", ""),
+                external_id=data.get("external_id", ""),
+                created_by=request.user,
+            )
+        except EnrollmentConflict as conflict:
+            return Response(
+                {"detail": "This patient is already enrolled for this procedure on this date.",
+                 "enrollment_id": conflict.existing.pk},
+                status=status.HTTP_409_CONFLICT,
+            )
+        enrollment = get_object_or_404(self.get_queryset(), pk=enrollment.pk)
+        return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,240 @@
+"""The periodic sweep: everything that is due is a database row, found by an indexed query.
+
+One function, :func:`dispatch_due`, is run by the beat task every minute and by
+``manage.py dispatch_due``. Each step claims its rows with ``SELECT … FOR UPDATE SKIP LOCKED`` in short
+transactions, so two sweeps that overlap by mistake never act on the same row, and a sweep that dies
+half way leaves the rest for the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import zoneinfo
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from notifications.models import OutboundMessage, OutboundStatus
+from notifications.outbox import outbox_enqueue, outbox_sweep
+
+from ..messages import EMAIL_BODY, EMAIL_SUBJECT, GREETING, render
+from ..models import Checkpoint, CheckpointStatus, EnrollmentStatus
+from ..scheduling import local_datetime, next_allowed_time
+
+logger = logging.getLogger(__name__)
+
+SWEEP_LOCK_ID = 0x5F0110  # arbitrary constant shared by every sweeper
+
+
+@contextlib.contextmanager
+def sweep_lock() -> Iterator[bool]:
+    """A PostgreSQL advisory lock so two beats never sweep at once (row claims would still hold)."""
+    if connection.vendor != "postgresql":
+        yield True  # SQLite (demo) serialises writers itself
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_ID])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_ID])
+
+
+def dispatch_due(*, now: dt.datetime | None = None) -> dict:
+    """Run one sweep as of ``now``; return a summary of what it did."""
+    now = now or timezone.now()
+    with sweep_lock() as acquired:
+        if not acquired:
+            logger.info("sweep skipped: another sweep holds the lock")
+            return {"skipped": "locked"}
+        summary: dict = {"as_of": now.isoformat()}
+        for step in sweep_steps():
+            summary.update(step(now=now))
+    logger.info("sweep %s", summary)
+    return summary
+
+
+def sweep_steps() -> list[Callable[..., dict]]:
+    """The sweep's steps in order. Features add theirs here, in one visible place."""
+    return [checkpoints_open_due, checkpoints_close_expired, outbox_sweep]
+
+
+def _claim_batch(queryset, *, batch: int) -> list:
+    return list(
+        queryset.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "enrollment__patient", "enrollment__clinic"
+        )[:batch]
+    )
+
+
+def checkpoints_open_due(*, now: dt.datetime) -> dict:
+    counts = {"opened": 0, "deferred": 0, "cancelled": 0, "skipped": 0}
+    batch = settings.SWEEP_BATCH_SIZE
+    while True:
+        with transaction.atomic():
+            rows = _claim_batch(
+                Checkpoint.objects.filter(status=CheckpointStatus.SCHEDULED, send_at__lte=now).order_by("send_at"),
+                batch=batch,
+            )
+            for checkpoint in rows:
+                counts[checkpoint_open(checkpoint=checkpoint, now=now)] += 1
+        if len(rows) < batch:
+            break
+    return {f"checks_{k}": v for k, v in counts.items()}
+
+
+def checkpoint_open(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
+    """Open one due checkpoint (row locked by the caller) or record why it cannot go out yet."""
+    enrollment = checkpoint.enrollment
+    patient = enrollment.patient
+    clinic = enrollment.clinic
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return _set(checkpoint, status=CheckpointStatus.CANCELLED, reason=f"enrollment {enrollment.status}", now=now)
+    if now >= checkpoint.closes_at:
+        return _set(checkpoint, status=CheckpointStatus.SKIPPED, reason="window closed before it could go out", now=now)
+    channel = choose_channel(patient)
+    if channel is None:
+        if patient.is_opted_out:
+            return _set(checkpoint, status=CheckpointStatus.CANCELLED, reason="opted out of texts, no email", now=now)
+        # Nothing can reach the patient: open it anyway so it shows on the unreachable worklist.
+        checkpoint.status = CheckpointStatus.OPEN
+        checkpoint.opened_at = now
+        checkpoint.status_reason = "unreachable: no working phone or email"
+        checkpoint.save(update_fields=["status", "opened_at", "status_reason"])
+        return "opened"
+    allowed = next_allowed_time(
+        now, tz_name=patient.time_zone, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end
+    )
+    if allowed > now:
+        return _defer(checkpoint, until=allowed, reason="deferred: quiet hours")
+    capped_until = frequency_cap_until(patient=patient, clinic=clinic, now=now)
+    if capped_until is not None:
+        return _defer(checkpoint, until=capped_until, reason="deferred: message limit")
+    checkpoint.status = CheckpointStatus.OPEN
+    checkpoint.opened_at = now
+    checkpoint.last_activity_at = now
+    checkpoint.channel = channel
+    checkpoint.status_reason = ""
+    checkpoint.next_reminder_at = _first_reminder_at(checkpoint, now)
+    checkpoint.save(
+        update_fields=["status", "opened_at", "last_activity_at", "channel", "status_reason", "next_reminder_at"]
+    )
+    send_check_opening(checkpoint=checkpoint, channel=channel, now=now)
+    return "opened"
+
+
+def _set(checkpoint: Checkpoint, *, status: str, reason: str, now: dt.datetime) -> str:
+    checkpoint.status = status
+    checkpoint.status_reason = reason[:200]
+    checkpoint.closed_at = now
+    checkpoint.save(update_fields=["status", "status_reason", "closed_at"])
+    return "cancelled" if status == CheckpointStatus.CANCELLED else "skipped"
+
+
+def _defer(checkpoint: Checkpoint, *, until: dt.datetime, reason: str) -> str:
+    checkpoint.send_at = until
+    checkpoint.status_reason = reason
+    checkpoint.save(update_fields=["send_at", "status_reason"])
+    return "deferred"
+
+
+def _first_reminder_at(checkpoint: Checkpoint, now: dt.datetime) -> dt.datetime | None:
+    spec = _checkpoint_spec(checkpoint).get("reminders") or {}
+    if not spec.get("max"):
+        return None
+    return now + dt.timedelta(hours=spec.get("spacing_hours", 24))
+
+
+def _checkpoint_spec(checkpoint: Checkpoint) -> dict:
+    for spec in checkpoint.enrollment.protocol.checkpoints:
+        if spec["key"] == checkpoint.key:
+            return spec
+    return {}
+
+
+def choose_channel(patient) -> str | None:
+    if patient.preferred_channel == "email" and patient.can_email:
+        return "email"
+    if patient.can_text:
+        return "sms"
+    if patient.can_email:
+        return "email"
+    return None
+
+
+def frequency_cap_until(*, patient, clinic, now: dt.datetime) -> dt.datetime | None:
+    """When the next unsolicited message may go out, or None if one may go now.
+
+    FCC healthcare exemption: at most one unsolicited text a day and three a week per patient.
+    """
+    sent = OutboundMessage.objects.filter(patient=patient, unsolicited=True, created_at__gt=now - dt.timedelta(days=7))
+    sent = sent.exclude(status=OutboundStatus.CANCELLED)
+    times = sorted(sent.values_list("created_at", flat=True))
+    last_day = [t for t in times if t > now - dt.timedelta(days=1)]
+    if len(last_day) >= clinic.max_unsolicited_per_day:
+        return _next_send_slot(last_day[0] + dt.timedelta(days=1), patient, clinic)
+    if len(times) >= clinic.max_unsolicited_per_week:
+        return _next_send_slot(times[0] + dt.timedelta(days=7), patient, clinic)
+    return None
+
+
+def _next_send_slot(earliest: dt.datetime, patient, clinic) -> dt.datetime:
+    """The protocol send hour on or after ``earliest``'s local day, outside quiet hours."""
+    tz = zoneinfo.ZoneInfo(patient.time_zone)
+    local_day = earliest.astimezone(tz).date()
+    slot = local_datetime(local_day, dt.time(settings.FOLLOWUP_SEND_HOUR, 0), patient.time_zone)
+    if slot < earliest:
+        slot = earliest
+    return next_allowed_time(slot, tz_name=patient.time_zone, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end)
+
+
+def send_check_opening(*, checkpoint: Checkpoint, channel: str, now: dt.datetime) -> None:
+    """Queue the check's first message; the survey engine takes over from the patient's reply."""
+    patient = checkpoint.enrollment.patient
+    clinic = checkpoint.enrollment.clinic
+    if channel == "sms":
+        body = render(GREETING, patient.language, clinic=clinic.name, label=checkpoint.label)
+        outbox_enqueue(
+            key=f"checkpoint:{checkpoint.pk}:open", channel="sms", to=patient.phone, body=body,
+            purpose="check_open", patient=patient, checkpoint=checkpoint, unsolicited=True, now=now,
+        )
+        return
+    link = f"{settings.PUBLIC_BASE_URL}/f/"
+    outbox_enqueue(
+        key=f"checkpoint:{checkpoint.pk}:open-email", channel="email", to=patient.email,
+        subject=render(EMAIL_SUBJECT, patient.language, clinic=clinic.name),
+        body=render(EMAIL_BODY, patient.language, clinic=clinic.name, clinic_phone=clinic.phone, link=link),
+        purpose="check_open", patient=patient, checkpoint=checkpoint, unsolicited=True, now=now,
+    )
+
+
+def checkpoints_close_expired(*, now: dt.datetime) -> dict:
+    missed = 0
+    batch = settings.SWEEP_BATCH_SIZE
+    while True:
+        with transaction.atomic():
+            rows = _claim_batch(
+                Checkpoint.objects.filter(status=CheckpointStatus.OPEN, closes_at__lte=now).order_by("closes_at"),
+                batch=batch,
+            )
+            for checkpoint in rows:
+                answered = checkpoint.answers.exists()
+                checkpoint.status = CheckpointStatus.MISSED
+                checkpoint.status_reason = "window closed, partly answered" if answered else "window closed unanswered"
+                checkpoint.closed_at = now
+                checkpoint.next_reminder_at = None
+                checkpoint.save(update_fields=["status", "status_reason", "closed_at", "next_reminder_at"])
+                OutboundMessage.objects.filter(checkpoint=checkpoint, status=OutboundStatus.PENDING).update(
+                    status=OutboundStatus.CANCELLED, last_error="check closed"
+                )
+                missed += 1
+        if len(rows) < batch:
+            break
+    return {"checks_missed": missed}

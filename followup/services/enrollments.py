@@ -1,0 +1,125 @@
+"""Enrolling patients and withdrawing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import OutboundMessage
+from notifications.outbox import outbox_cancel
+from patients.models import Clinic
+from patients.services import patient_upsert
+
+from ..models import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
+from ..protocols import protocol_current
+from ..scheduling import checkpoint_schedule
+
+logger = logging.getLogger(__name__)
+
+
+class EnrollmentConflict(Exception):
+    """The same patient, procedure and date is already enrolled."""
+
+    def __init__(self, existing: Enrollment) -> None:
+        super().__init__(f"already enrolled as enrollment {existing.pk}")
+        self.existing = existing
+
+
+class UnknownProcedure(Exception):
+    pass
+
+
+def enrollment_create(
+    *,
+    clinic: Clinic,
+    physician,
+    patient_data: dict,
+    procedure: str,
+    performed_on: dt.date,
+    baseline_pain: int | None = None,
+    baseline_odi=None,
+    levels: str = "",
+    side: str = "",
+    external_id: str = "",
+    created_by=None,
+    now: dt.datetime | None = None,
+) -> Enrollment:
+    """Enroll a patient (created or updated by clinic + MRN) and schedule the protocol's checks."""
+    now = now or timezone.now()
+    protocol = protocol_current(code=procedure)
+    if protocol is None:
+        raise UnknownProcedure(procedure)
+    try:
+        with transaction.atomic():
+            data = dict(patient_data)
+            mrn = data.pop("mrn")
+            patient, _ = patient_upsert(clinic=clinic, mrn=mrn, data=data)
+            existing = Enrollment.objects.filter(
+                patient=patient, procedure=procedure, performed_on=performed_on
+            ).first()
+            if existing is not None:
+                raise EnrollmentConflict(existing)
+            enrollment = Enrollment.objects.create(
+                patient=patient,
+                clinic=clinic,
+                protocol=protocol,
+                procedure=procedure,
+                physician=physician,
+                performed_on=performed_on,
+                baseline_pain=baseline_pain,
+                baseline_odi=baseline_odi,
+                levels=levels,
+                side=side,
+                external_id=external_id,
+                created_by=created_by,
+            )
+            Checkpoint.objects.bulk_create(
+                _checkpoints_for(enrollment, tz_name=patient.time_zone, now=now)
+            )
+    except IntegrityError:
+        # Two requests raced past the existence check; the unique constraint decided.
+        existing = Enrollment.objects.filter(
+            patient__clinic=clinic, patient__mrn=patient_data["mrn"], procedure=procedure,
+            performed_on=performed_on,
+        ).first()
+        if existing is None:
+            raise
+        raise EnrollmentConflict(existing) from None
+    logger.info("enrollment %s created (%s, protocol v%s)", enrollment.pk, procedure, protocol.version)
+    return enrollment
+
+
+def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) -> list[Checkpoint]:
+    rows = []
+    for item in checkpoint_schedule(
+        definition=enrollment.protocol.definition, performed_on=enrollment.performed_on, tz_name=tz_name
+    ):
+        checkpoint = Checkpoint(enrollment=enrollment, **item)
+        if now >= checkpoint.closes_at:
+            # Enrolled after this window closed: recorded, never silently dropped.
+            checkpoint.status = CheckpointStatus.SKIPPED
+            checkpoint.status_reason = f"enrolled late: window closed {checkpoint.window_closes.isoformat()}"
+            checkpoint.closed_at = now
+        elif now >= checkpoint.send_at:
+            checkpoint.send_at = now
+            checkpoint.status_reason = "enrolled late: opens at once"
+        rows.append(checkpoint)
+    return rows
+
+
+@transaction.atomic
+def enrollment_withdraw(*, enrollment: Enrollment, reason: str, user=None) -> Enrollment:
+    """Stop all follow-up of an enrollment: future checks cancelled, unsent texts cancelled."""
+    now = timezone.now()
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=EnrollmentStatus.WITHDRAWN, withdrawn_at=now, withdrawn_reason=reason[:200]
+    )
+    enrollment.checkpoints.filter(
+        status__in=[CheckpointStatus.SCHEDULED, CheckpointStatus.OPEN]
+    ).update(status=CheckpointStatus.CANCELLED, status_reason=f"withdrawn: {reason}"[:200], closed_at=now)
+    outbox_cancel(queryset=OutboundMessage.objects.filter(checkpoint__enrollment=enrollment))
+    enrollment.refresh_from_db()
+    return enrollment

@@ -1,0 +1,21 @@
+"""SMS backends, chosen by dotted path in ``SMS_BACKEND`` like Django's ``EMAIL_BACKEND``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import DeliveryError, SmsBackend
+
+__all__ = ["DeliveryError", "SmsBackend", "get_sms_backend"]
+
+
+@lru_cache(maxsize=4)
+def _backend_for(path: str) -> SmsBackend:
+    return import_string(path)()
+
+
+def get_sms_backend() -> SmsBackend:
+    return _backend_for(settings.SMS_BACKEND)

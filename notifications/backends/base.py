@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    """A send that did not succeed.
+
+    ``permanent``: retrying cannot help (invalid number, recipient opted out) — never retried.
+    ``ambiguous``: the request may have reached the provider (timeout after sending): the message
+    must not be resent until its fate is known, because SMS APIs have no idempotency key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        code: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.ambiguous = ambiguous
+        self.code = code
+        self.retry_after = retry_after
+
+
+class SmsBackend:
+    """One class per provider; ``send`` returns the provider's message id or raises DeliveryError."""
+
+    name = "base"
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        raise NotImplementedError
+
+    def find_sent(self, *, to: str, body: str, since) -> str | None:
+        """Return the provider id of a message already accepted for ``to`` with ``body`` since
+        ``since``, or None. Used to reconcile ambiguous sends before any resend."""
+        return None

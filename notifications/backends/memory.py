@@ -1,0 +1,39 @@
+"""In-memory SMS backend for unit tests, like Django's locmem email backend."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from .base import DeliveryError, SmsBackend
+
+outbox: list[dict] = []
+# Tests push DeliveryError instances here to make the next sends fail.
+failures: list[DeliveryError] = []
+_lock = threading.Lock()
+_counter = itertools.count(1)
+
+
+def reset() -> None:
+    with _lock:
+        outbox.clear()
+        failures.clear()
+
+
+class MemoryBackend(SmsBackend):
+    name = "memory"
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        with _lock:
+            if failures:
+                raise failures.pop(0)
+            sid = f"SMmem{next(_counter):027d}"
+            outbox.append({"sid": sid, "to": to, "body": body, "status_callback": status_callback})
+            return sid
+
+    def find_sent(self, *, to: str, body: str, since) -> str | None:
+        with _lock:
+            for message in outbox:
+                if message["to"] == to and message["body"] == body:
+                    return message["sid"]
+        return None

@@ -1,0 +1,103 @@
+"""Twilio SMS through the official SDK, with explicit timeouts and Twilio's error codes mapped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from notifications.twilio_http import build_http_client
+
+from .base import DeliveryError, SmsBackend
+
+logger = logging.getLogger(__name__)
+
+# Codes after which resending the same message can never succeed.
+# 21211 invalid To, 21610 recipient replied STOP, 21614 not a mobile number, 30003/30005/30006
+# unreachable/unknown/landline, 21408 region not enabled, 21612 cannot route.
+PERMANENT_CODES = {"21211", "21408", "21610", "21612", "21614", "30003", "30005", "30006", "30007"}
+
+
+class TwilioBackend(SmsBackend):
+    name = "twilio"
+
+    def __init__(self) -> None:
+        if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
+            raise ImproperlyConfigured("TwilioBackend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        if not (settings.TWILIO_FROM_NUMBER or settings.TWILIO_MESSAGING_SERVICE_SID):
+            raise ImproperlyConfigured(
+                "TwilioBackend needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
+            )
+        self.client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=build_http_client(
+                api_url=settings.TWILIO_API_URL, timeout=settings.TWILIO_TIMEOUT_SECONDS
+            ),
+        )
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+        kwargs: dict = {"to": to, "body": body}
+        if settings.TWILIO_MESSAGING_SERVICE_SID:
+            kwargs["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+        else:
+            kwargs["from_"] = settings.TWILIO_FROM_NUMBER
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            raise _rest_error(exc, self._retry_after()) from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise DeliveryError(
+                f"Twilio unreachable: {type(exc).__name__}", ambiguous=_may_have_been_sent(exc)
+            ) from exc
+        except TwilioException as exc:
+            # Newer SDKs raise TwilioServiceException (RFC 9457) outside TwilioRestException.
+            code = str(getattr(exc, "code", "") or "")
+            status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+            raise _classify(code=code, status=status, message=str(exc)) from exc
+        return message.sid
+
+    def _retry_after(self) -> float | None:
+        last = getattr(self.client.http_client, "last_retry_after", None)
+        return last() if callable(last) else None
+
+    def find_sent(self, *, to: str, body: str, since: dt.datetime) -> str | None:
+        try:
+            for message in self.client.messages.list(to=to, date_sent_after=since, limit=50):
+                if (message.body or "").strip() == body.strip():
+                    return message.sid
+        except (TwilioException, requests.RequestException) as exc:
+            raise DeliveryError(f"Twilio message log unavailable: {type(exc).__name__}") from exc
+        return None
+
+
+def _may_have_been_sent(exc: requests.RequestException) -> bool:
+    """True unless the request certainly never reached Twilio (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc.args):
+        return False
+    return True
+
+
+def _rest_error(exc: TwilioRestException, retry_after: float | None = None) -> DeliveryError:
+    return _classify(code=str(exc.code or ""), status=exc.status, message=exc.msg, retry_after=retry_after)
+
+
+def _classify(*, code: str, status: int | None, message: str, retry_after: float | None = None) -> DeliveryError:
+    if code in PERMANENT_CODES:
+        return DeliveryError(f"Twilio {code}: {message}"[:400], permanent=True, code=code)
+    if status in (401, 403):
+        # Bad credentials will not fix themselves, but they are the operator's to fix, not the
+        # patient's number: keep retrying (slowly) and let staff see the failure.
+        return DeliveryError(f"Twilio auth failed ({status})", code=code or str(status))
+    if status is not None and 400 <= status < 500 and status != 429:
+        return DeliveryError(f"Twilio {code or status}: {message}"[:400], permanent=True, code=code or str(status))
+    return DeliveryError(f"Twilio {code or status}: {message}"[:400], code=code or str(status or ""), retry_after=retry_after)

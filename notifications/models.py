@@ -1,0 +1,121 @@
+"""The outbox of every message we send and the log of every message we receive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    # The provider's outcome is unknown (timeout after the request left, or a worker died mid-call).
+    # Never resent blindly: reconciled from the status callback or the provider's message log first.
+    UNKNOWN = "unknown", "Unknown (reconciling)"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OutboundPurpose(models.TextChoices):
+    CHECK_OPEN = "check_open", "Check opened"
+    QUESTION = "question", "Survey question"
+    REMINDER = "reminder", "Reminder"
+    SAFETY = "safety", "Safety instruction"
+    KEYWORD = "keyword", "Keyword reply"
+    NEUTRAL = "neutral", "Reply to unknown number"
+    PAGE = "page", "Clinician page"
+    STAFF_ALERT = "staff_alert", "Staff alert"
+    OTHER = "other", "Other"
+
+
+class OutboundMessage(models.Model):
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=10)  # sms | email
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    purpose = models.CharField(max_length=20, choices=OutboundPurpose.choices, default=OutboundPurpose.OTHER)
+    # Counts against the per-patient daily/weekly cap on texts the patient did not ask for.
+    unsolicited = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
+    provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    provider_status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=20, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+    )
+    checkpoint = models.ForeignKey(
+        "followup.Checkpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+    )
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Defaults to now but takes the sweep's clock, so frequency caps hold under --as-of and the demo clock.
+    created_at = models.DateTimeField(default=timezone.now)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_idx", condition=Q(status="pending")),
+            models.Index(
+                fields=["sending_started_at"],
+                name="outbox_inflight_idx",
+                condition=Q(status__in=["sending", "unknown"]),
+            ),
+            models.Index(fields=["patient", "created_at"], name="outbox_patient_idx"),
+            models.Index(fields=["to", "created_at"], name="outbox_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outbound #{self.pk} {self.channel} {self.status}"
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class InboundMessage(models.Model):
+    message_sid = models.CharField(max_length=64, unique=True)
+    from_number = models.CharField(max_length=32)
+    to_number = models.CharField(max_length=32, blank=True)
+    body = models.TextField(blank=True)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED)
+    kind = models.CharField(max_length=30, blank=True, help_text="How the message was handled")
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+    )
+    checkpoint = models.ForeignKey(
+        "followup.Checkpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+    )
+    reply_text = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(fields=["received_at"], name="inbound_unprocessed_idx", condition=~Q(status="processed")),
+            models.Index(fields=["from_number", "received_at"], name="inbound_from_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inbound #{self.pk} {self.status}"

@@ -1,0 +1,197 @@
+"""The outbox: every outbound message is a row first, then a send that is claimed exactly once.
+
+Writers call :func:`outbox_enqueue` inside the transaction that makes the message necessary; the
+row's send task is queued only after that transaction commits. If Redis is down the row simply waits:
+the periodic sweep (:func:`outbox_sweep`) re-queues due rows, so nothing depends on the broker being up
+at the moment of the state change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .backends import DeliveryError, get_sms_backend
+from .models import OutboundMessage, OutboundStatus
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    channel: str,
+    to: str,
+    body: str,
+    purpose: str,
+    patient=None,
+    checkpoint=None,
+    recipient_user=None,
+    subject: str = "",
+    html_body: str = "",
+    unsolicited: bool = False,
+    send_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> OutboundMessage:
+    """Write an outbound message row (once per ``key``) and queue its send after commit."""
+    message, created = OutboundMessage.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "channel": channel,
+            "to": to,
+            "body": body,
+            "subject": subject,
+            "html_body": html_body,
+            "purpose": purpose,
+            "patient": patient,
+            "checkpoint": checkpoint,
+            "recipient_user": recipient_user,
+            "unsolicited": unsolicited,
+            "next_attempt_at": send_after or timezone.now(),
+            "created_at": now or timezone.now(),
+        },
+    )
+    if created and (send_after is None or send_after <= timezone.now()):
+        message_id = message.pk
+        transaction.on_commit(lambda: enqueue_send(message_id))
+    return message
+
+
+def enqueue_send(message_id: int) -> None:
+    """Hand a row to Celery. A broker failure is logged, not raised: the sweep will pick it up."""
+    from .tasks import send_outbound_task
+
+    try:
+        send_outbound_task.delay(message_id)
+    except Exception as exc:  # noqa: BLE001 - any broker error must not undo the committed state
+        logger.warning("outbox: could not queue message %s (%s); the sweep will retry", message_id, type(exc).__name__)
+
+
+def status_callback_url(message: OutboundMessage) -> str:
+    # The row id in the URL lets a callback reconcile an ambiguous send without a provider id.
+    return f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/status/?m={message.pk}"
+
+
+def outbox_send(*, message_id: int) -> str:
+    """Send one pending row. Safe to call any number of times, concurrently: only the caller that
+    claims the row (pending → sending) talks to the provider. Returns the row's resulting status."""
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(
+        pk=message_id, status=OutboundStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=OutboundStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return "not-claimed"
+    message = OutboundMessage.objects.get(pk=message_id)
+    try:
+        provider_id = _deliver(message)
+    except DeliveryError as exc:
+        return _record_failure(message, exc)
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.SENT, provider_id=provider_id, provider_status="queued", sent_at=timezone.now(),
+        last_error="", error_code="",
+    )
+    return OutboundStatus.SENT
+
+
+def _deliver(message: OutboundMessage) -> str:
+    if message.channel == "sms":
+        return get_sms_backend().send(to=message.to, body=message.body, status_callback=status_callback_url(message))
+    if message.channel == "email":
+        email = EmailMultiAlternatives(
+            subject=message.subject or "Message from your care team",
+            body=message.body,
+            to=[message.to],
+            headers={"X-Outbound-Id": str(message.pk)},
+        )
+        if message.html_body:
+            email.attach_alternative(message.html_body, "text/html")
+        try:
+            email.send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - SMTP raises many unrelated classes
+            raise DeliveryError(f"email failed: {type(exc).__name__}") from exc
+        return f"email-{message.pk}"
+    raise DeliveryError(f"unknown channel {message.channel!r}", permanent=True)
+
+
+def _record_failure(message: OutboundMessage, exc: DeliveryError) -> str:
+    now = timezone.now()
+    fields = {"last_error": str(exc)[:500], "error_code": exc.code}
+    if exc.ambiguous:
+        status = OutboundStatus.UNKNOWN
+    elif exc.permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        status = OutboundStatus.FAILED
+    else:
+        status = OutboundStatus.PENDING
+        backoff = settings.OUTBOX_BACKOFF_BASE_SECONDS * (2 ** (message.attempts - 1))
+        delay = max(backoff, exc.retry_after or 0)
+        fields["next_attempt_at"] = now + dt.timedelta(seconds=min(delay, 3600))
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(status=status, **fields)
+    logger.warning(
+        "outbox: message %s %s after attempt %s (code=%s)", message.pk, status, message.attempts, exc.code or "-"
+    )
+    if status == OutboundStatus.FAILED:
+        from .signals import outbound_failed
+
+        message.refresh_from_db()
+        outbound_failed.send(sender=OutboundMessage, message=message, permanent=exc.permanent)
+    return status
+
+
+def outbox_reconcile(*, message_id: int) -> str:
+    """Decide the fate of an UNKNOWN row before anything is resent: if the provider has it, it was sent."""
+    message = OutboundMessage.objects.get(pk=message_id)
+    if message.status != OutboundStatus.UNKNOWN:
+        return message.status
+    try:
+        since = (message.sending_started_at or message.created_at) - dt.timedelta(minutes=1)
+        provider_id = get_sms_backend().find_sent(to=message.to, body=message.body, since=since)
+    except DeliveryError:
+        return OutboundStatus.UNKNOWN  # try again next sweep
+    if provider_id:
+        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
+            status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now()
+        )
+        return OutboundStatus.SENT
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
+        status=OutboundStatus.PENDING, next_attempt_at=timezone.now()
+    )
+    return OutboundStatus.PENDING
+
+
+def outbox_sweep(*, now: dt.datetime) -> dict:
+    """Queue due pending rows; recover rows a dead worker left in flight. Called by the dispatch sweep."""
+    stale = now - dt.timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+    # A worker that died between claim and result leaves "sending": we cannot know whether the
+    # provider got it, so it becomes UNKNOWN and is reconciled, never resent blindly.
+    recovered = OutboundMessage.objects.filter(
+        status=OutboundStatus.SENDING, sending_started_at__lt=stale
+    ).update(status=OutboundStatus.UNKNOWN, last_error="worker lost during send")
+    reconciled = 0
+    unknown_ids = list(
+        OutboundMessage.objects.filter(status=OutboundStatus.UNKNOWN, sending_started_at__lt=stale)
+        .values_list("pk", flat=True)[:200]
+    )
+    for message_id in unknown_ids:
+        if outbox_reconcile(message_id=message_id) != OutboundStatus.UNKNOWN:
+            reconciled += 1
+    due_ids = list(
+        OutboundMessage.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
+    )
+    for message_id in due_ids:
+        enqueue_send(message_id)
+    return {"outbox_queued": len(due_ids), "outbox_recovered": recovered, "outbox_reconciled": reconciled}
+
+
+def outbox_cancel(*, queryset) -> int:
+    """Cancel rows that have not been handed to a provider yet."""
+    return queryset.filter(status=OutboundStatus.PENDING).update(
+        status=OutboundStatus.CANCELLED, last_error="cancelled before sending"
+    )

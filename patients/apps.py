@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "patients"
+    verbose_name = "Patients and clinics"
+
+    def ready(self) -> None:
+        from notifications.signals import outbound_failed
+
+        from .receivers import on_outbound_failed
+
+        outbound_failed.connect(on_outbound_failed, dispatch_uid="patients.on_outbound_failed")

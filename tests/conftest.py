@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from notifications.backends import memory
+from patients.models import Role
+
+from .factories import ClinicFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _reset_memory_sms():
+    memory.reset()
+    yield
+    memory.reset()
+
+
+@pytest.fixture
+def sms_outbox() -> list[dict]:
+    return memory.outbox
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(slug="spine-austin", name="Austin Spine", time_zone="America/Chicago")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(slug="spine-boston", name="Boston Spine", time_zone="America/New_York")
+
+
+@pytest.fixture
+def alice(clinic):
+    """A triage nurse of the clinic."""
+    return MembershipFactory(user=UserFactory(username="alice"), clinic=clinic, role=Role.TRIAGE_NURSE).user
+
+
+@pytest.fixture
+def bob(clinic):
+    """A physician of the clinic."""
+    return MembershipFactory(user=UserFactory(username="bob"), clinic=clinic, role=Role.PHYSICIAN).user
+
+
+@pytest.fixture
+def charlie(other_clinic):
+    """A triage nurse of another clinic."""
+    return MembershipFactory(user=UserFactory(username="charlie"), clinic=other_clinic, role=Role.TRIAGE_NURSE).user
+
+
+@pytest.fixture
+def dora(other_clinic):
+    """A physician of another clinic."""
+    return MembershipFactory(user=UserFactory(username="dora"), clinic=other_clinic, role=Role.PHYSICIAN).user
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(alice):
+    return token_client(alice)
