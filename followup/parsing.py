@@ -50,6 +50,10 @@ class Parsed:
     reason: str = ""
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 def _fail(reason: str) -> Parsed:
     return Parsed(ok=False, value=None, reason=reason)
 
@@ -60,8 +64,8 @@ def _ok(value: object) -> Parsed:
 
 # --------------------------------------------------------------------------- normalisation
 
-_APOSTROPHES = _words("'\u2018\u2019\u02bc\u00b4`")
-_DASHES = _words("-\u2010\u2011\u2012\u2013\u2014\u2212")
+_APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u00b4`")
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212")
 
 
 def _fold(text: str) -> str:
@@ -170,10 +174,12 @@ _UNSURE = _phrases(
         "tal vez", "a lo mejor", "puede ser", "mas o menos", "un poco", "a veces",
     ]
 )  # fmt: skip
-_YES_NO_FILLER = _words("""i im am ok okay k well um umm uh oh so just really thanks thank you thx ty please pls plz
+_YES_NO_FILLER = _words(
+    """i im am ok okay k well um umm uh oh so just really thanks thank you thx ty please pls plz
     sir maam doc doctor nurse hi hello hey fine good all that think have it is its
     gracias muchas por favor pues bueno vale senor senora senorita doctora hola tengo estoy es eso
-    yo la el verdad""")
+    yo la el verdad"""
+)
 
 
 def _longest_phrase(
@@ -237,29 +243,24 @@ def parse_yes_no(text: str, language: str = "en") -> Parsed:
 
 # --------------------------------------------------------------------------- numbers (NRS)
 
+_EN_NUMBERS = """zero one two three four five six seven eight nine ten eleven twelve thirteen
+    fourteen fifteen sixteen seventeen eighteen nineteen twenty"""
+_ES_NUMBERS = """cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce
+    quince dieciseis diecisiete dieciocho diecinueve veinte"""
 _NUMBER_WORDS = {
-    **{
-        w: n
-        for n, w in enumerate(
-            "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-            "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
-        )
-    },
-    **{
-        w: n
-        for n, w in enumerate(
-            "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce "
-            "quince dieciseis diecisiete dieciocho diecinueve veinte".split()
-        )
-    },
+    word: value
+    for words in (_EN_NUMBERS, _ES_NUMBERS)
+    for value, word in enumerate(words.split())
 }
 # "un"/"una" are Spanish articles ("un 7"), not the number one, so they are filler below.
-_NRS_FILLER = _words("""a an the its it is i id im am my me say would guess think about around approximately
+_NRS_FILLER = _words(
+    """a an the its it is i id im am my me say would guess think about around approximately
     approx roughly like maybe probably prob pain level score rate rating currently now right
     today tonight at still feel feels be ok okay thanks thank you thx well um uh hmm so hi hello
     or to and out of number
     un una es mi el la dolor como unos unas mas menos o y a tengo esta en ahora hoy pues bueno
-    creo que gracias le doy yo diria aproximadamente alrededor de del sobre numero nivel""")
+    creo que gracias le doy yo diria aproximadamente alrededor de del sobre numero nivel"""
+)
 # "7 and a half", "siete y medio", "six point five": a fraction in words is still not an integer.
 _FRACTION_WORDS = _words("half quarter point medio media cuarto punto")
 _DENOMINATOR_LEAD = (("out", "of"), ("of",), ("de",), ("sobre",))
@@ -341,11 +342,12 @@ def parse_nrs(text: str, language: str = "en", *, low: int = 0, high: int = 10) 
     distinct = {n.text if n.value() is None else n.value() for n in numbers}
     if multiple or len(distinct) > 1:
         return _fail(AMBIGUOUS)
-    answers, _ = _yes_no_signals(words, _language(language))
+    if numbers and any(w in _FRACTION_WORDS for w in words):
+        return _fail(NOT_INTEGER)
+    # Spanish "y" is "and" ("entre 6 y 7"), not the English one-letter yes.
+    answers, _ = _yes_no_signals([w for w in words if w != "y"], _language(language))
     if numbers and answers & {"yes", "no"}:
         return _fail(AMBIGUOUS)  # "no no yes 6": answering another question too
-    if any(w in _FRACTION_WORDS for w in words):
-        return _fail(NOT_INTEGER)
     if not numbers or any(w not in _NRS_FILLER for w in words):
         return _fail(UNCLEAR)
     number = numbers[0]
@@ -361,9 +363,11 @@ def parse_nrs(text: str, language: str = "en", *, low: int = 0, high: int = 10) 
 
 # --------------------------------------------------------------------------- choices
 
-_CHOICE_FILLER = _words("""i im its it is a an the my option choice number answer reply ok okay please pls thanks
+_CHOICE_FILLER = _words(
+    """i im its it is a an the my option choice number answer reply ok okay please pls thanks
     thank you thx um uh well so
-    opcion numero respuesta la el es mi un una por favor gracias pues bueno""")
+    opcion numero respuesta la el es mi un una por favor gracias pues bueno"""
+)
 
 
 def _option_phrases(option: dict) -> list[tuple[str, ...]]:
@@ -461,7 +465,7 @@ _HINTS = {
 
 
 def _join_numbers(count: int, language: str) -> str:
-    """ "1, 2, 3 or 4" / "1, 2, 3 o 4"; Spanish "o" becomes "u" before 8 ("ocho") and 11 ("once")."""
+    """ "1, 2, 3 or 4" / "1, 2, 3 o 4"; Spanish "o" turns "u" before 8 ("ocho") and 11 ("once")."""
     numbers = [str(n) for n in range(1, count + 1)]
     if count == 1:
         return numbers[0]

@@ -671,7 +671,13 @@ _TUMOR_ABLATION = {
             "6-8 week imaging check",
             42,
             (42, 56),
-            [*LONGITUDINAL_RED_FLAGS, "RF_VA_ADJACENT_PAIN", "TA_IMAGING", "PAIN_NOW", "ANYTHING_ELSE"],
+            [
+                *LONGITUDINAL_RED_FLAGS,
+                "RF_VA_ADJACENT_PAIN",
+                "TA_IMAGING",
+                "PAIN_NOW",
+                "ANYTHING_ELSE",
+            ],
             _REMIND_EARLY,
             "First follow-up imaging is ideally at 6-8 weeks (004 Percutaneous Ablation); the "
             "check confirms the scan is done or booked. Its window starts the day the 2-week "
@@ -849,7 +855,9 @@ def _checkpoint_problems(name: str, check: dict) -> list[str]:
     others = [i for i, code in enumerate(questions) if not code.startswith("RF_")]
     if flags and others and max(flags) > min(others):
         problems.append(f"{where}: red-flag questions must come before the others")
-    free = [i for i, code in enumerate(questions) if QUESTIONS.get(code, {}).get("type") == "free_text"]
+    free = [
+        i for i, code in enumerate(questions) if QUESTIONS.get(code, {}).get("type") == "free_text"
+    ]
     if free and free != [len(questions) - 1]:
         problems.append(f"{where}: the free-text question must be last")
     return problems

@@ -354,10 +354,9 @@ _QUESTION_LIST: list[dict] = [
         # {link} is filled by render_question(link=...): the ODI's ten six-option items and the
         # 0-100 VAS slider do not fit SMS, so they are collected over HTTPS (DOMAIN.md).
         "text": {
-            "en": "Please fill in a short form on how pain affects your daily life (about 5 "
-            "min): {link}",
-            "es": "Por favor llene un formulario corto sobre cómo el dolor afecta su vida diaria "
-            "(unos 5 min): {link}",
+            "en": "Please fill in a short form about your pain and daily life (5 min): {link}",
+            "es": "Por favor llene un formulario corto sobre su dolor y su vida diaria (5 min): "
+            "{link}",
         },
         "source": "002 §5 (VAS/ODI); DOMAIN.md patient-reported outcomes (ODI v2.1a, VAS)",
         "loinc": "97908-8",
@@ -385,7 +384,9 @@ def normalize_language(language: str) -> str:
     """Map a stored language tag ("es", "es-MX", "EN_us") to a supported language code."""
     base = (language or "").strip().lower().replace("_", "-").split("-")[0]
     if base not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}; expected one of {SUPPORTED_LANGUAGES}")
+        raise ValueError(
+            f"unsupported language {language!r}; expected one of {SUPPORTED_LANGUAGES}"
+        )
     return base
 
 

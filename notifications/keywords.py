@@ -7,8 +7,9 @@ read as STOP silences a patient who may need help. The rule, in order:
 
 1. Whole-message keywords. After normalisation (case, accents, punctuation, "opt-out" = "opt
    out") the message must consist only of keywords plus politeness words ("STOP please",
-   "stop!!", "Please stop"); STOP wins over START in a mix. A keyword inside a longer sentence is not a keyword ("end of the
-   day it hurts", "quit my job", "cancel my appointment"). Deliberately no "I want to ..." filler:
+   "stop!!", "Please stop"); STOP wins over START in a mix. A keyword inside a longer
+   sentence is not a keyword ("end of the day it hurts", "quit my job", "cancel my
+   appointment"). Deliberately no "I want to ..." filler:
    "I want to end it" is a possible self-harm statement and must reach a human.
 2. Revocation phrases, matched as whole words anywhere: wording about texts, messages, contact
    or lists ("please stop texting me", "take me off your list", "dejen de escribirme"), which
@@ -24,8 +25,8 @@ our suppression list re-opened on a word Twilio does not honour, we would send i
 block (error 21610) while believing the patient was reachable.
 
 HELP is a bare HELP, INFO or AYUDA (CTIA's help keywords), nothing added. "help me", "help
-please" and "help, I can't breathe" are NONE on purpose: those are possible emergencies for the red-flag path, not requests for the
-programme's contact details.
+please" and "help, I can't breathe" are NONE on purpose: those are possible emergencies for the
+red-flag path, not requests for the programme's contact details.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def _normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", stripped)).split())
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 def _table(*phrases: str) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(_normalise(p).split()) for p in phrases)
 
@@ -74,8 +79,7 @@ _STOP_FIRST_SENTENCE = _table(
 _START_WORDS = _table("start", "unstop")
 _START_WHEN_OPTED_OUT = _table("yes")
 _HELP_WORDS = _table("help", "info", "ayuda", "informacion")
-_POLITE = _words("please pls plz now thanks thank you thx ty ok okay just por favor gracias ya"
-)
+_POLITE = _words("please pls plz now thanks thank you thx ty ok okay just por favor gracias ya")
 
 _LISTS_EN = ("list", "this list", "the list", "your list", "your texting list", "these texts",
              "the texts", "your texts", "texts", "these messages", "your messages", "messages",
@@ -120,11 +124,13 @@ _REVOCATION_PHRASES = _table(
 # Not applied to phrases that are negations themselves: "No, no more texts" is emphasis.
 _NEGATIONS = _words("dont not never no cant wont doesnt didnt nunca")
 # Pain and symptom words after "Stop." mean the patient is describing, not revoking.
-_SYMPTOM_WORDS = _words("""hurt hurts hurting pain painful ache aches aching sore burning bleeding bleed fever
+_SYMPTOM_WORDS = _words(
+    """hurt hurts hurting pain painful ache aches aching sore burning bleeding bleed fever
     swelling swollen numb numbness tingling weak weakness shaking breathe breathing breath
     dizzy headache help emergency die dying kill suicide
     dolor duele duelen ardor sangre sangrando fiebre hinchado hinchazon entumido adormecido
-    debil mareado ayuda emergencia morir""")
+    debil mareado ayuda emergencia morir"""
+)
 
 
 def _find(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:

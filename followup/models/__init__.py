@@ -1,4 +1,15 @@
 from .enrollments import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
+from .escalations import (
+    Escalation,
+    EscalationChain,
+    EscalationStatus,
+    Flag,
+    OnCallShift,
+    Outcome,
+    Page,
+    Tier,
+    TimelineEvent,
+)
 from .protocols import Protocol
 from .surveys import Answer, AnswerStatus, Score
 
@@ -9,6 +20,15 @@ __all__ = [
     "CheckpointStatus",
     "Enrollment",
     "EnrollmentStatus",
+    "Escalation",
+    "EscalationChain",
+    "EscalationStatus",
+    "Flag",
+    "OnCallShift",
+    "Outcome",
+    "Page",
     "Protocol",
     "Score",
+    "Tier",
+    "TimelineEvent",
 ]
