@@ -153,7 +153,7 @@ ODI_SECTIONS: tuple[dict, ...] = (
     },
     {
         "key": "sitting",
-        "title": {"en": "Sitting", "es": "Estar sentado"},
+        "title": {"en": "Sitting", "es": "Sentarse"},
         "statements": _statements(
             (
                 "I can sit in any chair for as long as I like.",
@@ -165,15 +165,15 @@ ODI_SECTIONS: tuple[dict, ...] = (
             ),
             (
                 "Pain stops me sitting for more than 1 hour.",
-                "El dolor no me deja estar sentado más de 1 hora.",
+                "El dolor no me deja sentarme por más de 1 hora.",
             ),
             (
                 "Pain stops me sitting for more than 30 minutes.",
-                "El dolor no me deja estar sentado más de 30 minutos.",
+                "El dolor no me deja sentarme por más de 30 minutos.",
             ),
             (
                 "Pain stops me sitting for more than 10 minutes.",
-                "El dolor no me deja estar sentado más de 10 minutos.",
+                "El dolor no me deja sentarme por más de 10 minutos.",
             ),
             (
                 "Pain stops me sitting at all.",

@@ -128,8 +128,8 @@ def _is_reaction(text: str) -> bool:
     return bool(_REACTION.match(text))
 
 
-def _phrases(words: Iterable[str]) -> dict[tuple[str, ...], None]:
-    return {tuple(normalise(w).split()): None for w in words}
+def _phrases(words: Iterable[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(normalise(w).split()) for w in words)
 
 
 def _collapse_repeats(token: str) -> str:
@@ -183,7 +183,7 @@ _YES_NO_FILLER = _words(
 
 
 def _longest_phrase(
-    tokens: Sequence[str], i: int, tables: Sequence[tuple[str, dict[tuple[str, ...], None]]]
+    tokens: Sequence[str], i: int, tables: Sequence[tuple[str, frozenset[tuple[str, ...]]]]
 ) -> tuple[str, int] | None:
     """The category and length of the longest phrase from ``tables`` starting at ``tokens[i]``."""
     collapsed = (_collapse_repeats(tokens[i]),)
@@ -197,9 +197,7 @@ def _longest_phrase(
 
 def _yes_no_signals(tokens: Sequence[str], language: str) -> tuple[set[str], bool]:
     """Which answer categories the tokens contain, and whether any token is not understood."""
-    yes = dict(_YES_COMMON)
-    if language != "es":
-        yes.update(_YES_EN_ONLY)
+    yes = _YES_COMMON if language == "es" else _YES_COMMON | _YES_EN_ONLY
     tables = (("unsure", _UNSURE), ("no", _NO), ("yes", yes))
     found: set[str] = set()
     unknown = False
@@ -248,9 +246,7 @@ _EN_NUMBERS = """zero one two three four five six seven eight nine ten eleven tw
 _ES_NUMBERS = """cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce
     quince dieciseis diecisiete dieciocho diecinueve veinte"""
 _NUMBER_WORDS = {
-    word: value
-    for words in (_EN_NUMBERS, _ES_NUMBERS)
-    for value, word in enumerate(words.split())
+    word: value for words in (_EN_NUMBERS, _ES_NUMBERS) for value, word in enumerate(words.split())
 }
 # "un"/"una" are Spanish articles ("un 7"), not the number one, so they are filler below.
 _NRS_FILLER = _words(
@@ -411,7 +407,8 @@ def parse_choice(text: str, options: list[dict], language: str = "en") -> Parsed
 
     The option's 1-based number counts only when the reply is the number alone (plus filler or the
     option's own words): in "2 pills" the 2 is a count, not option 2. Option words, in either
-    language and with or without accents, count wherever they appear as whole words.
+    language and with or without accents, count wherever they appear as whole words; ``language``
+    is accepted for symmetry with the other parsers and does not narrow that.
     """
     if not options:
         raise ValueError("parse_choice needs at least one option")

@@ -156,8 +156,7 @@ _QUESTION_LIST: list[dict] = [
     _yes_no(
         "RF_VA_FLANK_DIZZY",
         "Do you have pain in your side, belly or groin AND feel dizzy or faint?",
-        "¿Tiene dolor en el costado, el vientre o la ingle Y se siente mareado o a punto de "
-        "desmayarse?",
+        "¿Tiene dolor en el costado, el vientre o la ingle Y además mareo o sensación de desmayo?",
         "002 §3.2.3 (retroperitoneal bleed)",
     ),
     _yes_no(
@@ -193,7 +192,7 @@ _QUESTION_LIST: list[dict] = [
     _yes_no(
         "RF_ITDD_MOOD",
         "Have you felt very low, or had thoughts of hurting yourself?",
-        "¿Se ha sentido muy decaído, o ha pensado en hacerse daño?",
+        "¿Se ha sentido muy triste o sin ánimo, o ha pensado en hacerse daño?",
         "000 Intrathecal Drug Delivery (ziconotide: depression, suicidality)",
     ),
     _yes_no(

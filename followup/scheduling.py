@@ -9,19 +9,14 @@ from django.conf import settings
 
 
 def local_datetime(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
-    """The aware datetime of local wall-clock time ``at`` on ``day`` in ``tz_name``.
+    """The UTC datetime of local wall-clock time ``at`` on ``day`` in ``tz_name``.
 
-    A wall time that does not exist (spring-forward gap) is moved forward by the gap, and an
-    ambiguous one (fall-back) takes the first occurrence, so a check is sent once, never twice.
+    ``fold=0`` does the safe thing at both DST edges: a wall time inside the spring-forward gap
+    lands after the gap (02:30 becomes 03:30), and an ambiguous fall-back time takes its first
+    occurrence, so a check is sent once, never twice and never skipped.
     """
-    tz = zoneinfo.ZoneInfo(tz_name)
     naive = dt.datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    # Round-tripping through UTC exposes a non-existent time: it comes back different.
-    roundtrip = aware.astimezone(dt.UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(dt.UTC)
+    return naive.replace(tzinfo=zoneinfo.ZoneInfo(tz_name), fold=0).astimezone(dt.UTC)
 
 
 def checkpoint_schedule(*, definition: dict, performed_on: dt.date, tz_name: str) -> list[dict]:

@@ -66,3 +66,39 @@ def token_client(user) -> APIClient:
 @pytest.fixture
 def api(alice):
     return token_client(alice)
+
+
+def drain_outbox() -> list[str]:
+    """Do what a worker does for every due pending row; return the resulting statuses."""
+    from django.utils import timezone
+
+    from notifications.models import OutboundMessage, OutboundStatus
+    from notifications.outbox import outbox_send
+
+    ids = OutboundMessage.objects.filter(
+        status=OutboundStatus.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    return [outbox_send(message_id=pk) for pk in list(ids)]
+
+
+@pytest.fixture
+def drain():
+    return drain_outbox
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """A local fake Twilio; the Twilio backend (real SDK) is pointed at it for the test."""
+    from notifications.backends import _backend_for
+    from tests.fakes.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
+    settings.TWILIO_API_URL = fake.start()
+    settings.SMS_BACKEND = "notifications.backends.twilio.TwilioBackend"
+    settings.TWILIO_TIMEOUT_SECONDS = 1.0
+    _backend_for.cache_clear()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+        _backend_for.cache_clear()
