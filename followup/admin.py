@@ -3,7 +3,21 @@ import json
 from django import forms
 from django.contrib import admin, messages
 
-from .models import Answer, Checkpoint, Enrollment, Protocol, Score
+from patients.admin import ClinicScopedAdmin
+
+from .models import (
+    Answer,
+    Checkpoint,
+    Enrollment,
+    Escalation,
+    EscalationChain,
+    Flag,
+    OnCallShift,
+    Page,
+    Protocol,
+    Score,
+    TimelineEvent,
+)
 from .protocols import protocol_publish
 
 
@@ -53,7 +67,9 @@ class CheckpointInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+
     list_display = ["id", "procedure", "patient_mrn", "clinic", "physician", "performed_on", "status"]
     list_filter = ["clinic", "procedure", "status", "physician"]
     search_fields = ["patient__mrn", "patient__last_name", "patient__first_name"]
@@ -67,7 +83,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(admin.ModelAdmin):
+class CheckpointAdmin(ClinicScopedAdmin):
+    clinic_path = "enrollment__clinic"
+
     list_display = ["id", "enrollment", "key", "target_date", "send_at", "status", "status_reason"]
     list_filter = ["status", "key", "enrollment__procedure", "enrollment__clinic"]
     search_fields = ["enrollment__patient__mrn", "enrollment__patient__last_name"]
@@ -75,7 +93,9 @@ class CheckpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(ClinicScopedAdmin):
+    clinic_path = "checkpoint__enrollment__clinic"
+
     list_display = ["id", "checkpoint", "question_code", "status", "answered_at"]
     list_filter = ["status", "instrument"]
     search_fields = ["checkpoint__enrollment__patient__mrn", "question_code"]
@@ -83,8 +103,62 @@ class AnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(ClinicScopedAdmin):
+    clinic_path = "checkpoint__enrollment__clinic"
+
     list_display = ["id", "checkpoint", "kind", "value", "computed_at"]
     list_filter = ["kind"]
     search_fields = ["checkpoint__enrollment__patient__mrn"]
     raw_id_fields = ["checkpoint"]
+
+
+@admin.register(Flag)
+class FlagAdmin(ClinicScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ["id", "tier", "rule_code", "reason", "created_at"]
+    list_filter = ["tier", "rule_code"]
+    search_fields = ["patient__mrn", "patient__last_name"]
+    raw_id_fields = ["patient", "enrollment", "checkpoint", "escalation"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+    list_display = ["code", "tier", "kind", "status", "created_at", "acknowledged_at", "resolved_at"]
+    list_filter = ["clinic", "tier", "status"]
+    search_fields = ["code", "patient__mrn", "patient__last_name"]
+    raw_id_fields = ["patient", "enrollment", "owner", "acknowledged_by", "resolved_by"]
+
+
+@admin.register(Page)
+class PageAdmin(ClinicScopedAdmin):
+    clinic_path = "escalation__clinic"
+    list_display = ["id", "escalation", "step", "recipient", "channel", "created_at", "failed_at"]
+    list_filter = ["channel"]
+    search_fields = ["escalation__code"]
+    raw_id_fields = ["escalation", "recipient"]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+    list_display = ["clinic", "user", "role", "starts_at", "ends_at"]
+    list_filter = ["clinic", "role"]
+    search_fields = ["user__username", "user__last_name"]
+
+
+@admin.register(EscalationChain)
+class EscalationChainAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+    list_display = ["clinic", "tier"]
+    list_filter = ["clinic", "tier"]
+    search_fields = ["clinic__name"]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ClinicScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ["at", "kind", "summary"]
+    list_filter = ["kind"]
+    search_fields = ["patient__mrn", "patient__last_name"]
+    raw_id_fields = ["patient", "enrollment", "escalation", "actor"]

@@ -3,13 +3,31 @@ from django.contrib import admin
 from .models import Clinic, ClinicMembership, Patient
 
 
+class ClinicScopedAdmin(admin.ModelAdmin):
+    """Clinic admins see only their own clinics' rows; superusers see everything."""
+
+    clinic_path = "clinic"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        prefix = f"{self.clinic_path}__" if self.clinic_path else ""
+        return queryset.filter(**{
+            f"{prefix}memberships__user": request.user,
+            f"{prefix}memberships__is_active": True,
+        }).distinct()
+
+
 class MembershipInline(admin.TabularInline):
     model = ClinicMembership
     extra = 0
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(ClinicScopedAdmin):
+    clinic_path = ""  # the clinic itself
+
     list_display = ["name", "slug", "phone", "time_zone", "quiet_hours_start", "quiet_hours_end"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -17,14 +35,18 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicMembership)
-class ClinicMembershipAdmin(admin.ModelAdmin):
+class ClinicMembershipAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+
     list_display = ["user", "clinic", "role", "is_active"]
     list_filter = ["clinic", "role", "is_active"]
     search_fields = ["user__username", "user__last_name"]
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ClinicScopedAdmin):
+    clinic_path = "clinic"
+
     list_display = ["mrn", "last_name", "first_name", "clinic", "preferred_channel", "language", "opted_out_at"]
     list_filter = ["clinic", "language", "preferred_channel", ("opted_out_at", admin.EmptyFieldListFilter)]
     search_fields = ["mrn", "last_name", "first_name"]

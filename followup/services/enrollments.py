@@ -88,7 +88,7 @@ def enrollment_create(
         if existing is None:
             raise
         raise EnrollmentConflict(existing) from None
-    logger.info("enrollment %s created (%s, protocol v%s)", enrollment.pk, procedure, protocol.version)
+    logger.debug("enrollment %s created (%s, protocol v%s)", enrollment.pk, procedure, protocol.version)
     return enrollment
 
 
