@@ -1,0 +1,3 @@
+"""Physician outcome URLs (patient trends, cohort dashboard, exports)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff triage workspace URLs (queue, patient timeline, worklists, enrollment form, audit)."""
+
+urlpatterns: list = []
