@@ -88,7 +88,7 @@ Demo running. Logs in {logs}.
   Staff login ........ {base}/accounts/login/   (nurse, physician, clinicadmin / {env['DEMO_PASSWORD']})
   Admin .............. {base}/admin/             (clinicadmin)
   Patient simulator .. {base}/demo/phone/
-  API schema ......... {base}/api/schema/   docs: {base}/api/docs/
+  API schema ......... {base}/api/schema/
 Press Ctrl-C to stop.
 """,
         flush=True,
