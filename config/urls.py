@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("followup.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("webhooks/", include("notifications.urls")),
+    path("f/", include("followup.webform.urls")),
     path("", include("followup.urls")),
 ]

@@ -42,12 +42,16 @@ class ProtocolAdmin(admin.ModelAdmin):
     def pretty_definition(self, obj):
         from django.utils.html import format_html
 
-        return format_html("<pre>{}</pre>", json.dumps(obj.definition, indent=2, ensure_ascii=False))
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.definition, indent=2, ensure_ascii=False)
+        )
 
     def save_model(self, request, obj, form, change):
         try:
             new = protocol_publish(
-                code=obj.code, definition=obj.definition, user=request.user,
+                code=obj.code,
+                definition=obj.definition,
+                user=request.user,
                 change_note=obj.change_note or "edited in admin",
             )
         except ValueError as exc:
@@ -61,7 +65,16 @@ class ProtocolAdmin(admin.ModelAdmin):
 class CheckpointInline(admin.TabularInline):
     model = Checkpoint
     extra = 0
-    fields = ["key", "label", "target_date", "window_opens", "window_closes", "send_at", "status", "status_reason"]
+    fields = [
+        "key",
+        "label",
+        "target_date",
+        "window_opens",
+        "window_closes",
+        "send_at",
+        "status",
+        "status_reason",
+    ]
     readonly_fields = fields
     can_delete = False
 
@@ -70,7 +83,15 @@ class CheckpointInline(admin.TabularInline):
 class EnrollmentAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
 
-    list_display = ["id", "procedure", "patient_mrn", "clinic", "physician", "performed_on", "status"]
+    list_display = [
+        "id",
+        "procedure",
+        "patient_mrn",
+        "clinic",
+        "physician",
+        "performed_on",
+        "status",
+    ]
     list_filter = ["clinic", "procedure", "status", "physician"]
     search_fields = ["patient__mrn", "patient__last_name", "patient__first_name"]
     raw_id_fields = ["patient"]
@@ -124,7 +145,15 @@ class FlagAdmin(ClinicScopedAdmin):
 @admin.register(Escalation)
 class EscalationAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
-    list_display = ["code", "tier", "kind", "status", "created_at", "acknowledged_at", "resolved_at"]
+    list_display = [
+        "code",
+        "tier",
+        "kind",
+        "status",
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+    ]
     list_filter = ["clinic", "tier", "status"]
     search_fields = ["code", "patient__mrn", "patient__last_name"]
     raw_id_fields = ["patient", "enrollment", "owner", "acknowledged_by", "resolved_by"]

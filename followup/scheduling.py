@@ -52,7 +52,9 @@ def in_quiet_hours(moment: dt.datetime, *, tz_name: str, start: dt.time, end: dt
     return local >= start or local < end  # the quiet period spans midnight
 
 
-def next_allowed_time(moment: dt.datetime, *, tz_name: str, start: dt.time, end: dt.time) -> dt.datetime:
+def next_allowed_time(
+    moment: dt.datetime, *, tz_name: str, start: dt.time, end: dt.time
+) -> dt.datetime:
     """``moment`` if texting is allowed then, else the end of the quiet period in the patient's zone."""
     if not in_quiet_hours(moment, tz_name=tz_name, start=start, end=end):
         return moment

@@ -5,7 +5,16 @@ from .models import InboundMessage, OutboundMessage
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "channel", "purpose", "status", "attempts", "error_code", "created_at", "sent_at"]
+    list_display = [
+        "id",
+        "channel",
+        "purpose",
+        "status",
+        "attempts",
+        "error_code",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["channel", "purpose", "status"]
     search_fields = ["patient__mrn", "provider_id", "idempotency_key"]
     raw_id_fields = ["patient", "checkpoint", "recipient_user"]

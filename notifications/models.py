@@ -40,10 +40,14 @@ class OutboundMessage(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     html_body = models.TextField(blank=True)
-    purpose = models.CharField(max_length=20, choices=OutboundPurpose.choices, default=OutboundPurpose.OTHER)
+    purpose = models.CharField(
+        max_length=20, choices=OutboundPurpose.choices, default=OutboundPurpose.OTHER
+    )
     # Counts against the per-patient daily/weekly cap on texts the patient did not ask for.
     unsolicited = models.BooleanField(default=False)
-    status = models.CharField(max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
+    status = models.CharField(
+        max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
     provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     provider_status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
@@ -51,10 +55,18 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_messages",
     )
     checkpoint = models.ForeignKey(
-        "followup.Checkpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+        "followup.Checkpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_messages",
     )
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -69,7 +81,9 @@ class OutboundMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="outbox_pending_idx", condition=Q(status="pending")),
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_pending_idx", condition=Q(status="pending")
+            ),
             models.Index(
                 fields=["sending_started_at"],
                 name="outbox_inflight_idx",
@@ -96,13 +110,23 @@ class InboundMessage(models.Model):
     to_number = models.CharField(max_length=32, blank=True)
     body = models.TextField(blank=True)
     params = models.JSONField(default=dict)
-    status = models.CharField(max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED)
+    status = models.CharField(
+        max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
     kind = models.CharField(max_length=30, blank=True, help_text="How the message was handled")
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
     )
     checkpoint = models.ForeignKey(
-        "followup.Checkpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+        "followup.Checkpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
     )
     reply_text = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -113,7 +137,11 @@ class InboundMessage(models.Model):
     class Meta:
         ordering = ["received_at", "id"]
         indexes = [
-            models.Index(fields=["received_at"], name="inbound_unprocessed_idx", condition=~Q(status="processed")),
+            models.Index(
+                fields=["received_at"],
+                name="inbound_unprocessed_idx",
+                condition=~Q(status="processed"),
+            ),
             models.Index(fields=["from_number", "received_at"], name="inbound_from_idx"),
         ]
 

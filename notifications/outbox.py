@@ -70,7 +70,11 @@ def enqueue_send(message_id: int) -> None:
     try:
         send_outbound_task.delay(message_id)
     except Exception as exc:  # noqa: BLE001 - any broker error must not undo the committed state
-        logger.warning("outbox: could not queue message %s (%s); the sweep will retry", message_id, type(exc).__name__)
+        logger.warning(
+            "outbox: could not queue message %s (%s); the sweep will retry",
+            message_id,
+            type(exc).__name__,
+        )
 
 
 def status_callback_url(message: OutboundMessage) -> str:
@@ -93,15 +97,21 @@ def outbox_send(*, message_id: int) -> str:
     except DeliveryError as exc:
         return _record_failure(message, exc)
     OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
-        status=OutboundStatus.SENT, provider_id=provider_id, provider_status="queued", sent_at=timezone.now(),
-        last_error="", error_code="",
+        status=OutboundStatus.SENT,
+        provider_id=provider_id,
+        provider_status="queued",
+        sent_at=timezone.now(),
+        last_error="",
+        error_code="",
     )
     return OutboundStatus.SENT
 
 
 def _deliver(message: OutboundMessage) -> str:
     if message.channel == "sms":
-        return get_sms_backend().send(to=message.to, body=message.body, status_callback=status_callback_url(message))
+        return get_sms_backend().send(
+            to=message.to, body=message.body, status_callback=status_callback_url(message)
+        )
     if message.channel == "email":
         email = EmailMultiAlternatives(
             subject=message.subject or "Message from your care team",
@@ -131,9 +141,15 @@ def _record_failure(message: OutboundMessage, exc: DeliveryError) -> str:
         backoff = settings.OUTBOX_BACKOFF_BASE_SECONDS * (2 ** (message.attempts - 1))
         delay = max(backoff, exc.retry_after or 0)
         fields["next_attempt_at"] = now + dt.timedelta(seconds=min(delay, 3600))
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(status=status, **fields)
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+        status=status, **fields
+    )
     logger.warning(
-        "outbox: message %s %s after attempt %s (code=%s)", message.pk, status, message.attempts, exc.code or "-"
+        "outbox: message %s %s after attempt %s (code=%s)",
+        message.pk,
+        status,
+        message.attempts,
+        exc.code or "-",
     )
     if status == OutboundStatus.FAILED:
         from .signals import outbound_failed
@@ -174,8 +190,9 @@ def outbox_sweep(*, now: dt.datetime) -> dict:
     ).update(status=OutboundStatus.UNKNOWN, last_error="worker lost during send")
     reconciled = 0
     unknown_ids = list(
-        OutboundMessage.objects.filter(status=OutboundStatus.UNKNOWN, sending_started_at__lt=stale)
-        .values_list("pk", flat=True)[:200]
+        OutboundMessage.objects.filter(
+            status=OutboundStatus.UNKNOWN, sending_started_at__lt=stale
+        ).values_list("pk", flat=True)[:200]
     )
     for message_id in unknown_ids:
         if outbox_reconcile(message_id=message_id) != OutboundStatus.UNKNOWN:
@@ -187,7 +204,11 @@ def outbox_sweep(*, now: dt.datetime) -> dict:
     )
     for message_id in due_ids:
         enqueue_send(message_id)
-    return {"outbox_queued": len(due_ids), "outbox_recovered": recovered, "outbox_reconciled": reconciled}
+    return {
+        "outbox_queued": len(due_ids),
+        "outbox_recovered": recovered,
+        "outbox_reconciled": reconciled,
+    }
 
 
 def outbox_cancel(*, queryset) -> int:

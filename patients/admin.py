@@ -13,10 +13,12 @@ class ClinicScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         prefix = f"{self.clinic_path}__" if self.clinic_path else ""
-        return queryset.filter(**{
-            f"{prefix}memberships__user": request.user,
-            f"{prefix}memberships__is_active": True,
-        }).distinct()
+        return queryset.filter(
+            **{
+                f"{prefix}memberships__user": request.user,
+                f"{prefix}memberships__is_active": True,
+            }
+        ).distinct()
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,7 +49,26 @@ class ClinicMembershipAdmin(ClinicScopedAdmin):
 class PatientAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
 
-    list_display = ["mrn", "last_name", "first_name", "clinic", "preferred_channel", "language", "opted_out_at"]
-    list_filter = ["clinic", "language", "preferred_channel", ("opted_out_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "mrn",
+        "last_name",
+        "first_name",
+        "clinic",
+        "preferred_channel",
+        "language",
+        "opted_out_at",
+    ]
+    list_filter = [
+        "clinic",
+        "language",
+        "preferred_channel",
+        ("opted_out_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["mrn", "last_name", "first_name"]
-    readonly_fields = ["created_at", "updated_at", "opted_out_at", "opt_out_source", "phone_invalid_at"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "opted_out_at",
+        "opt_out_source",
+        "phone_invalid_at",
+    ]

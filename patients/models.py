@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .validators import validate_e164, validate_time_zone
 
@@ -14,7 +15,9 @@ class Clinic(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=20, validators=[validate_e164])
-    time_zone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
     business_hours_start = models.TimeField(default=dt.time(8, 0))
@@ -48,7 +51,9 @@ class Role(models.TextChoices):
 class ClinicMembership(models.Model):
     """A clinician: a Django user with a role in one clinic, and where to page them."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     page_phone = models.CharField(max_length=20, blank=True, validators=[validate_e164])
@@ -56,7 +61,9 @@ class ClinicMembership(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} @ {self.clinic.slug} ({self.get_role_display()})"
@@ -80,9 +87,13 @@ class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=64)
     phone = models.CharField(max_length=20, blank=True, validators=[validate_e164])
     email = models.EmailField(blank=True)
-    time_zone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
-    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    preferred_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.SMS
+    )
     sms_consent = models.BooleanField(default=True)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
@@ -95,7 +106,9 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_per_clinic")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_per_clinic")
+        ]
         indexes = [
             models.Index(fields=["phone"], name="patient_phone_idx"),
             models.Index(fields=["clinic", "last_name", "first_name"], name="patient_name_idx"),
@@ -115,9 +128,110 @@ class Patient(models.Model):
 
     @property
     def can_text(self) -> bool:
-        return bool(self.phone) and self.sms_consent and not self.opted_out_at and not self.phone_invalid_at
+        return (
+            bool(self.phone)
+            and self.sms_consent
+            and not self.opted_out_at
+            and not self.phone_invalid_at
+        )
 
     @property
     def can_email(self) -> bool:
         return bool(self.email) and not self.email_invalid_at
 
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    ACKNOWLEDGE = "acknowledge", "Acknowledged"
+    ASSIGN = "assign", "Assigned"
+    NOTE = "note", "Added a note"
+    RESOLVE = "resolve", "Resolved"
+    CALL = "call", "Recorded a call"
+    EXPORT = "export", "Exported"
+    API = "api", "API call"
+    DENIED = "denied", "Denied"
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOGOUT = "logout", "Signed out"
+    TWO_FACTOR = "two_factor", "Two-factor change"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """The audit log can be read and appended to; nothing in the app may rewrite it."""
+
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+    # bulk_update goes through update(); bulk_create is an append and stays allowed.
+
+
+class AuditEvent(models.Model):
+    """Who saw or did what to which record, when, and from where. Append-only.
+
+    References are plain ids (no database constraint, no cascade): deleting a user, patient or
+    clinic must never delete or rewrite the record of what was done to it. ``username`` keeps the
+    actor readable after their account is gone. ``detail`` holds ids and codes, never PHI.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    clinic = models.ForeignKey(
+        Clinic,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    patient = models.ForeignKey(
+        Patient,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        permissions = [("export_auditevent", "Can export the audit log")]
+        indexes = [
+            models.Index(fields=["clinic", "at"], name="audit_clinic_at_idx"),
+            models.Index(fields=["patient", "at"], name="audit_patient_at_idx"),
+            models.Index(fields=["user", "at"], name="audit_user_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username or '-'} {self.action} {self.object_type}#{self.object_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

@@ -15,4 +15,6 @@ def on_outbound_failed(sender, message, permanent: bool, **kwargs) -> None:
     if message.error_code in OPTED_OUT_CODES:
         patient_opt_out(patient=message.patient, source=f"carrier block ({message.error_code})")
     elif message.error_code in INVALID_NUMBER_CODES:
-        patient_mark_phone_invalid(patient_id=message.patient_id, reason=f"Twilio {message.error_code}")
+        patient_mark_phone_invalid(
+            patient_id=message.patient_id, reason=f"Twilio {message.error_code}"
+        )

@@ -11,16 +11,28 @@ from .models import Clinic, Patient
 
 logger = logging.getLogger(__name__)
 
-CONTACT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email", "time_zone", "language",
-                  "preferred_channel")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "time_zone",
+    "language",
+    "preferred_channel",
+)
 
 
 def patient_upsert(*, clinic: Clinic, mrn: str, data: dict) -> tuple[Patient, bool]:
     """Create the clinic's patient with this MRN or update their contact details from ``data``."""
     patient = Patient.objects.select_for_update().filter(clinic=clinic, mrn=mrn).first()
     if patient is None:
-        patient = Patient.objects.create(clinic=clinic, mrn=mrn, sms_consent_at=timezone.now(),
-                                         **{k: v for k, v in data.items() if k in CONTACT_FIELDS})
+        patient = Patient.objects.create(
+            clinic=clinic,
+            mrn=mrn,
+            sms_consent_at=timezone.now(),
+            **{k: v for k, v in data.items() if k in CONTACT_FIELDS},
+        )
         return patient, True
     changed = []
     for field in CONTACT_FIELDS:

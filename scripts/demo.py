@@ -61,31 +61,69 @@ def main() -> int:
     redis.start()
     env["REDIS_URL"] = redis.url
     step("migrating the SQLite database" + (" (first run: about a minute)" if first_run else ""))
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [python, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+    )
     step("seeding the demo clinic (idempotent)")
     subprocess.run(
         [python, "manage.py", "seed_demo", "--patients", os.environ.get("DEMO_PATIENTS", "40")],
-        env=env, cwd=ROOT, check=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
     )
     logs = VAR / "logs"
     logs.mkdir(exist_ok=True)
 
     def spawn(name: str, cmd: list[str]) -> None:
         log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        processes.append(subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        )
 
     step("starting web, Celery worker and beat")
-    spawn("web", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"])
-    spawn("worker", [python, "-m", "celery", "-A", "config", "worker", "-P", "threads", "-c", "4",
-                     "--without-gossip", "--without-mingle", "-l", "info"])
-    spawn("beat", [python, "-m", "celery", "-A", "config", "beat", "-l", "info",
-                   "--schedule", str(VAR / "celerybeat-schedule")])
+    spawn(
+        "web", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"]
+    )
+    spawn(
+        "worker",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            "4",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+    )
+    spawn(
+        "beat",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
+    )
     wait_for_port(port, timeout=60)
     base = f"http://127.0.0.1:{port}"
     print(
         f"""
 Demo running. Logs in {logs}.
-  Staff login ........ {base}/accounts/login/   (nurse, physician, clinicadmin / {env['DEMO_PASSWORD']})
+  Staff login ........ {base}/accounts/login/   (nurse, physician, clinicadmin / {env["DEMO_PASSWORD"]})
   Admin .............. {base}/admin/             (clinicadmin)
   Patient simulator .. {base}/demo/phone/
   API schema ......... {base}/api/schema/

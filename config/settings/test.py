@@ -10,7 +10,9 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         "or set DATABASE_URL=postgres://..."
     )
 
-SMS_BACKEND = "notifications.backends.memory.MemoryBackend"
+# Unit tests use the in-memory backend; an integration test's Celery worker sets SMS_BACKEND to the
+# real Twilio backend (pointed at a local fake through TWILIO_API_URL).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.backends.memory.MemoryBackend")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PUBLIC_BASE_URL = "https://followup.test"

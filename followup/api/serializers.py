@@ -49,15 +49,21 @@ class PatientInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         channel = attrs.get("preferred_channel")
         if channel == Channel.SMS and not attrs.get("phone"):
-            raise serializers.ValidationError({"phone": ["A phone number is required when the preferred channel is sms."]})
+            raise serializers.ValidationError(
+                {"phone": ["A phone number is required when the preferred channel is sms."]}
+            )
         if channel == Channel.EMAIL and not attrs.get("email"):
-            raise serializers.ValidationError({"email": ["An email address is required when the preferred channel is email."]})
+            raise serializers.ValidationError(
+                {"email": ["An email address is required when the preferred channel is email."]}
+            )
         return attrs
 
 
 class BaselineSerializer(serializers.Serializer):
     pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
-    odi = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=100, required=False, allow_null=True)
+    odi = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=100, required=False, allow_null=True
+    )
 
 
 class EnrollmentCreateSerializer(serializers.Serializer):
@@ -68,8 +74,12 @@ class EnrollmentCreateSerializer(serializers.Serializer):
     physician = serializers.CharField(max_length=150)
     baseline = BaselineSerializer(required=False)
     levels = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    side = serializers.ChoiceField(choices=Side.choices, required=False, allow_blank=True, default="")
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    side = serializers.ChoiceField(
+        choices=Side.choices, required=False, allow_blank=True, default=""
+    )
+    external_id = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
 
     def validate_procedure(self, value: str) -> str:
         code = value.strip().upper()
@@ -92,12 +102,23 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         tz = zoneinfo.ZoneInfo(clinic.time_zone)
         today = dt.datetime.now(tz).date()
         if attrs["performed_on"] > today:
-            raise serializers.ValidationError({"performed_on": ["The procedure date cannot be in the future."]})
+            raise serializers.ValidationError(
+                {"performed_on": ["The procedure date cannot be in the future."]}
+            )
         if attrs["performed_on"] < today - dt.timedelta(days=730):
-            raise serializers.ValidationError({"performed_on": ["The procedure date is more than two years ago."]})
-        membership = ClinicMembership.objects.filter(
-            clinic=clinic, user__username=attrs["physician"], role=Role.PHYSICIAN, is_active=True
-        ).select_related("user").first()
+            raise serializers.ValidationError(
+                {"performed_on": ["The procedure date is more than two years ago."]}
+            )
+        membership = (
+            ClinicMembership.objects.filter(
+                clinic=clinic,
+                user__username=attrs["physician"],
+                role=Role.PHYSICIAN,
+                is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
         if membership is None:
             raise serializers.ValidationError(
                 {"physician": [f"No physician {attrs['physician']!r} in clinic {clinic.slug!r}."]}
@@ -109,24 +130,51 @@ class EnrollmentCreateSerializer(serializers.Serializer):
 class CheckpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = Checkpoint
-        fields = ["id", "key", "label", "target_date", "window_opens", "window_closes", "send_at", "status",
-                  "status_reason", "opened_at", "completed_at"]
+        fields = [
+            "id",
+            "key",
+            "label",
+            "target_date",
+            "window_opens",
+            "window_closes",
+            "send_at",
+            "status",
+            "status_reason",
+            "opened_at",
+            "completed_at",
+        ]
 
 
 class AnswerSerializer(serializers.ModelSerializer):
+    """One answer: the patient's raw text beside the parsed value (null when unanswered)."""
+
     checkpoint = serializers.PrimaryKeyRelatedField(read_only=True)
+    checkpoint_key = serializers.CharField(source="checkpoint.key", read_only=True)
 
     class Meta:
         model = Answer
-        fields = ["checkpoint", "question_code", "instrument", "raw_text", "value", "status", "answered_at"]
+        fields = [
+            "checkpoint",
+            "checkpoint_key",
+            "question_code",
+            "instrument",
+            "raw_text",
+            "value",
+            "status",
+            "attempts",
+            "answered_at",
+        ]
 
 
 class ScoreSerializer(serializers.ModelSerializer):
     checkpoint = serializers.PrimaryKeyRelatedField(read_only=True)
+    checkpoint_key = serializers.CharField(source="checkpoint.key", read_only=True)
+    # A number, not DRF's default decimal string: API clients chart these.
+    value = serializers.FloatField(read_only=True)
 
     class Meta:
         model = Score
-        fields = ["checkpoint", "kind", "value", "computed_at"]
+        fields = ["checkpoint", "checkpoint_key", "kind", "value", "details", "computed_at"]
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):
@@ -141,8 +189,23 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enrollment
-        fields = ["id", "patient", "procedure", "protocol_version", "performed_on", "levels", "side", "clinic",
-                  "physician", "status", "baseline", "created_at", "checkpoints", "answers", "scores"]
+        fields = [
+            "id",
+            "patient",
+            "procedure",
+            "protocol_version",
+            "performed_on",
+            "levels",
+            "side",
+            "clinic",
+            "physician",
+            "status",
+            "baseline",
+            "created_at",
+            "checkpoints",
+            "answers",
+            "scores",
+        ]
 
     def get_patient(self, obj: Enrollment) -> dict:
         return {"id": obj.patient_id, "mrn": obj.patient.mrn}
@@ -151,11 +214,19 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         return {"pain": obj.baseline_pain, "odi": obj.baseline_odi}
 
     def get_answers(self, obj: Enrollment) -> list[dict]:
-        answers = Answer.objects.filter(checkpoint__enrollment=obj).order_by("answered_at", "id")
+        answers = (
+            Answer.objects.filter(checkpoint__enrollment=obj)
+            .select_related("checkpoint")
+            .order_by("answered_at", "id")
+        )
         return AnswerSerializer(answers, many=True).data
 
     def get_scores(self, obj: Enrollment) -> list[dict]:
-        scores = Score.objects.filter(checkpoint__enrollment=obj).order_by("computed_at", "id")
+        scores = (
+            Score.objects.filter(checkpoint__enrollment=obj)
+            .select_related("checkpoint")
+            .order_by("computed_at", "id")
+        )
         return ScoreSerializer(scores, many=True).data
 
 

@@ -13,8 +13,12 @@ from ..services.enrollments import EnrollmentConflict, enrollment_create
 from .serializers import EnrollmentCreateSerializer, EnrollmentSerializer
 
 
-class EnrollmentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
-                        viewsets.GenericViewSet):
+class EnrollmentViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = EnrollmentSerializer
 
     def get_queryset(self):
@@ -59,8 +63,10 @@ class EnrollmentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixi
             )
         except EnrollmentConflict as conflict:
             return Response(
-                {"detail": "This patient is already enrolled for this procedure on this date.",
-                 "enrollment_id": conflict.existing.pk},
+                {
+                    "detail": "This patient is already enrolled for this procedure on this date.",
+                    "enrollment_id": conflict.existing.pk,
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         enrollment = get_object_or_404(self.get_queryset(), pk=enrollment.pk)

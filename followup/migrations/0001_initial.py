@@ -7,154 +7,371 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('procedure', models.CharField(max_length=20)),
-                ('performed_on', models.DateField()),
-                ('levels', models.CharField(blank=True, help_text='e.g. L4-L5, T12', max_length=100)),
-                ('side', models.CharField(blank=True, choices=[('', '-'), ('left', 'Left'), ('right', 'Right'), ('bilateral', 'Bilateral'), ('midline', 'Midline')], default='', max_length=10)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='active', max_length=10)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_reason', models.CharField(blank=True, max_length=200)),
-                ('baseline_pain', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('baseline_odi', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='patients.clinic')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='patients.patient')),
-                ('physician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments_as_physician', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("procedure", models.CharField(max_length=20)),
+                ("performed_on", models.DateField()),
+                (
+                    "levels",
+                    models.CharField(blank=True, help_text="e.g. L4-L5, T12", max_length=100),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "-"),
+                            ("left", "Left"),
+                            ("right", "Right"),
+                            ("bilateral", "Bilateral"),
+                            ("midline", "Midline"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "baseline_pain",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "baseline_odi",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="patients.clinic",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "physician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments_as_physician",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-performed_on', '-id'],
+                "ordering": ["-performed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=20)),
-                ('label', models.CharField(max_length=100)),
-                ('target_date', models.DateField()),
-                ('window_opens', models.DateField()),
-                ('window_closes', models.DateField()),
-                ('send_at', models.DateTimeField(help_text="When the check goes out (UTC), from the patient's local send time")),
-                ('closes_at', models.DateTimeField(help_text="End of the last window day in the patient's zone (UTC)")),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('open', 'Open'), ('completed', 'Completed'), ('missed', 'Missed'), ('cancelled', 'Cancelled'), ('skipped', 'Skipped')], default='scheduled', max_length=10)),
-                ('status_reason', models.CharField(blank=True, max_length=200)),
-                ('question_codes', models.JSONField(default=list)),
-                ('channel', models.CharField(blank=True, max_length=10)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('current_index', models.PositiveSmallIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_activity_at', models.DateTimeField(blank=True, null=True)),
-                ('reminders_sent', models.PositiveSmallIntegerField(default=0)),
-                ('next_reminder_at', models.DateTimeField(blank=True, null=True)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkpoints', to='followup.enrollment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=20)),
+                ("label", models.CharField(max_length=100)),
+                ("target_date", models.DateField()),
+                ("window_opens", models.DateField()),
+                ("window_closes", models.DateField()),
+                (
+                    "send_at",
+                    models.DateTimeField(
+                        help_text="When the check goes out (UTC), from the patient's local send time"
+                    ),
+                ),
+                (
+                    "closes_at",
+                    models.DateTimeField(
+                        help_text="End of the last window day in the patient's zone (UTC)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("open", "Open"),
+                            ("completed", "Completed"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, max_length=200)),
+                ("question_codes", models.JSONField(default=list)),
+                ("channel", models.CharField(blank=True, max_length=10)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("current_index", models.PositiveSmallIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_activity_at", models.DateTimeField(blank=True, null=True)),
+                ("reminders_sent", models.PositiveSmallIntegerField(default=0)),
+                ("next_reminder_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checkpoints",
+                        to="followup.enrollment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_date', 'id'],
+                "ordering": ["target_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Protocol',
+            name="Protocol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=200)),
-                ('definition', models.JSONField()),
-                ('is_current', models.BooleanField(default=True)),
-                ('change_note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=200)),
+                ("definition", models.JSONField()),
+                ("is_current", models.BooleanField(default=True)),
+                ("change_note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code', '-version'],
+                "ordering": ["code", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='protocol',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='followup.protocol'),
+            model_name="enrollment",
+            name="protocol",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enrollments",
+                to="followup.protocol",
+            ),
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ODI', 'Oswestry Disability Index (%)'), ('NRS_NOW', 'Pain now (NRS 0-10)'), ('NRS_AVG', 'Average pain past week (NRS 0-10)'), ('VAS', 'Pain (VAS 0-100)')], max_length=10)),
-                ('value', models.DecimalField(decimal_places=1, max_digits=5)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('checkpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='followup.checkpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ODI", "Oswestry Disability Index (%)"),
+                            ("NRS_NOW", "Pain now (NRS 0-10)"),
+                            ("NRS_AVG", "Average pain past week (NRS 0-10)"),
+                            ("VAS", "Pain (VAS 0-100)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=1, max_digits=5)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="followup.checkpoint",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question_code', models.CharField(max_length=40)),
-                ('instrument', models.CharField(help_text='yes_no, nrs, vas, choice, odi, free_text', max_length=20)),
-                ('raw_text', models.TextField(blank=True)),
-                ('value', models.JSONField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('answered', 'Answered'), ('unanswered', 'Unanswered after two tries')], default='answered', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=1)),
-                ('answered_at', models.DateTimeField()),
-                ('inbound_message_id', models.BigIntegerField(blank=True, null=True)),
-                ('checkpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='followup.checkpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question_code", models.CharField(max_length=40)),
+                (
+                    "instrument",
+                    models.CharField(
+                        help_text="yes_no, nrs, vas, choice, odi, free_text", max_length=20
+                    ),
+                ),
+                ("raw_text", models.TextField(blank=True)),
+                ("value", models.JSONField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("answered", "Answered"),
+                            ("unanswered", "Unanswered after two tries"),
+                        ],
+                        default="answered",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=1)),
+                ("answered_at", models.DateTimeField()),
+                ("inbound_message_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="followup.checkpoint",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['answered_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('checkpoint', 'question_code'), name='one_answer_per_question')],
+                "ordering": ["answered_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("checkpoint", "question_code"), name="one_answer_per_question"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='checkpoint',
-            index=models.Index(condition=models.Q(('status', 'scheduled')), fields=['send_at'], name='checkpoint_due_idx'),
+            model_name="checkpoint",
+            index=models.Index(
+                condition=models.Q(("status", "scheduled")),
+                fields=["send_at"],
+                name="checkpoint_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkpoint',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['closes_at'], name='checkpoint_open_idx'),
+            model_name="checkpoint",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["closes_at"],
+                name="checkpoint_open_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkpoint',
-            index=models.Index(condition=models.Q(('next_reminder_at__isnull', False), ('status', 'open')), fields=['next_reminder_at'], name='checkpoint_reminder_idx'),
+            model_name="checkpoint",
+            index=models.Index(
+                condition=models.Q(("next_reminder_at__isnull", False), ("status", "open")),
+                fields=["next_reminder_at"],
+                name="checkpoint_reminder_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkpoint',
-            constraint=models.UniqueConstraint(fields=('enrollment', 'key'), name='checkpoint_key_unique'),
+            model_name="checkpoint",
+            constraint=models.UniqueConstraint(
+                fields=("enrollment", "key"), name="checkpoint_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='protocol',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='protocol_code_version_unique'),
+            model_name="protocol",
+            constraint=models.UniqueConstraint(
+                fields=("code", "version"), name="protocol_code_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='protocol',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('code',), name='one_current_protocol_per_code'),
+            model_name="protocol",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("code",),
+                name="one_current_protocol_per_code",
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['clinic', 'status'], name='enrollment_clinic_status_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["clinic", "status"], name="enrollment_clinic_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(fields=('patient', 'procedure', 'performed_on'), name='one_enrollment_per_procedure_date'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "procedure", "performed_on"),
+                name="one_enrollment_per_procedure_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('checkpoint', 'kind'), name='one_score_per_kind'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("checkpoint", "kind"), name="one_score_per_kind"
+            ),
         ),
     ]

@@ -7,148 +7,431 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("followup", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('EMERGENCY', 'Emergency'), ('URGENT', 'Urgent'), ('ROUTINE', 'Routine')], max_length=10)),
-                ('kind', models.CharField(help_text='Rule code; one unresolved escalation per patient and kind', max_length=40)),
-                ('reason', models.CharField(max_length=200)),
-                ('code', models.CharField(db_index=True, max_length=8)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('current_step', models.PositiveSmallIntegerField(default=0)),
-                ('next_page_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_via', models.CharField(blank=True, max_length=10)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('reached_ed', 'Reached patient - advised emergency department'), ('reached_visit', 'Reached patient - clinic visit arranged'), ('reached_reassured', 'Reached patient - reassured'), ('reached_other', 'Reached patient - other plan'), ('not_reached_message', 'Could not reach - left message'), ('not_reached_emergency', 'Could not reach - emergency contact / welfare check'), ('not_reached_other', 'Could not reach - other'), ('not_clinical', 'Not a clinical concern')], max_length=30)),
-                ('resolution_note', models.TextField(blank=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='patients.clinic')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalations', to='followup.enrollment')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='patients.patient')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("EMERGENCY", "Emergency"),
+                            ("URGENT", "Urgent"),
+                            ("ROUTINE", "Routine"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        help_text="Rule code; one unresolved escalation per patient and kind",
+                        max_length=40,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("code", models.CharField(db_index=True, max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("current_step", models.PositiveSmallIntegerField(default=0)),
+                ("next_page_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_via", models.CharField(blank=True, max_length=10)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("reached_ed", "Reached patient - advised emergency department"),
+                            ("reached_visit", "Reached patient - clinic visit arranged"),
+                            ("reached_reassured", "Reached patient - reassured"),
+                            ("reached_other", "Reached patient - other plan"),
+                            ("not_reached_message", "Could not reach - left message"),
+                            (
+                                "not_reached_emergency",
+                                "Could not reach - emergency contact / welfare check",
+                            ),
+                            ("not_reached_other", "Could not reach - other"),
+                            ("not_clinical", "Not a clinical concern"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("resolution_note", models.TextField(blank=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="patients.clinic",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalations",
+                        to="followup.enrollment",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationChain',
+            name="EscalationChain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('EMERGENCY', 'Emergency'), ('URGENT', 'Urgent'), ('ROUTINE', 'Routine')], max_length=10)),
-                ('steps', models.JSONField(default=list)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalation_chains', to='patients.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("EMERGENCY", "Emergency"),
+                            ("URGENT", "Urgent"),
+                            ("ROUTINE", "Routine"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("steps", models.JSONField(default=list)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalation_chains",
+                        to="patients.clinic",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_code', models.CharField(max_length=40)),
-                ('tier', models.CharField(choices=[('EMERGENCY', 'Emergency'), ('URGENT', 'Urgent'), ('ROUTINE', 'Routine')], max_length=10)),
-                ('reason', models.CharField(max_length=200)),
-                ('evidence', models.TextField(blank=True, help_text='The answer or text that raised the flag')),
-                ('source', models.CharField(blank=True, help_text='Clinical source of the rule', max_length=200)),
-                ('inbound_message_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('checkpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='flags', to='followup.checkpoint')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='followup.enrollment')),
-                ('escalation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='flags', to='followup.escalation')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_code", models.CharField(max_length=40)),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("EMERGENCY", "Emergency"),
+                            ("URGENT", "Urgent"),
+                            ("ROUTINE", "Routine"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                (
+                    "evidence",
+                    models.TextField(
+                        blank=True, help_text="The answer or text that raised the flag"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Clinical source of the rule", max_length=200
+                    ),
+                ),
+                ("inbound_message_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="flags",
+                        to="followup.checkpoint",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="followup.enrollment",
+                    ),
+                ),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="flags",
+                        to="followup.escalation",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OnCallShift',
+            name="OnCallShift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('primary', 'On call'), ('backup', 'Backup'), ('lead', 'Clinic lead')], default='primary', max_length=10)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oncall_shifts', to='patients.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oncall_shifts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("primary", "On call"),
+                            ("backup", "Backup"),
+                            ("lead", "Clinic lead"),
+                        ],
+                        default="primary",
+                        max_length=10,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oncall_shifts",
+                        to="patients.clinic",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oncall_shifts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField()),
-                ('channel', models.CharField(max_length=10)),
-                ('outbound_message_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='followup.escalation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField()),
+                ("channel", models.CharField(max_length=10)),
+                ("outbound_message_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pages",
+                        to="followup.escalation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TimelineEvent',
+            name="TimelineEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('summary', models.CharField(max_length=300)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='followup.enrollment')),
-                ('escalation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='followup.escalation')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("summary", models.CharField(max_length=300)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="followup.enrollment",
+                    ),
+                ),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="followup.escalation",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['next_page_at'], name='escalation_repage_idx'),
+            model_name="escalation",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["next_page_at"],
+                name="escalation_repage_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['clinic', 'status', 'tier'], name='escalation_queue_idx'),
+            model_name="escalation",
+            index=models.Index(fields=["clinic", "status", "tier"], name="escalation_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='escalation',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'resolved'), _negated=True), fields=('patient', 'kind'), name='one_unresolved_escalation_per_kind'),
+            model_name="escalation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "resolved"), _negated=True),
+                fields=("patient", "kind"),
+                name="one_unresolved_escalation_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='escalationchain',
-            constraint=models.UniqueConstraint(fields=('clinic', 'tier'), name='one_chain_per_tier'),
+            model_name="escalationchain",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "tier"), name="one_chain_per_tier"
+            ),
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['patient', 'created_at'], name='flag_patient_idx'),
+            model_name="flag",
+            index=models.Index(fields=["patient", "created_at"], name="flag_patient_idx"),
         ),
         migrations.AddIndex(
-            model_name='oncallshift',
-            index=models.Index(fields=['clinic', 'role', 'starts_at', 'ends_at'], name='oncall_lookup_idx'),
+            model_name="oncallshift",
+            index=models.Index(
+                fields=["clinic", "role", "starts_at", "ends_at"], name="oncall_lookup_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='page',
-            constraint=models.UniqueConstraint(fields=('escalation', 'step', 'recipient', 'channel'), name='page_once_per_step'),
+            model_name="page",
+            constraint=models.UniqueConstraint(
+                fields=("escalation", "step", "recipient", "channel"), name="page_once_per_step"
+            ),
         ),
         migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['patient', 'at'], name='timeline_patient_idx'),
+            model_name="timelineevent",
+            index=models.Index(fields=["patient", "at"], name="timeline_patient_idx"),
         ),
     ]

@@ -10,8 +10,11 @@ from .escalations import (
     Tier,
     TimelineEvent,
 )
+from .outcomes import OutcomeReport  # noqa: F401
 from .protocols import Protocol
+from .survey_state import FormDraft, FormLink, SenderPrompt, SenderPromptStatus  # noqa: F401
 from .surveys import Answer, AnswerStatus, Score
+from .worklists import CallOutcome, Worklist, WorklistCall  # noqa: F401
 
 __all__ = [
     "Answer",

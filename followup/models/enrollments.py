@@ -21,9 +21,15 @@ class Side(models.TextChoices):
 
 
 class Enrollment(models.Model):
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="enrollments")
-    clinic = models.ForeignKey("patients.Clinic", on_delete=models.PROTECT, related_name="enrollments")
-    protocol = models.ForeignKey("followup.Protocol", on_delete=models.PROTECT, related_name="enrollments")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="enrollments"
+    )
+    clinic = models.ForeignKey(
+        "patients.Clinic", on_delete=models.PROTECT, related_name="enrollments"
+    )
+    protocol = models.ForeignKey(
+        "followup.Protocol", on_delete=models.PROTECT, related_name="enrollments"
+    )
     # Copied from the protocol so "same patient, procedure and date" is a database constraint.
     procedure = models.CharField(max_length=20)
     physician = models.ForeignKey(
@@ -32,14 +38,19 @@ class Enrollment(models.Model):
     performed_on = models.DateField()
     levels = models.CharField(max_length=100, blank=True, help_text="e.g. L4-L5, T12")
     side = models.CharField(max_length=10, choices=Side.choices, blank=True, default="")
-    status = models.CharField(max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=200, blank=True)
     baseline_pain = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
     baseline_odi = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True,
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     external_id = models.CharField(max_length=100, blank=True)
@@ -52,7 +63,8 @@ class Enrollment(models.Model):
         ordering = ["-performed_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "procedure", "performed_on"], name="one_enrollment_per_procedure_date"
+                fields=["patient", "procedure", "performed_on"],
+                name="one_enrollment_per_procedure_date",
             )
         ]
         indexes = [models.Index(fields=["clinic", "status"], name="enrollment_clinic_status_idx")]
@@ -79,9 +91,15 @@ class Checkpoint(models.Model):
     target_date = models.DateField()
     window_opens = models.DateField()
     window_closes = models.DateField()
-    send_at = models.DateTimeField(help_text="When the check goes out (UTC), from the patient's local send time")
-    closes_at = models.DateTimeField(help_text="End of the last window day in the patient's zone (UTC)")
-    status = models.CharField(max_length=10, choices=CheckpointStatus.choices, default=CheckpointStatus.SCHEDULED)
+    send_at = models.DateTimeField(
+        help_text="When the check goes out (UTC), from the patient's local send time"
+    )
+    closes_at = models.DateTimeField(
+        help_text="End of the last window day in the patient's zone (UTC)"
+    )
+    status = models.CharField(
+        max_length=10, choices=CheckpointStatus.choices, default=CheckpointStatus.SCHEDULED
+    )
     # Why the check did or did not go out, for staff ("deferred: quiet hours", "skipped: enrolled late").
     status_reason = models.CharField(max_length=200, blank=True)
     question_codes = models.JSONField(default=list)
@@ -98,10 +116,16 @@ class Checkpoint(models.Model):
 
     class Meta:
         ordering = ["target_date", "id"]
-        constraints = [models.UniqueConstraint(fields=["enrollment", "key"], name="checkpoint_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "key"], name="checkpoint_key_unique")
+        ]
         indexes = [
-            models.Index(fields=["send_at"], name="checkpoint_due_idx", condition=Q(status="scheduled")),
-            models.Index(fields=["closes_at"], name="checkpoint_open_idx", condition=Q(status="open")),
+            models.Index(
+                fields=["send_at"], name="checkpoint_due_idx", condition=Q(status="scheduled")
+            ),
+            models.Index(
+                fields=["closes_at"], name="checkpoint_open_idx", condition=Q(status="open")
+            ),
             models.Index(
                 fields=["next_reminder_at"],
                 name="checkpoint_reminder_idx",

@@ -25,10 +25,18 @@ class Flag(models.Model):
         "followup.Enrollment", null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
     )
     checkpoint = models.ForeignKey(
-        "followup.Checkpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+        "followup.Checkpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
     )
     escalation = models.ForeignKey(
-        "followup.Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+        "followup.Escalation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
     )
     rule_code = models.CharField(max_length=40)
     tier = models.CharField(max_length=10, choices=Tier.choices)
@@ -58,7 +66,10 @@ class Outcome(models.TextChoices):
     REACHED_REASSURED = "reached_reassured", "Reached patient - reassured"
     REACHED_OTHER = "reached_other", "Reached patient - other plan"
     NOT_REACHED_MESSAGE = "not_reached_message", "Could not reach - left message"
-    NOT_REACHED_EMERGENCY = "not_reached_emergency", "Could not reach - emergency contact / welfare check"
+    NOT_REACHED_EMERGENCY = (
+        "not_reached_emergency",
+        "Could not reach - emergency contact / welfare check",
+    )
     NOT_REACHED_OTHER = "not_reached_other", "Could not reach - other"
     NOT_CLINICAL = "not_clinical", "Not a clinical concern"
 
@@ -66,17 +77,29 @@ class Outcome(models.TextChoices):
 class Escalation(models.Model):
     """A red flag that needs a person. Open until someone acknowledges; re-paged up the chain."""
 
-    clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="escalations")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="escalations")
+    clinic = models.ForeignKey(
+        "patients.Clinic", on_delete=models.CASCADE, related_name="escalations"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="escalations"
+    )
     enrollment = models.ForeignKey(
-        "followup.Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
+        "followup.Enrollment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalations",
     )
     tier = models.CharField(max_length=10, choices=Tier.choices)
-    kind = models.CharField(max_length=40, help_text="Rule code; one unresolved escalation per patient and kind")
+    kind = models.CharField(
+        max_length=40, help_text="Rule code; one unresolved escalation per patient and kind"
+    )
     reason = models.CharField(max_length=200)
     # Short code clinicians text back ("ACK 4821"); carries no patient detail.
     code = models.CharField(max_length=8, db_index=True)
-    status = models.CharField(max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
+    status = models.CharField(
+        max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
     created_at = models.DateTimeField(default=timezone.now)
     current_step = models.PositiveSmallIntegerField(default=0)
     next_page_at = models.DateTimeField(null=True, blank=True)
@@ -102,10 +125,18 @@ class Escalation(models.Model):
                 fields=["patient", "kind"],
                 condition=~Q(status="resolved"),
                 name="one_unresolved_escalation_per_kind",
-            )
+            ),
+            # The code is what a clinician texts back ("ACK 4821"): it must name one live escalation.
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(status="resolved"),
+                name="one_unresolved_escalation_per_code",
+            ),
         ]
         indexes = [
-            models.Index(fields=["next_page_at"], name="escalation_repage_idx", condition=Q(status="open")),
+            models.Index(
+                fields=["next_page_at"], name="escalation_repage_idx", condition=Q(status="open")
+            ),
             models.Index(fields=["clinic", "status", "tier"], name="escalation_queue_idx"),
         ]
 
@@ -118,7 +149,9 @@ class Page(models.Model):
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="pages")
     step = models.PositiveSmallIntegerField()
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pages")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pages"
+    )
     channel = models.CharField(max_length=10)
     outbound_message_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -127,8 +160,12 @@ class Page(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["escalation", "step", "recipient", "channel"], name="page_once_per_step")
+            models.UniqueConstraint(
+                fields=["escalation", "step", "recipient", "channel"], name="page_once_per_step"
+            )
         ]
+        # A failed delivery finds its page by the outbox row id.
+        indexes = [models.Index(fields=["outbound_message_id"], name="page_outbound_idx")]
 
 
 class OnCallShift(models.Model):
@@ -139,15 +176,23 @@ class OnCallShift(models.Model):
         BACKUP = "backup", "Backup"
         LEAD = "lead", "Clinic lead"
 
-    clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="oncall_shifts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_shifts")
+    clinic = models.ForeignKey(
+        "patients.Clinic", on_delete=models.CASCADE, related_name="oncall_shifts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_shifts"
+    )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.PRIMARY)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["clinic", "role", "starts_at", "ends_at"], name="oncall_lookup_idx")]
+        indexes = [
+            models.Index(
+                fields=["clinic", "role", "starts_at", "ends_at"], name="oncall_lookup_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -159,15 +204,21 @@ class EscalationChain(models.Model):
     ``steps`` is a list like ``[{"after_minutes": 0, "target": "oncall:primary"},
     {"after_minutes": 10, "target": "oncall:backup"}, {"after_minutes": 20, "target": "oncall:lead"}]``;
     targets are ``oncall:<role>``, ``role:<clinic role>`` (e.g. the triage nurse pool) or ``user:<username>``,
-    optionally with ``"hours": "business"|"after"`` to apply only in or out of business hours.
+    optionally with ``"hours": "business"|"after"`` to apply only in or out of business hours. The last
+    step may carry ``"repeat_minutes"``: it is paged again at that interval until someone acknowledges.
+    A clinic without a chain for a tier gets ``followup.services.escalations.DEFAULT_CHAINS``.
     """
 
-    clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="escalation_chains")
+    clinic = models.ForeignKey(
+        "patients.Clinic", on_delete=models.CASCADE, related_name="escalation_chains"
+    )
     tier = models.CharField(max_length=10, choices=Tier.choices)
     steps = models.JSONField(default=list)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["clinic", "tier"], name="one_chain_per_tier")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "tier"], name="one_chain_per_tier")
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic.slug} {self.tier} chain"
@@ -176,16 +227,24 @@ class EscalationChain(models.Model):
 class TimelineEvent(models.Model):
     """Append-only story of a patient's follow-up: checks, messages, flags, pages, acks, notes."""
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="timeline")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="timeline"
+    )
     enrollment = models.ForeignKey(
-        "followup.Enrollment", null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+        "followup.Enrollment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="timeline",
     )
     escalation = models.ForeignKey(
         Escalation, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
     )
     kind = models.CharField(max_length=40)
     summary = models.CharField(max_length=300)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

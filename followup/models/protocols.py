@@ -26,7 +26,9 @@ class Protocol(models.Model):
     class Meta:
         ordering = ["code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="protocol_code_version_unique"),
+            models.UniqueConstraint(
+                fields=["code", "version"], name="protocol_code_version_unique"
+            ),
             models.UniqueConstraint(
                 fields=["code"], condition=Q(is_current=True), name="one_current_protocol_per_code"
             ),

@@ -10,12 +10,18 @@ class AnswerStatus(models.TextChoices):
 
 
 class Answer(models.Model):
-    checkpoint = models.ForeignKey("followup.Checkpoint", on_delete=models.CASCADE, related_name="answers")
+    checkpoint = models.ForeignKey(
+        "followup.Checkpoint", on_delete=models.CASCADE, related_name="answers"
+    )
     question_code = models.CharField(max_length=40)
-    instrument = models.CharField(max_length=20, help_text="yes_no, nrs, vas, choice, odi, free_text")
+    instrument = models.CharField(
+        max_length=20, help_text="yes_no, nrs, vas, choice, odi, free_text"
+    )
     raw_text = models.TextField(blank=True)
     value = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=AnswerStatus.choices, default=AnswerStatus.ANSWERED)
+    status = models.CharField(
+        max_length=12, choices=AnswerStatus.choices, default=AnswerStatus.ANSWERED
+    )
     attempts = models.PositiveSmallIntegerField(default=1)
     answered_at = models.DateTimeField()
     inbound_message_id = models.BigIntegerField(null=True, blank=True)
@@ -23,7 +29,9 @@ class Answer(models.Model):
     class Meta:
         ordering = ["answered_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["checkpoint", "question_code"], name="one_answer_per_question")
+            models.UniqueConstraint(
+                fields=["checkpoint", "question_code"], name="one_answer_per_question"
+            )
         ]
 
     def __str__(self) -> str:
@@ -37,14 +45,18 @@ class Score(models.Model):
         NRS_AVG = "NRS_AVG", "Average pain past week (NRS 0-10)"
         VAS = "VAS", "Pain (VAS 0-100)"
 
-    checkpoint = models.ForeignKey("followup.Checkpoint", on_delete=models.CASCADE, related_name="scores")
+    checkpoint = models.ForeignKey(
+        "followup.Checkpoint", on_delete=models.CASCADE, related_name="scores"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.DecimalField(max_digits=5, decimal_places=1)
     details = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["checkpoint", "kind"], name="one_score_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "kind"], name="one_score_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}={self.value}"

@@ -19,11 +19,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage, OutboundStatus
-from notifications.outbox import outbox_enqueue, outbox_sweep
+from notifications.outbox import outbox_sweep
 
-from ..messages import EMAIL_BODY, EMAIL_SUBJECT, GREETING, render
+from ..conversation import conversation_open
 from ..models import Checkpoint, CheckpointStatus, EnrollmentStatus
+from ..reminders import survey_sweep
 from ..scheduling import local_datetime, next_allowed_time
+from .escalations import escalations_repage_due
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,13 @@ def dispatch_due(*, now: dt.datetime | None = None) -> dict:
 
 def sweep_steps() -> list[Callable[..., dict]]:
     """The sweep's steps in order. Features add theirs here, in one visible place."""
-    return [checkpoints_open_due, checkpoints_close_expired, outbox_sweep]
+    return [
+        checkpoints_open_due,
+        survey_sweep,
+        checkpoints_close_expired,
+        escalations_repage_due,
+        outbox_sweep,
+    ]
 
 
 def _claim_batch(queryset, *, batch: int) -> list:
@@ -80,7 +88,9 @@ def checkpoints_open_due(*, now: dt.datetime) -> dict:
     while True:
         with transaction.atomic():
             rows = _claim_batch(
-                Checkpoint.objects.filter(status=CheckpointStatus.SCHEDULED, send_at__lte=now).order_by("send_at"),
+                Checkpoint.objects.filter(
+                    status=CheckpointStatus.SCHEDULED, send_at__lte=now
+                ).order_by("send_at"),
                 batch=batch,
             )
             for checkpoint in rows:
@@ -96,13 +106,28 @@ def checkpoint_open(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
     patient = enrollment.patient
     clinic = enrollment.clinic
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        return _set(checkpoint, status=CheckpointStatus.CANCELLED, reason=f"enrollment {enrollment.status}", now=now)
+        return _set(
+            checkpoint,
+            status=CheckpointStatus.CANCELLED,
+            reason=f"enrollment {enrollment.status}",
+            now=now,
+        )
     if now >= checkpoint.closes_at:
-        return _set(checkpoint, status=CheckpointStatus.SKIPPED, reason="window closed before it could go out", now=now)
+        return _set(
+            checkpoint,
+            status=CheckpointStatus.SKIPPED,
+            reason="window closed before it could go out",
+            now=now,
+        )
     channel = choose_channel(patient)
     if channel is None:
         if patient.is_opted_out:
-            return _set(checkpoint, status=CheckpointStatus.CANCELLED, reason="opted out of texts, no email", now=now)
+            return _set(
+                checkpoint,
+                status=CheckpointStatus.CANCELLED,
+                reason="opted out of texts, no email",
+                now=now,
+            )
         # Nothing can reach the patient: open it anyway so it shows on the unreachable worklist.
         checkpoint.status = CheckpointStatus.OPEN
         checkpoint.opened_at = now
@@ -124,7 +149,14 @@ def checkpoint_open(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
     checkpoint.status_reason = ""
     checkpoint.next_reminder_at = _first_reminder_at(checkpoint, now)
     checkpoint.save(
-        update_fields=["status", "opened_at", "last_activity_at", "channel", "status_reason", "next_reminder_at"]
+        update_fields=[
+            "status",
+            "opened_at",
+            "last_activity_at",
+            "channel",
+            "status_reason",
+            "next_reminder_at",
+        ]
     )
     send_check_opening(checkpoint=checkpoint, channel=channel, now=now)
     return "opened"
@@ -174,7 +206,9 @@ def frequency_cap_until(*, patient, clinic, now: dt.datetime) -> dt.datetime | N
 
     FCC healthcare exemption: at most one unsolicited text a day and three a week per patient.
     """
-    sent = OutboundMessage.objects.filter(patient=patient, unsolicited=True, created_at__gt=now - dt.timedelta(days=7))
+    sent = OutboundMessage.objects.filter(
+        patient=patient, unsolicited=True, created_at__gt=now - dt.timedelta(days=7)
+    )
     sent = sent.exclude(status=OutboundStatus.CANCELLED)
     times = sorted(sent.values_list("created_at", flat=True))
     last_day = [t for t in times if t > now - dt.timedelta(days=1)]
@@ -192,27 +226,15 @@ def _next_send_slot(earliest: dt.datetime, patient, clinic) -> dt.datetime:
     slot = local_datetime(local_day, dt.time(settings.FOLLOWUP_SEND_HOUR, 0), patient.time_zone)
     if slot < earliest:
         slot = earliest
-    return next_allowed_time(slot, tz_name=patient.time_zone, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end)
+    return next_allowed_time(
+        slot, tz_name=patient.time_zone, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end
+    )
 
 
 def send_check_opening(*, checkpoint: Checkpoint, channel: str, now: dt.datetime) -> None:
-    """Queue the check's first message; the survey engine takes over from the patient's reply."""
-    patient = checkpoint.enrollment.patient
-    clinic = checkpoint.enrollment.clinic
-    if channel == "sms":
-        body = render(GREETING, patient.language, clinic=clinic.name, label=checkpoint.label)
-        outbox_enqueue(
-            key=f"checkpoint:{checkpoint.pk}:open", channel="sms", to=patient.phone, body=body,
-            purpose="check_open", patient=patient, checkpoint=checkpoint, unsolicited=True, now=now,
-        )
-        return
-    link = f"{settings.PUBLIC_BASE_URL}/f/"
-    outbox_enqueue(
-        key=f"checkpoint:{checkpoint.pk}:open-email", channel="email", to=patient.email,
-        subject=render(EMAIL_SUBJECT, patient.language, clinic=clinic.name),
-        body=render(EMAIL_BODY, patient.language, clinic=clinic.name, clinic_phone=clinic.phone, link=link),
-        purpose="check_open", patient=patient, checkpoint=checkpoint, unsolicited=True, now=now,
-    )
+    """Queue the check's first message: the SMS conversation's greeting and first question, or
+    one email with the web-form link. The survey engine takes over from the patient's reply."""
+    conversation_open(checkpoint=checkpoint, channel=channel, now=now)
 
 
 def checkpoints_close_expired(*, now: dt.datetime) -> dict:
@@ -221,19 +243,25 @@ def checkpoints_close_expired(*, now: dt.datetime) -> dict:
     while True:
         with transaction.atomic():
             rows = _claim_batch(
-                Checkpoint.objects.filter(status=CheckpointStatus.OPEN, closes_at__lte=now).order_by("closes_at"),
+                Checkpoint.objects.filter(
+                    status=CheckpointStatus.OPEN, closes_at__lte=now
+                ).order_by("closes_at"),
                 batch=batch,
             )
             for checkpoint in rows:
                 answered = checkpoint.answers.exists()
                 checkpoint.status = CheckpointStatus.MISSED
-                checkpoint.status_reason = "window closed, partly answered" if answered else "window closed unanswered"
+                checkpoint.status_reason = (
+                    "window closed, partly answered" if answered else "window closed unanswered"
+                )
                 checkpoint.closed_at = now
                 checkpoint.next_reminder_at = None
-                checkpoint.save(update_fields=["status", "status_reason", "closed_at", "next_reminder_at"])
-                OutboundMessage.objects.filter(checkpoint=checkpoint, status=OutboundStatus.PENDING).update(
-                    status=OutboundStatus.CANCELLED, last_error="check closed"
+                checkpoint.save(
+                    update_fields=["status", "status_reason", "closed_at", "next_reminder_at"]
                 )
+                OutboundMessage.objects.filter(
+                    checkpoint=checkpoint, status=OutboundStatus.PENDING
+                ).update(status=OutboundStatus.CANCELLED, last_error="check closed")
                 missed += 1
         if len(rows) < batch:
             break

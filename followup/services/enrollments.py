@@ -82,26 +82,34 @@ def enrollment_create(
     except IntegrityError:
         # Two requests raced past the existence check; the unique constraint decided.
         existing = Enrollment.objects.filter(
-            patient__clinic=clinic, patient__mrn=patient_data["mrn"], procedure=procedure,
+            patient__clinic=clinic,
+            patient__mrn=patient_data["mrn"],
+            procedure=procedure,
             performed_on=performed_on,
         ).first()
         if existing is None:
             raise
         raise EnrollmentConflict(existing) from None
-    logger.debug("enrollment %s created (%s, protocol v%s)", enrollment.pk, procedure, protocol.version)
+    logger.debug(
+        "enrollment %s created (%s, protocol v%s)", enrollment.pk, procedure, protocol.version
+    )
     return enrollment
 
 
 def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) -> list[Checkpoint]:
     rows = []
     for item in checkpoint_schedule(
-        definition=enrollment.protocol.definition, performed_on=enrollment.performed_on, tz_name=tz_name
+        definition=enrollment.protocol.definition,
+        performed_on=enrollment.performed_on,
+        tz_name=tz_name,
     ):
         checkpoint = Checkpoint(enrollment=enrollment, **item)
         if now >= checkpoint.closes_at:
             # Enrolled after this window closed: recorded, never silently dropped.
             checkpoint.status = CheckpointStatus.SKIPPED
-            checkpoint.status_reason = f"enrolled late: window closed {checkpoint.window_closes.isoformat()}"
+            checkpoint.status_reason = (
+                f"enrolled late: window closed {checkpoint.window_closes.isoformat()}"
+            )
             checkpoint.closed_at = now
         elif now >= checkpoint.send_at:
             checkpoint.send_at = now
@@ -119,7 +127,9 @@ def enrollment_withdraw(*, enrollment: Enrollment, reason: str, user=None) -> En
     )
     enrollment.checkpoints.filter(
         status__in=[CheckpointStatus.SCHEDULED, CheckpointStatus.OPEN]
-    ).update(status=CheckpointStatus.CANCELLED, status_reason=f"withdrawn: {reason}"[:200], closed_at=now)
+    ).update(
+        status=CheckpointStatus.CANCELLED, status_reason=f"withdrawn: {reason}"[:200], closed_at=now
+    )
     outbox_cancel(queryset=OutboundMessage.objects.filter(checkpoint__enrollment=enrollment))
     enrollment.refresh_from_db()
     return enrollment

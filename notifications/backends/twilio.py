@@ -28,7 +28,9 @@ class TwilioBackend(SmsBackend):
 
     def __init__(self) -> None:
         if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
-            raise ImproperlyConfigured("TwilioBackend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+            raise ImproperlyConfigured(
+                "TwilioBackend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+            )
         if not (settings.TWILIO_FROM_NUMBER or settings.TWILIO_MESSAGING_SERVICE_SID):
             raise ImproperlyConfigured(
                 "TwilioBackend needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
@@ -82,16 +84,18 @@ def _may_have_been_sent(exc: requests.RequestException) -> bool:
     """True unless the request certainly never reached Twilio (no connection was made)."""
     if isinstance(exc, requests.ConnectTimeout):
         return False
-    if isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc.args):
-        return False
-    return True
+    return not (isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc.args))
 
 
 def _rest_error(exc: TwilioRestException, retry_after: float | None = None) -> DeliveryError:
-    return _classify(code=str(exc.code or ""), status=exc.status, message=exc.msg, retry_after=retry_after)
+    return _classify(
+        code=str(exc.code or ""), status=exc.status, message=exc.msg, retry_after=retry_after
+    )
 
 
-def _classify(*, code: str, status: int | None, message: str, retry_after: float | None = None) -> DeliveryError:
+def _classify(
+    *, code: str, status: int | None, message: str, retry_after: float | None = None
+) -> DeliveryError:
     if code in PERMANENT_CODES:
         return DeliveryError(f"Twilio {code}: {message}"[:400], permanent=True, code=code)
     if status in (401, 403):
@@ -99,5 +103,11 @@ def _classify(*, code: str, status: int | None, message: str, retry_after: float
         # patient's number: keep retrying (slowly) and let staff see the failure.
         return DeliveryError(f"Twilio auth failed ({status})", code=code or str(status))
     if status is not None and 400 <= status < 500 and status != 429:
-        return DeliveryError(f"Twilio {code or status}: {message}"[:400], permanent=True, code=code or str(status))
-    return DeliveryError(f"Twilio {code or status}: {message}"[:400], code=code or str(status or ""), retry_after=retry_after)
+        return DeliveryError(
+            f"Twilio {code or status}: {message}"[:400], permanent=True, code=code or str(status)
+        )
+    return DeliveryError(
+        f"Twilio {code or status}: {message}"[:400],
+        code=code or str(status or ""),
+        retry_after=retry_after,
+    )

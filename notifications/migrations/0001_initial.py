@@ -7,71 +7,198 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('followup', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("followup", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_sid', models.CharField(max_length=64, unique=True)),
-                ('from_number', models.CharField(max_length=32)),
-                ('to_number', models.CharField(blank=True, max_length=32)),
-                ('body', models.TextField(blank=True)),
-                ('params', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processing', 'Processing'), ('processed', 'Processed'), ('failed', 'Failed')], default='received', max_length=12)),
-                ('kind', models.CharField(blank=True, help_text='How the message was handled', max_length=30)),
-                ('reply_text', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('checkpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_messages', to='followup.checkpoint')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_messages', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_sid", models.CharField(max_length=64, unique=True)),
+                ("from_number", models.CharField(max_length=32)),
+                ("to_number", models.CharField(blank=True, max_length=32)),
+                ("body", models.TextField(blank=True)),
+                ("params", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processing", "Processing"),
+                            ("processed", "Processed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True, help_text="How the message was handled", max_length=30
+                    ),
+                ),
+                ("reply_text", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_messages",
+                        to="followup.checkpoint",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_messages",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['received_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'processed'), _negated=True), fields=['received_at'], name='inbound_unprocessed_idx'), models.Index(fields=['from_number', 'received_at'], name='inbound_from_idx')],
+                "ordering": ["received_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "processed"), _negated=True),
+                        fields=["received_at"],
+                        name="inbound_unprocessed_idx",
+                    ),
+                    models.Index(fields=["from_number", "received_at"], name="inbound_from_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutboundMessage',
+            name="OutboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True)),
-                ('channel', models.CharField(max_length=10)),
-                ('to', models.CharField(max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('body', models.TextField()),
-                ('html_body', models.TextField(blank=True)),
-                ('purpose', models.CharField(choices=[('check_open', 'Check opened'), ('question', 'Survey question'), ('reminder', 'Reminder'), ('safety', 'Safety instruction'), ('keyword', 'Keyword reply'), ('neutral', 'Reply to unknown number'), ('page', 'Clinician page'), ('staff_alert', 'Staff alert'), ('other', 'Other')], default='other', max_length=20)),
-                ('unsolicited', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('unknown', 'Unknown (reconciling)'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Undelivered'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=12)),
-                ('provider_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('provider_status', models.CharField(blank=True, max_length=20)),
-                ('error_code', models.CharField(blank=True, max_length=20)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sending_started_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('checkpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbound_messages', to='followup.checkpoint')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbound_messages', to='patients.patient')),
-                ('recipient_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=200, unique=True)),
+                ("channel", models.CharField(max_length=10)),
+                ("to", models.CharField(max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("body", models.TextField()),
+                ("html_body", models.TextField(blank=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("check_open", "Check opened"),
+                            ("question", "Survey question"),
+                            ("reminder", "Reminder"),
+                            ("safety", "Safety instruction"),
+                            ("keyword", "Keyword reply"),
+                            ("neutral", "Reply to unknown number"),
+                            ("page", "Clinician page"),
+                            ("staff_alert", "Staff alert"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("unsolicited", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("unknown", "Unknown (reconciling)"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("undelivered", "Undelivered"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "provider_id",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True),
+                ),
+                ("provider_status", models.CharField(blank=True, max_length=20)),
+                ("error_code", models.CharField(blank=True, max_length=20)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sending_started_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outbound_messages",
+                        to="followup.checkpoint",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outbound_messages",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recipient_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='outbox_pending_idx'), models.Index(condition=models.Q(('status__in', ['sending', 'unknown'])), fields=['sending_started_at'], name='outbox_inflight_idx'), models.Index(fields=['patient', 'created_at'], name='outbox_patient_idx'), models.Index(fields=['to', 'created_at'], name='outbox_to_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["next_attempt_at"],
+                        name="outbox_pending_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status__in", ["sending", "unknown"])),
+                        fields=["sending_started_at"],
+                        name="outbox_inflight_idx",
+                    ),
+                    models.Index(fields=["patient", "created_at"], name="outbox_patient_idx"),
+                    models.Index(fields=["to", "created_at"], name="outbox_to_idx"),
+                ],
             },
         ),
     ]

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def enrollment(clinic, bob):
     patient = PatientFactory(clinic=clinic, time_zone="America/Chicago", phone="+15125550177")
-    return enroll(patient=patient, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT)
+    return enroll(
+        patient=patient, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT
+    )
 
 
 def d14(enrollment) -> Checkpoint:
@@ -56,7 +58,9 @@ def test_a_due_check_opens_and_its_first_text_goes_out_once(enrollment, clinic, 
     text = sms_outbox[0]
     assert text["to"] == "+15125550177"
     assert clinic.name in text["body"] and "STOP" in text["body"]
-    assert "ESI" not in text["body"] and "epidural" not in text["body"].lower()  # no diagnosis in texts
+    assert (
+        "ESI" not in text["body"] and "epidural" not in text["body"].lower()
+    )  # no diagnosis in texts
     row = OutboundMessage.objects.get(checkpoint=checkpoint)
     assert row.status == OutboundStatus.SENT and row.provider_id == text["sid"] and row.unsolicited
 
@@ -79,8 +83,16 @@ def test_quiet_hours_defer_the_check_to_the_next_allowed_morning(enrollment, sms
 
 def test_the_daily_cap_defers_a_second_unsolicited_text(clinic, bob, sms_outbox, drain):
     patient = PatientFactory(clinic=clinic)
-    first = enroll(patient=patient, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT)
-    second = enroll(patient=patient, physician=bob, procedure="FACET_SI", performed_on=PERFORMED, now=ENROLLED_AT)
+    first = enroll(
+        patient=patient, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT
+    )
+    second = enroll(
+        patient=patient,
+        physician=bob,
+        procedure="FACET_SI",
+        performed_on=PERFORMED,
+        now=ENROLLED_AT,
+    )
     dispatch_due(now=D14_SEND)
     drain()
     statuses = sorted([d14(first).status, d14(second).status])
@@ -102,7 +114,10 @@ def test_an_unanswered_check_becomes_missed_when_its_window_closes(enrollment, d
     summary = dispatch_due(now=checkpoint.closes_at)
     assert summary["checks_missed"] == 1
     missed = d14(enrollment)
-    assert missed.status == CheckpointStatus.MISSED and missed.status_reason == "window closed unanswered"
+    assert (
+        missed.status == CheckpointStatus.MISSED
+        and missed.status_reason == "window closed unanswered"
+    )
 
 
 def test_withdrawal_cancels_everything_not_yet_sent(enrollment, sms_outbox, drain):
@@ -128,7 +143,9 @@ def test_opt_out_means_nothing_more_is_sent(enrollment, sms_outbox, drain):
     assert "opted out of texts, no email" in reasons
 
 
-def test_an_opted_out_patient_with_email_gets_the_check_by_email(enrollment, sms_outbox, drain, mailoutbox):
+def test_an_opted_out_patient_with_email_gets_the_check_by_email(
+    enrollment, sms_outbox, drain, mailoutbox
+):
     patient = enrollment.patient
     patient.email = "ana@example.org"
     patient.save()
@@ -157,7 +174,8 @@ def test_a_sweep_skips_when_another_holds_the_lock(enrollment):
 def test_rows_locked_by_another_sweep_are_skipped_not_doubled(clinic, bob, sms_outbox, drain):
     patients = [PatientFactory(clinic=clinic) for _ in range(2)]
     enrollments = [
-        enroll(patient=p, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT) for p in patients
+        enroll(patient=p, physician=bob, procedure="ESI", performed_on=PERFORMED, now=ENROLLED_AT)
+        for p in patients
     ]
     locked_id = d14(enrollments[0]).pk
     holding, release = threading.Event(), threading.Event()
@@ -165,7 +183,9 @@ def test_rows_locked_by_another_sweep_are_skipped_not_doubled(clinic, bob, sms_o
     def hold_row_lock():
         with connections["default"].cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute("SELECT id FROM followup_checkpoint WHERE id = %s FOR UPDATE", [locked_id])
+            cursor.execute(
+                "SELECT id FROM followup_checkpoint WHERE id = %s FOR UPDATE", [locked_id]
+            )
             holding.set()
             release.wait(10)
             cursor.execute("ROLLBACK")
@@ -191,7 +211,9 @@ def test_the_sweep_query_uses_the_partial_index(enrollment):
     # A fresh table is tiny, so forbid the sequential scan to see that an index can serve the query.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        queryset = Checkpoint.objects.filter(status=CheckpointStatus.SCHEDULED, send_at__lte=D14_SEND)
+        queryset = Checkpoint.objects.filter(
+            status=CheckpointStatus.SCHEDULED, send_at__lte=D14_SEND
+        )
         plan = queryset.explain()
     assert "checkpoint_due_idx" in plan
 

@@ -19,9 +19,15 @@ TODAY = dt.date.today()
 def body(**overrides) -> dict:
     payload = {
         "patient": {
-            "first_name": "Ana", "last_name": "Ruiz", "date_of_birth": "1961-04-02", "mrn": "A-1001",
-            "phone": "+15125550100", "email": "ana@example.org", "time_zone": "America/Chicago",
-            "language": "es", "preferred_channel": "sms",
+            "first_name": "Ana",
+            "last_name": "Ruiz",
+            "date_of_birth": "1961-04-02",
+            "mrn": "A-1001",
+            "phone": "+15125550100",
+            "email": "ana@example.org",
+            "time_zone": "America/Chicago",
+            "language": "es",
+            "preferred_channel": "sms",
         },
         "procedure": "VA",
         "performed_on": (TODAY - dt.timedelta(days=3)).isoformat(),
@@ -45,7 +51,14 @@ def test_it_enrolls_and_returns_the_scheduled_checkpoints(api, bob):
     labels = [c["key"] for c in data["checkpoints"]]
     assert labels[:2] == ["h48", "d14"] and {"m3", "m6", "m12"} <= set(labels)
     for checkpoint in data["checkpoints"]:
-        assert set(checkpoint) >= {"id", "label", "target_date", "window_opens", "window_closes", "status"}
+        assert set(checkpoint) >= {
+            "id",
+            "label",
+            "target_date",
+            "window_opens",
+            "window_closes",
+            "status",
+        }
     d14 = next(c for c in data["checkpoints"] if c["key"] == "d14")
     performed = TODAY - dt.timedelta(days=3)
     assert d14["target_date"] == (performed + dt.timedelta(days=14)).isoformat()
@@ -109,7 +122,9 @@ def test_it_rejects_a_physician_of_another_clinic(api, bob, dora):
 
 
 def test_it_rejects_malformed_json(api, bob):
-    response = api.post("/api/v1/enrollments/", data='{"patient": {', content_type="application/json")
+    response = api.post(
+        "/api/v1/enrollments/", data='{"patient": {', content_type="application/json"
+    )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
 
@@ -139,7 +154,9 @@ def test_it_shows_checkpoint_status_answers_and_scores(api, bob):
     detail = api.get(f"/api/v1/enrollments/{created['id']}/").json()
     assert [c["id"] for c in detail["checkpoints"]] == [c["id"] for c in created["checkpoints"]]
     assert detail["answers"] == [] and detail["scores"] == []
-    assert Checkpoint.objects.filter(enrollment_id=created["id"]).count() == len(detail["checkpoints"])
+    assert Checkpoint.objects.filter(enrollment_id=created["id"]).count() == len(
+        detail["checkpoints"]
+    )
 
 
 def test_list_pages_accept_page_size_up_to_1000(api, bob):

@@ -19,8 +19,22 @@ pytestmark = pytest.mark.django_db
 
 def test_every_shipped_procedure_has_a_current_protocol_after_migrate():
     current = {p.code: p for p in Protocol.objects.filter(is_current=True)}
-    assert set(current) == set(PROTOCOLS) >= {"VA", "SCS", "ITDD", "ESI", "LYSIS", "DISC", "FACET_SI",
-                                             "NERVE_BLOCK", "TUMOR_ABLATION", "BIOPSY"}
+    assert (
+        set(current)
+        == set(PROTOCOLS)
+        >= {
+            "VA",
+            "SCS",
+            "ITDD",
+            "ESI",
+            "LYSIS",
+            "DISC",
+            "FACET_SI",
+            "NERVE_BLOCK",
+            "TUMOR_ABLATION",
+            "BIOPSY",
+        }
+    )
     assert all(p.definition == PROTOCOLS[code] for code, p in current.items())
 
 
@@ -31,7 +45,9 @@ def test_syncing_again_publishes_nothing_new():
 
 def test_editing_creates_a_new_version_and_enrollments_keep_theirs(clinic, bob):
     patient = PatientFactory(clinic=clinic)
-    enrollment = enroll(patient=patient, physician=bob, procedure="ESI", performed_on=dt.date(2026, 6, 1))
+    enrollment = enroll(
+        patient=patient, physician=bob, procedure="ESI", performed_on=dt.date(2026, 6, 1)
+    )
     original = enrollment.protocol
     edited = copy.deepcopy(original.definition)
     for checkpoint in edited["checkpoints"]:
@@ -44,8 +60,12 @@ def test_editing_creates_a_new_version_and_enrollments_keep_theirs(clinic, bob):
     enrollment.refresh_from_db()
     assert enrollment.protocol_id == original.pk
     assert enrollment.checkpoints.get(key="d14").target_date == dt.date(2026, 6, 15)
-    later = enroll(patient=PatientFactory(clinic=clinic), physician=bob, procedure="ESI",
-                   performed_on=dt.date(2026, 6, 1))
+    later = enroll(
+        patient=PatientFactory(clinic=clinic),
+        physician=bob,
+        procedure="ESI",
+        performed_on=dt.date(2026, 6, 1),
+    )
     assert later.protocol_id == new.pk
     assert later.checkpoints.get(key="d14").target_date == dt.date(2026, 6, 22)
 
@@ -69,7 +89,9 @@ def test_an_invalid_definition_is_refused():
 @pytest.fixture
 def clinic_admin(clinic):
     user = UserFactory(username="ada", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["patients", "followup"]))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["patients", "followup"])
+    )
     MembershipFactory(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
     return user
 
@@ -83,17 +105,26 @@ def test_a_clinic_admin_publishes_a_new_version_from_the_admin(client, clinic_ad
     definition["summary"] = "Reviewed by Dr Ada"
     response = client.post(
         f"/admin/followup/protocol/{current.pk}/change/",
-        {"code": "NERVE_BLOCK", "name": current.name, "definition": json.dumps(definition),
-         "change_note": "reviewed"},
+        {
+            "code": "NERVE_BLOCK",
+            "name": current.name,
+            "definition": json.dumps(definition),
+            "change_note": "reviewed",
+        },
     )
     assert response.status_code == 302, response.content[:2000]
     versions = list(Protocol.objects.filter(code="NERVE_BLOCK").order_by("version"))
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].definition == PROTOCOLS["NERVE_BLOCK"] and not versions[0].is_current
-    assert versions[1].definition["summary"] == "Reviewed by Dr Ada" and versions[1].created_by == clinic_admin
+    assert (
+        versions[1].definition["summary"] == "Reviewed by Dr Ada"
+        and versions[1].created_by == clinic_admin
+    )
 
 
-def test_the_admin_lists_and_searches_only_the_admins_clinic(client, clinic_admin, clinic, other_clinic):
+def test_the_admin_lists_and_searches_only_the_admins_clinic(
+    client, clinic_admin, clinic, other_clinic
+):
     mine = PatientFactory(clinic=clinic, mrn="MINE-1", last_name="Quintero")
     PatientFactory(clinic=other_clinic, mrn="THEIRS-1", last_name="Quintero")
     client.force_login(clinic_admin)
@@ -101,6 +132,12 @@ def test_the_admin_lists_and_searches_only_the_admins_clinic(client, clinic_admi
     assert response.status_code == 200
     assert b"MINE-1" in response.content and b"THEIRS-1" not in response.content
     assert client.get(f"/admin/patients/patient/{mine.pk}/change/").status_code == 200
-    for url in ["/admin/followup/enrollment/", "/admin/followup/checkpoint/", "/admin/followup/protocol/",
-                "/admin/followup/escalation/", "/admin/patients/clinic/", "/admin/followup/oncallshift/"]:
+    for url in [
+        "/admin/followup/enrollment/",
+        "/admin/followup/checkpoint/",
+        "/admin/followup/protocol/",
+        "/admin/followup/escalation/",
+        "/admin/patients/clinic/",
+        "/admin/followup/oncallshift/",
+    ]:
         assert client.get(url).status_code == 200, url

@@ -17,11 +17,23 @@ QUIET = {"start": dt.time(21, 0), "end": dt.time(8, 0)}
 @pytest.mark.parametrize(
     ("zone", "day", "expected_utc"),
     [
-        ("America/Chicago", dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 15, 0, tzinfo=UTC)),  # CDT -5
-        ("America/Chicago", dt.date(2026, 12, 1), dt.datetime(2026, 12, 1, 16, 0, tzinfo=UTC)),  # CST -6
+        (
+            "America/Chicago",
+            dt.date(2026, 7, 1),
+            dt.datetime(2026, 7, 1, 15, 0, tzinfo=UTC),
+        ),  # CDT -5
+        (
+            "America/Chicago",
+            dt.date(2026, 12, 1),
+            dt.datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+        ),  # CST -6
         ("America/New_York", dt.date(2026, 12, 1), dt.datetime(2026, 12, 1, 15, 0, tzinfo=UTC)),
         ("America/Los_Angeles", dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 17, 0, tzinfo=UTC)),
-        ("America/Phoenix", dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 17, 0, tzinfo=UTC)),  # no DST
+        (
+            "America/Phoenix",
+            dt.date(2026, 7, 1),
+            dt.datetime(2026, 7, 1, 17, 0, tzinfo=UTC),
+        ),  # no DST
         ("Pacific/Honolulu", dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 20, 0, tzinfo=UTC)),
         ("Europe/Madrid", dt.date(2026, 7, 1), dt.datetime(2026, 7, 1, 8, 0, tzinfo=UTC)),
     ],
@@ -82,7 +94,9 @@ def test_the_next_allowed_time_across_the_dst_change_uses_the_new_offset():
 def test_checkpoints_follow_the_protocol_in_the_patients_zone(clinic, bob):
     patient = PatientFactory(clinic=clinic, time_zone="America/New_York")
     now = dt.datetime(2026, 2, 20, 15, 0, tzinfo=UTC)
-    enrollment = enroll(patient=patient, physician=bob, procedure="VA", performed_on=dt.date(2026, 2, 20), now=now)
+    enrollment = enroll(
+        patient=patient, physician=bob, procedure="VA", performed_on=dt.date(2026, 2, 20), now=now
+    )
     by_key = {c.key: c for c in enrollment.checkpoints.all()}
     d14 = by_key["d14"]
     assert d14.target_date == dt.date(2026, 3, 6) and d14.window_closes == dt.date(2026, 4, 3)
@@ -90,7 +104,9 @@ def test_checkpoints_follow_the_protocol_in_the_patients_zone(clinic, bob):
     m3 = by_key["m3"]
     # Three months later the clocks have sprung forward: 10:00 EDT is 14:00 UTC.
     assert m3.send_at.astimezone(UTC).hour == 14
-    assert (m3.window_closes - m3.target_date).days == 14 and (m3.target_date - m3.window_opens).days == 14
+    assert (m3.window_closes - m3.target_date).days == 14 and (
+        m3.target_date - m3.window_opens
+    ).days == 14
     assert all(c.status == CheckpointStatus.SCHEDULED for c in by_key.values())
 
 
@@ -98,8 +114,12 @@ def test_checkpoints_follow_the_protocol_in_the_patients_zone(clinic, bob):
 def test_a_late_enrollment_opens_open_windows_at_once_and_records_closed_ones(clinic, bob):
     patient = PatientFactory(clinic=clinic)
     performed = dt.date(2026, 1, 5)
-    now = dt.datetime(2026, 2, 1, 18, 0, tzinfo=UTC)  # day 27: 48 h window closed, d14 window still open
-    enrollment = enroll(patient=patient, physician=bob, procedure="VA", performed_on=performed, now=now)
+    now = dt.datetime(
+        2026, 2, 1, 18, 0, tzinfo=UTC
+    )  # day 27: 48 h window closed, d14 window still open
+    enrollment = enroll(
+        patient=patient, physician=bob, procedure="VA", performed_on=performed, now=now
+    )
     by_key = {c.key: c for c in enrollment.checkpoints.all()}
     assert by_key["h48"].status == CheckpointStatus.SKIPPED
     assert "enrolled late" in by_key["h48"].status_reason

@@ -19,9 +19,13 @@ pytestmark = pytest.mark.django_db
 
 def message(patient=None, key="k1", **kw) -> OutboundMessage:
     return outbox_enqueue(
-        key=key, channel="sms", to=(patient.phone if patient else "+15125550100"),
-        body="Spine Clinic: time for your check. Reply STOP to opt out.", purpose="check_open",
-        patient=patient, **kw,
+        key=key,
+        channel="sms",
+        to=(patient.phone if patient else "+15125550100"),
+        body="Spine Clinic: time for your check. Reply STOP to opt out.",
+        purpose="check_open",
+        patient=patient,
+        **kw,
     )
 
 
@@ -38,7 +42,11 @@ def test_running_the_send_twice_calls_the_provider_once(sms_outbox):
     assert outbox_send(message_id=row.pk) == "not-claimed"
     assert len(sms_outbox) == 1
     row.refresh_from_db()
-    assert row.status == OutboundStatus.SENT and row.attempts == 1 and row.provider_id == sms_outbox[0]["sid"]
+    assert (
+        row.status == OutboundStatus.SENT
+        and row.attempts == 1
+        and row.provider_id == sms_outbox[0]["sid"]
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -126,7 +134,9 @@ def test_an_ambiguous_send_is_never_resent_blindly(settings, sms_outbox):
     assert outbox_send(message_id=row.pk) == "not-claimed"
     # Later the sweep reconciles: the memory provider has no such message, so it goes back to pending.
     later = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS + 1)
-    OutboundMessage.objects.filter(pk=row.pk).update(sending_started_at=timezone.now() - dt.timedelta(hours=1))
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        sending_started_at=timezone.now() - dt.timedelta(hours=1)
+    )
     summary = outbox_sweep(now=later)
     assert summary["outbox_reconciled"] == 1
     row.refresh_from_db()
@@ -135,10 +145,14 @@ def test_an_ambiguous_send_is_never_resent_blindly(settings, sms_outbox):
 
 def test_an_ambiguous_send_the_provider_did_accept_is_marked_sent_not_resent(settings, sms_outbox):
     row = message()
-    sms_outbox.append({"sid": "SMalreadythere", "to": row.to, "body": row.body, "status_callback": None})
+    sms_outbox.append(
+        {"sid": "SMalreadythere", "to": row.to, "body": row.body, "status_callback": None}
+    )
     memory.failures.append(DeliveryError("read timeout", ambiguous=True))
     outbox_send(message_id=row.pk)
-    OutboundMessage.objects.filter(pk=row.pk).update(sending_started_at=timezone.now() - dt.timedelta(hours=1))
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        sending_started_at=timezone.now() - dt.timedelta(hours=1)
+    )
     outbox_sweep(now=timezone.now())
     row.refresh_from_db()
     assert row.status == OutboundStatus.SENT and row.provider_id == "SMalreadythere"
@@ -167,8 +181,13 @@ def test_the_sweep_requeues_due_rows_when_the_broker_lost_them(monkeypatch):
 
 def test_email_goes_through_django_email_backends(mailoutbox):
     row = outbox_enqueue(
-        key="e1", channel="email", to="ana@example.org", subject="Your check", body="Plain text",
-        html_body="<p>HTML</p>", purpose="check_open",
+        key="e1",
+        channel="email",
+        to="ana@example.org",
+        subject="Your check",
+        body="Plain text",
+        html_body="<p>HTML</p>",
+        purpose="check_open",
     )
     assert outbox_send(message_id=row.pk) == OutboundStatus.SENT
     assert len(mailoutbox) == 1

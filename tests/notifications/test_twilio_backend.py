@@ -17,14 +17,20 @@ def patient(clinic):
     return PatientFactory(clinic=clinic, phone="+15125550142")
 
 
-def send_one(patient, key="t1", body="Austin Spine: time for your check. Reply STOP to opt out.") -> OutboundMessage:
-    row = outbox_enqueue(key=key, channel="sms", to=patient.phone, body=body, purpose="check_open", patient=patient)
+def send_one(
+    patient, key="t1", body="Austin Spine: time for your check. Reply STOP to opt out."
+) -> OutboundMessage:
+    row = outbox_enqueue(
+        key=key, channel="sms", to=patient.phone, body=body, purpose="check_open", patient=patient
+    )
     outbox_send(message_id=row.pk)
     row.refresh_from_db()
     return row
 
 
-def test_it_sends_through_the_sdk_with_auth_from_number_and_status_callback(fake_twilio, settings, patient):
+def test_it_sends_through_the_sdk_with_auth_from_number_and_status_callback(
+    fake_twilio, settings, patient
+):
     row = send_one(patient)
     assert row.status == OutboundStatus.SENT
     [sent] = fake_twilio.messages

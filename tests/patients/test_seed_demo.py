@@ -11,7 +11,9 @@ def test_it_creates_the_demo_clinic_staff_and_patients_and_is_idempotent(monkeyp
     monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-123")
     call_command("seed_demo", "--patients", "12")
     clinic = Clinic.objects.get(slug="demo-clinic")
-    roles = dict(ClinicMembership.objects.filter(clinic=clinic).values_list("user__username", "role"))
+    roles = dict(
+        ClinicMembership.objects.filter(clinic=clinic).values_list("user__username", "role")
+    )
     assert roles["nurse"] == Role.TRIAGE_NURSE and roles["physician"] == Role.PHYSICIAN
     assert roles["clinicadmin"] == Role.CLINIC_ADMIN
     assert Enrollment.objects.filter(clinic=clinic).count() == 12

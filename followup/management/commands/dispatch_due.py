@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Run one sweep (the beat task's code): open due checks, send reminders, close windows, re-page."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="ISO-8601 time to sweep as of (default: now); naive times are UTC")
+        parser.add_argument(
+            "--as-of", help="ISO-8601 time to sweep as of (default: now); naive times are UTC"
+        )
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -19,7 +21,9 @@ class Command(BaseCommand):
             try:
                 now = dt.datetime.fromisoformat(options["as_of"])
             except ValueError:
-                raise CommandError(f"--as-of must be ISO-8601, e.g. 2026-11-23T15:00:00Z; got {options['as_of']!r}")
+                raise CommandError(
+                    f"--as-of must be ISO-8601, e.g. 2026-11-23T15:00:00Z; got {options['as_of']!r}"
+                )
             if timezone.is_naive(now):
                 now = now.replace(tzinfo=dt.UTC)
         summary = dispatch_due(now=now)

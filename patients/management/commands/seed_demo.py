@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 defaults={"name": "Demo Spine Clinic", "phone": "+15125550100", "time_zone": "America/Chicago"},
             )
             users = self._staff(clinic, password)
+            self._on_call(clinic, users)
             created = self._patients(clinic, users["physician"], options["patients"], options["seed"])
         self.stdout.write(self.style.SUCCESS(
             f"demo-clinic ready: {Enrollment.objects.filter(clinic=clinic).count()} enrollments "
@@ -84,6 +85,27 @@ class Command(BaseCommand):
             )
             users[username] = user
         return users
+
+    def _on_call(self, clinic: Clinic, users: dict) -> None:
+        """On-call roster (physician, backup, clinicadmin as lead) and the three chains."""
+        from followup.models import EscalationChain, OnCallShift
+        from followup.services.escalations import DEFAULT_CHAINS
+
+        now = timezone.now()
+        roster = (("physician", "primary"), ("backup", "backup"), ("clinicadmin", "lead"))
+        for username, role in roster:
+            covered = OnCallShift.objects.filter(
+                clinic=clinic, user=users[username], role=role, starts_at__lte=now, ends_at__gt=now
+            ).exists()
+            if not covered:
+                OnCallShift.objects.create(
+                    clinic=clinic, user=users[username], role=role,
+                    starts_at=now - dt.timedelta(days=30), ends_at=now + dt.timedelta(days=365),
+                )
+        for tier, steps in DEFAULT_CHAINS.items():
+            EscalationChain.objects.get_or_create(
+                clinic=clinic, tier=tier, defaults={"steps": steps}
+            )
 
     def _patients(self, clinic: Clinic, physician, count: int, seed: int) -> int:
         rng = random.Random(seed)

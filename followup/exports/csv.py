@@ -1,0 +1,138 @@
+"""Cohort CSV: one row per patient-checkpoint, columns documented in ``COLUMNS``.
+
+Numbers are written with a dot and one decimal (scores, changes, percentages), booleans as 1/0,
+empty when not applicable (no baseline, no score), dates ISO 8601 and times ISO 8601 in UTC.
+Change = follow-up minus baseline: negative is better. No names, MRNs or free text unless
+asked for (``identifiers`` adds the MRN, ``free_text`` the "anything else?" answer); text cells
+that a spreadsheet would run as a formula are prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from followup.odi import odi_band
+from followup.outcomes.stats import round_half_up
+
+DUE = ("open", "completed", "missed")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    read: Callable[[dict], object]
+
+
+def _get(key: str) -> Callable[[dict], object]:
+    return lambda row: row.get(key)
+
+
+def _dec(key: str) -> Callable[[dict], object]:
+    def read(row: dict) -> object:
+        value = row.get(key)
+        return None if value is None else round_half_up(Decimal(value), 1)
+
+    return read
+
+
+def _band(row: dict) -> object:
+    return None if row.get("odi") is None else odi_band(row["odi"])
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("enrollment_id", "Enrollment number in this tracker", _get("enrollment_id")),
+    Column(
+        "patient_id", "Patient number in this tracker (not the MRN)", _get("enrollment__patient_id")
+    ),
+    Column(
+        "mrn", "Medical record number (only with identifiers=1)", _get("enrollment__patient__mrn")
+    ),
+    Column("clinic", "Clinic slug", _get("enrollment__clinic__slug")),
+    Column("procedure", "Procedure code (VA, SCS, ITDD, ESI, ...)", _get("enrollment__procedure")),
+    Column(
+        "physician",
+        "Username of the enrollment's physician",
+        _get("enrollment__physician__username"),
+    ),
+    Column("performed_on", "Procedure date", _get("enrollment__performed_on")),
+    Column("enrollment_status", "active, completed or withdrawn", _get("enrollment__status")),
+    Column("checkpoint", "Check key: h48, d14, w6, m3, m6, m12", _get("key")),
+    Column("target_date", "Day the check is aimed at", _get("target_date")),
+    Column(
+        "check_status", "scheduled, open, completed, missed, cancelled or skipped", _get("status")
+    ),
+    Column(
+        "due",
+        "1 when the check was sent (open, completed or missed), else 0",
+        lambda row: row.get("status") in DUE,
+    ),
+    Column("responded", "1 when at least one answer was recorded", _get("responded")),
+    Column("completed_at", "When the check was completed (UTC)", _get("completed_at")),
+    Column("baseline_pain_nrs", "Baseline pain, NRS 0-10", _dec("base_pain")),
+    Column("baseline_odi", "Baseline ODI %", _dec("base_odi")),
+    Column("pain_now_nrs", "Pain now, NRS 0-10", _dec("nrs_now")),
+    Column("pain_avg_nrs", "Average pain over 7 days, NRS 0-10", _dec("nrs_avg")),
+    Column("pain_vas", "Pain VAS 0-100 (web form)", _dec("vas")),
+    Column("pain_primary", "Pain used for change: 7-day average, else pain now", _dec("pain")),
+    Column(
+        "pain_change", "pain_primary minus baseline (points; negative = better)", _dec("nrs_change")
+    ),
+    Column(
+        "pain_change_pct",
+        "pain_change as % of baseline (empty for a baseline of 0)",
+        _dec("nrs_change_pct"),
+    ),
+    Column("pain_mcid", "1 when improved by >= 2 points or >= 30 %", _get("nrs_mcid")),
+    Column("pain_responder_50", "1 when improved by >= 50 %", _get("nrs_responder")),
+    Column("pain_worse", "1 when above baseline", _get("nrs_worse")),
+    Column("odi", "Oswestry Disability Index %", _dec("odi")),
+    Column("odi_band", "minimal, moderate, severe, crippled, bed-bound", _band),
+    Column("odi_change", "ODI minus baseline (points; negative = better)", _dec("odi_change")),
+    Column("odi_change_pct", "odi_change as % of baseline", _dec("odi_change_pct")),
+    Column("odi_mcid", "1 when improved by >= 10 points or >= 30 %", _get("odi_mcid")),
+    Column("odi_worse", "1 when above baseline", _get("odi_worse")),
+    Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
+    Column("pgic", "Global impression of change", _get("pgic")),
+    Column("flags", "Red flags raised at this check", lambda row: row.get("flag_count") or 0),
+    Column("highest_flag_tier", "EMERGENCY, URGENT or ROUTINE", _get("top_tier")),
+    Column("anything_else", "Free-text answer (only with free_text=1)", _get("anything_else")),
+)
+_OPTIONAL = {"mrn": "identifiers", "anything_else": "free_text"}
+
+
+def csv_columns(*, free_text: bool = False, identifiers: bool = False) -> list[Column]:
+    wanted = {"identifiers": identifiers, "free_text": free_text}
+    return [c for c in COLUMNS if c.name not in _OPTIONAL or wanted[_OPTIONAL[c.name]]]
+
+
+def cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal | int):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    # A cell starting like a formula runs in Excel/Sheets (CSV injection): quote it.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[dict], *, columns: list[Column]) -> Iterator[str]:
+    """The header and one line per row, for a streaming response."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow([c.name for c in columns])
+    for row in rows:
+        yield writer.writerow([cell(c.read(row)) for c in columns])

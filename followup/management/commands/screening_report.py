@@ -1,0 +1,54 @@
+"""``manage.py screening_report [--csv PATH]``: the screener against clinician-labelled texts.
+
+Prints the confusion table (clinician's tier down, screener's tier across) with sensitivity and
+specificity per tier, then the texts it under- and over-triaged. ``--fail-on-under-triage`` makes
+it exit non-zero when any text was put below its label, for CI or a clinic checking its own list.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from followup.screening_report import DEFAULT_CSV, confusion_report, format_report, load_rows
+
+
+class Command(BaseCommand):
+    help = "Print the red-flag screener's confusion table and per-tier sensitivity/specificity."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--csv",
+            default=str(DEFAULT_CSV),
+            help="labelled CSV (text,language,procedure,expected_tier,note); "
+            "default: tests/data/screening_texts.csv",
+        )
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--fail-on-under-triage",
+            action="store_true",
+            help="exit with an error if any text was classified below its label",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["csv"])
+        if not path.is_file():
+            raise CommandError(f"No such CSV file: {path}")
+        try:
+            rows = load_rows(path)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CommandError(str(exc)) from exc
+        if not rows:
+            raise CommandError(f"{path} has no labelled rows")
+        report = confusion_report(rows)
+        if options["json"]:
+            figures = {key: report[key] for key in ("n", "matrix", "per_tier")}
+            figures["under_triaged"] = len(report["under_triaged"])
+            figures["over_triaged"] = len(report["over_triaged"])
+            self.stdout.write(json.dumps(figures, indent=2, sort_keys=True))
+        else:
+            self.stdout.write(format_report(report))
+        if options["fail_on_under_triage"] and report["under_triaged"]:
+            raise CommandError(f"{len(report['under_triaged'])} text(s) under-triaged")

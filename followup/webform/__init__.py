@@ -1,0 +1,1 @@
+"""The patient web form: ODI, VAS and, for email patients, every question of a check."""

@@ -1,0 +1,548 @@
+"""Inbound texts: stored once per ``MessageSid``, processed once, routed in a fixed order.
+
+Exactly once (DESIGN rule 3): the webhook stores the text with ``get_or_create`` on the unique
+``message_sid`` and then tries to claim it with a conditional update (received -> processing) in
+the same transaction that processes it. Only the request that claims the row acts on it; Twilio
+retrying, or two copies arriving at the same moment, find it claimed or already processed. If
+processing crashes, the transaction (claim included) rolls back, the row stays "received" with the
+error noted, and the sweep processes it again later: nothing is lost, nothing is done twice.
+
+Routing order for each text (the first that applies wins):
+1. a clinician's page phone answering a page (ACK ...) - handled by the escalation feature;
+2. keywords: STOP and its plain-language forms, START, HELP - they always win over the survey;
+3. unknown number: one neutral reply (no PHI), kept for staff;
+4. opted-out patient: stored and shown to staff, never answered;
+5. a number shared by several patients: ask who is writing, never guess;
+6. the patient's open conversation, else an unsolicited text (timeline + red-flag screening).
+
+Replies go through the outbox. The only text carried in the webhook's TwiML response is a
+red-flag safety instruction, which must reach the patient at once; it is also logged as an
+outbound row (status "sent", provider_status "twiml").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from followup import messages as msg
+from followup.conversation import Handled, conversation_inbound, language_of, screen_text
+from followup.messages import render
+from followup.models import SenderPrompt, SenderPromptStatus
+from followup.parsing import parse_choice
+from followup.timeline import timeline_add
+from patients.models import Patient
+from patients.services import patient_opt_in, patient_opt_out
+
+from .keywords import Keyword, classify_keyword
+from .models import InboundMessage, InboundStatus, OutboundMessage, OutboundPurpose, OutboundStatus
+from .outbox import outbox_enqueue
+
+logger = logging.getLogger(__name__)
+
+# After this many crashed tries a text stops being retried and is shown to staff as failed.
+MAX_PROCESSING_ATTEMPTS = 5
+# Rows younger than this may still be in their webhook request; the sweep leaves them alone.
+RETRY_AFTER = dt.timedelta(minutes=1)
+# "Who is writing?" waits this long for an answer; then the held texts go to staff.
+SENDER_PROMPT_TTL = dt.timedelta(hours=4)
+# After the sender says who they are, texts from the number go to that patient until this long
+# passes without one (a conversation session), so a survey is not interrupted at every answer.
+SENDER_CHOICE_TTL = dt.timedelta(hours=2)
+MAX_SENDER_PROMPTS = 2
+
+
+@dataclass
+class Routed:
+    kind: str
+    patient: Patient | None = None
+    checkpoint: object | None = None
+    safety: str = ""
+    reply: str = ""
+
+
+# --------------------------------------------------------------------------- store and claim
+
+
+def _clean(params: dict) -> dict:
+    return {str(k): str(v) for k, v in params.items()}
+
+
+def inbound_store(*, params: dict) -> InboundMessage:
+    """Store a webhook's text once per MessageSid (a second store returns the first row)."""
+    params = _clean(params)
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    if not sid:
+        raise ValueError("inbound message without MessageSid")
+    row, _ = InboundMessage.objects.get_or_create(
+        message_sid=sid[:64],
+        defaults={
+            "from_number": params.get("From", "")[:32],
+            "to_number": params.get("To", "")[:32],
+            "body": params.get("Body", ""),
+            "params": params,
+        },
+    )
+    return row
+
+
+def inbound_receive(*, params: dict, now: dt.datetime | None = None) -> str:
+    """Store and process one webhook text; return the safety text for the TwiML reply ("" if none)."""
+    row = inbound_store(params=params)
+    return inbound_process(inbound_id=row.pk, via_twiml=True, now=now)
+
+
+def inbound_process(*, inbound_id: int, via_twiml: bool, now: dt.datetime | None = None) -> str:
+    """Process a stored text if this caller can claim it. Never raises: a crash is recorded and the
+    row is left for the sweep."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = InboundMessage.objects.filter(
+                pk=inbound_id, status=InboundStatus.RECEIVED
+            ).update(status=InboundStatus.PROCESSING, attempts=F("attempts") + 1)
+            if claimed != 1:
+                return ""
+            row = InboundMessage.objects.get(pk=inbound_id)
+            routed = _route(row, now=now, via_twiml=via_twiml)
+            twiml = _deliver_safety(row, routed, now=now, via_twiml=via_twiml)
+            row.status = InboundStatus.PROCESSED
+            row.processed_at = now
+            row.kind = routed.kind
+            row.patient = routed.patient
+            row.checkpoint = routed.checkpoint
+            row.reply_text = " / ".join(part for part in (routed.reply, twiml) if part)
+            row.last_error = ""
+            row.save(
+                update_fields=[
+                    "status",
+                    "processed_at",
+                    "kind",
+                    "patient",
+                    "checkpoint",
+                    "reply_text",
+                    "last_error",
+                ]
+            )
+            return twiml
+    except Exception as exc:  # noqa: BLE001 - any failure must leave the text for a retry, not lose it
+        logger.exception("inbound %s: processing failed", inbound_id)
+        _record_crash(inbound_id, exc)
+        return ""
+
+
+def _record_crash(inbound_id: int, exc: Exception) -> None:
+    row = (
+        InboundMessage.objects.filter(pk=inbound_id).exclude(status=InboundStatus.PROCESSED).first()
+    )
+    if row is None:
+        return
+    attempts = row.attempts + 1
+    status = InboundStatus.FAILED if attempts >= MAX_PROCESSING_ATTEMPTS else InboundStatus.RECEIVED
+    InboundMessage.objects.filter(pk=inbound_id, status=row.status).update(
+        attempts=attempts, status=status, last_error=f"{type(exc).__name__}: {exc}"[:500]
+    )
+
+
+def inbound_retry_stale(*, now: dt.datetime) -> dict:
+    """Sweep step: process again texts whose processing crashed (or whose request died)."""
+    cutoff = min(now, timezone.now()) - RETRY_AFTER
+    ids = list(
+        InboundMessage.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
+    )
+    done = 0
+    for inbound_id in ids:
+        inbound_process(inbound_id=inbound_id, via_twiml=False, now=now)
+        done += InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSED).count()
+    return {"inbound_retried": len(ids), "inbound_recovered": done}
+
+
+# --------------------------------------------------------------------------- safety replies
+
+
+def _deliver_safety(
+    row: InboundMessage, routed: Routed, *, now: dt.datetime, via_twiml: bool
+) -> str:
+    """Put the safety text in the TwiML response (logged as a sent row), or queue it when there
+    is no webhook response to carry it (sweep re-processing)."""
+    if not routed.safety:
+        return ""
+    common = {
+        "channel": "sms",
+        "to": row.from_number,
+        "body": routed.safety,
+        "purpose": OutboundPurpose.SAFETY,
+        "patient": routed.patient,
+        "checkpoint": routed.checkpoint,
+        "unsolicited": False,
+    }
+    if not via_twiml:
+        outbox_enqueue(key=f"inbound:{row.message_sid}:safety", now=now, **common)
+        return ""
+    OutboundMessage.objects.get_or_create(
+        idempotency_key=f"inbound:{row.message_sid}:twiml",
+        defaults={
+            **common,
+            "status": OutboundStatus.SENT,
+            "provider_status": "twiml",
+            "sent_at": now,
+            "created_at": now,
+            "attempts": 1,
+        },
+    )
+    return routed.safety
+
+
+def _reply(
+    row: InboundMessage,
+    *,
+    body: str,
+    patient=None,
+    purpose: str = OutboundPurpose.KEYWORD,
+    key: str | None = None,
+    now: dt.datetime,
+) -> str:
+    outbox_enqueue(
+        key=key or f"inbound:{row.message_sid}:reply",
+        channel="sms",
+        to=row.from_number,
+        body=body,
+        purpose=purpose,
+        patient=patient,
+        unsolicited=False,
+        now=now,
+    )
+    return body
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def _route(row: InboundMessage, *, now: dt.datetime, via_twiml: bool) -> Routed:
+    clinician_reply = _clinician_reply(row, now)
+    if clinician_reply is not None:
+        reply = (
+            _reply(row, body=clinician_reply, purpose=OutboundPurpose.OTHER, now=now)
+            if clinician_reply
+            else ""
+        )
+        return Routed("clinician", reply=reply)
+    patients = list(
+        Patient.objects.select_related("clinic").filter(phone=row.from_number).order_by("id")
+    )
+    number_opted_out = bool(patients) and all(p.is_opted_out for p in patients)
+    keyword = classify_keyword(row.body, opted_out=number_opted_out)
+    if keyword is Keyword.STOP:
+        return _stop(row, patients, now)
+    if keyword is Keyword.START:
+        return _start(row, patients, now)
+    if keyword is Keyword.HELP:
+        return _help(row, patients, now)
+    if not patients:
+        return _unknown_number(row, now)
+    reachable = [p for p in patients if not p.is_opted_out]
+    if not reachable:
+        return _opted_out(row, patients, now)
+    if len(reachable) > 1:
+        return _shared_number(row, reachable, now=now, via_twiml=via_twiml)
+    _close_sender_prompts(row.from_number, now, reason="number no longer shared")
+    return _from_handled(
+        conversation_inbound(patient=reachable[0], inbound=row, now=now, via_twiml=via_twiml),
+        reachable[0],
+    )
+
+
+def _from_handled(handled: Handled, patient: Patient) -> Routed:
+    return Routed(handled.kind, patient, handled.checkpoint, handled.safety, handled.reply)
+
+
+def _clinician_reply(row: InboundMessage, now: dt.datetime) -> str | None:
+    """The escalation feature's answer when the sender is a clinician's page phone, else None."""
+    from followup.services.redflags import escalation_handle_clinician_sms
+
+    return escalation_handle_clinician_sms(from_number=row.from_number, body=row.body, now=now)
+
+
+def _stop(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
+    """Opt out every patient on this number; one confirmation, and nothing after it (FCC 24-24)."""
+    if not patients:
+        return Routed("stop_unknown")
+    changed = [
+        p for p in patients if patient_opt_out(patient=p, source=f"SMS: {row.body.strip()}"[:200])
+    ]
+    for patient in changed:
+        timeline_add(
+            patient=patient,
+            kind="opt_out",
+            at=now,
+            summary=f"Opted out by text: {row.body.strip()}"[:300],
+            data={"inbound": row.pk},
+        )
+    if not changed:
+        return Routed("stop_repeat", patients[0])
+    patient = changed[0]
+    # Queued after the opt-out, which cancels every pending text to the patient except this one.
+    reply = _reply(
+        row,
+        body=render(msg.STOP_CONFIRM, language_of(patient), clinic=patient.clinic.name),
+        patient=patient,
+        now=now,
+    )
+    return Routed("stop", patient, reply=reply)
+
+
+def _start(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
+    if not patients:
+        return _unknown_number(row, now)
+    for patient in patients:
+        if patient_opt_in(patient=patient, source=f"SMS: {row.body.strip()}"[:200]):
+            timeline_add(
+                patient=patient,
+                kind="opt_in",
+                at=now,
+                summary="Opted back in by text",
+                data={"inbound": row.pk},
+            )
+    patient = patients[0]
+    reply = _reply(
+        row,
+        body=render(msg.START_CONFIRM, language_of(patient), clinic=patient.clinic.name),
+        patient=patient,
+        now=now,
+    )
+    return Routed("start", patient, reply=reply)
+
+
+def _help(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
+    if not patients:
+        return _unknown_number(row, now)
+    patient = patients[0]
+    clinic = patient.clinic
+    body = render(
+        msg.HELP_REPLY,
+        language_of(patient),
+        clinic=clinic.name,
+        phone=clinic.phone,
+        per_week=str(clinic.max_unsolicited_per_week),
+    )
+    return Routed("help", patient, reply=_reply(row, body=body, patient=patient, now=now))
+
+
+def _unknown_number(row: InboundMessage, now: dt.datetime) -> Routed:
+    """One neutral reply per number, ever: no clinic, no name, nothing about care."""
+    reply = _reply(
+        row,
+        body=msg.NEUTRAL_UNKNOWN,
+        purpose=OutboundPurpose.NEUTRAL,
+        key=f"unknown:{row.from_number}:neutral",
+        now=now,
+    )
+    return Routed("unknown_number", reply=reply)
+
+
+def _opted_out(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
+    """Stored and shown to staff, never answered. A symptom in it still reaches a clinician."""
+    for patient in patients:
+        timeline_add(
+            patient=patient,
+            kind="sms_in",
+            at=now,
+            summary=f"Text from an opted-out number (not answered): {row.body.strip()}"[:300],
+            data={"inbound": row.pk, "kind": "opted_out"},
+        )
+    if len(patients) == 1:
+        # reply_via_outbox is False and the reply is dropped: the patient asked for no texts.
+        screen_text(patient=patients[0], text=row.body, inbound=row, now=now, via_twiml=True)
+    return Routed("opted_out", patients[0] if len(patients) == 1 else None)
+
+
+# --------------------------------------------------------------------------- shared numbers
+
+
+def initials(patient: Patient) -> str:
+    first = (patient.first_name or "?").strip()[:1].upper()
+    last = (patient.last_name or "?").strip()[:1].upper()
+    return f"{first}.{last}."
+
+
+def _sender_options(patients: list[Patient]) -> list[dict]:
+    """Choice options naming each patient by initials only.
+
+    Clashing initials get the birth year; if that still clashes (one person registered at two
+    clinics) the clinic's name, which the patient already sees on every text from it.
+    """
+    labels = [initials(p) for p in patients]
+    for detail in (lambda p: str(p.date_of_birth.year), lambda p: p.clinic.name):
+        labels = [
+            f"{label} ({detail(p)})" if labels.count(label) > 1 else label
+            for p, label in zip(patients, labels, strict=True)
+        ]
+    options = []
+    for patient, label in zip(patients, labels, strict=True):
+        bare = label.replace(".", "")
+        options.append(
+            {"value": patient.pk, "en": label, "es": label, "aliases": {"en": [bare], "es": [bare]}}
+        )
+    return options
+
+
+def _prompt_language(patients: list[Patient]) -> str:
+    return "es" if all(language_of(p) == "es" for p in patients) else "en"
+
+
+def _ask_sender(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> str:
+    lang = _prompt_language(patients)
+    choices = ", ".join(
+        render(msg.ASK_SENDER_CHOICE, lang, number=str(i), initials=option["en"])
+        for i, option in enumerate(_sender_options(patients), start=1)
+    )
+    if not choices.endswith("."):
+        choices += "."  # "... 2 for J.S." already ends a sentence; "(1990)" does not
+    # Its own key: the held text's "reply" key stays free for the answer it gets once released.
+    return _reply(
+        row,
+        body=render(msg.ASK_SENDER, lang, choices=choices),
+        key=f"inbound:{row.message_sid}:ask",
+        now=now,
+    )
+
+
+def _shared_number(
+    row: InboundMessage, candidates: list[Patient], *, now: dt.datetime, via_twiml: bool
+) -> Routed:
+    """Several patients share this phone: hold the text and ask who is writing."""
+    prompt = (
+        SenderPrompt.objects.select_for_update()
+        .filter(phone=row.from_number)
+        .exclude(status=SenderPromptStatus.CLOSED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if prompt is not None and prompt.expires_at <= now:
+        _close_prompt(prompt, now, reason="expired")
+        prompt = None
+    by_id = {p.pk: p for p in candidates}
+    if prompt is not None and prompt.status == SenderPromptStatus.CHOSEN:
+        chosen = by_id.get(prompt.chosen_patient_id)
+        if chosen is not None:
+            prompt.expires_at = now + SENDER_CHOICE_TTL
+            prompt.save(update_fields=["expires_at"])
+            return _from_handled(
+                conversation_inbound(patient=chosen, inbound=row, now=now, via_twiml=via_twiml),
+                chosen,
+            )
+        _close_prompt(prompt, now, reason="chosen patient no longer on this number")
+        prompt = None
+    if prompt is None:
+        SenderPrompt.objects.create(
+            phone=row.from_number,
+            patient_ids=[p.pk for p in candidates],
+            held_inbound_ids=[row.pk],
+            created_at=now,
+            expires_at=now + SENDER_PROMPT_TTL,
+        )
+        return Routed("held_shared", reply=_ask_sender(row, candidates, now))
+    offered = [by_id[pk] for pk in prompt.patient_ids if pk in by_id]
+    parsed = (
+        parse_choice(row.body, _sender_options(offered), _prompt_language(offered))
+        if offered
+        else None
+    )
+    if parsed is None or not parsed.ok:
+        prompt.held_inbound_ids = [*prompt.held_inbound_ids, row.pk]
+        reply = ""
+        if prompt.prompts_sent < MAX_SENDER_PROMPTS and offered:
+            prompt.prompts_sent += 1
+            reply = _ask_sender(row, offered, now)
+        prompt.save(update_fields=["held_inbound_ids", "prompts_sent"])
+        return Routed("held_shared", reply=reply)
+    chosen = by_id[parsed.value]
+    prompt.status = SenderPromptStatus.CHOSEN
+    prompt.chosen_patient = chosen
+    prompt.expires_at = now + SENDER_CHOICE_TTL
+    prompt.save(update_fields=["status", "chosen_patient", "expires_at"])
+    return _release_held(row, prompt, chosen, now=now, via_twiml=via_twiml)
+
+
+def _release_held(
+    row: InboundMessage,
+    prompt: SenderPrompt,
+    patient: Patient,
+    *,
+    now: dt.datetime,
+    via_twiml: bool,
+) -> Routed:
+    """Route the held texts, oldest first, as the chosen patient's."""
+    safety = []
+    last: Handled | None = None
+    for held in InboundMessage.objects.filter(pk__in=prompt.held_inbound_ids).order_by(
+        "received_at", "id"
+    ):
+        last = conversation_inbound(patient=patient, inbound=held, now=now, via_twiml=via_twiml)
+        if last.safety:
+            safety.append(last.safety)
+        held.patient = patient
+        held.checkpoint = last.checkpoint
+        held.kind = f"{last.kind} (after sender chosen)"[:30]
+        held.reply_text = last.reply
+        held.save(update_fields=["patient", "checkpoint", "kind", "reply_text"])
+    return Routed("sender_chosen", patient, getattr(last, "checkpoint", None), " ".join(safety))
+
+
+def _close_prompt(prompt: SenderPrompt, now: dt.datetime, *, reason: str) -> None:
+    """Close a prompt; texts still held go to every candidate's timeline for staff to sort out."""
+    if prompt.status == SenderPromptStatus.ASKING:
+        held = list(
+            InboundMessage.objects.filter(pk__in=prompt.held_inbound_ids).order_by(
+                "received_at", "id"
+            )
+        )
+        patients = list(Patient.objects.filter(pk__in=prompt.patient_ids))
+        for message in held:
+            message.kind = "unattributed"
+            message.save(update_fields=["kind"])
+            for patient in patients:
+                timeline_add(
+                    patient=patient,
+                    kind="sms_unattributed",
+                    at=now,
+                    summary=f"Text from a phone shared by {len(patients)} patients, sender unknown: "
+                    f"{message.body.strip()}"[:300],
+                    data={"inbound": message.pk, "sender_prompt": prompt.pk},
+                )
+    prompt.status = SenderPromptStatus.CLOSED
+    prompt.closed_at = now
+    prompt.close_reason = reason[:100]
+    prompt.save(update_fields=["status", "closed_at", "close_reason"])
+
+
+def _close_sender_prompts(phone: str, now: dt.datetime, *, reason: str) -> None:
+    for prompt in (
+        SenderPrompt.objects.select_for_update()
+        .filter(phone=phone)
+        .exclude(status=SenderPromptStatus.CLOSED)
+    ):
+        _close_prompt(prompt, now, reason=reason)
+
+
+def sender_prompts_expire(*, now: dt.datetime) -> dict:
+    """Sweep step: unanswered "who is writing?" questions hand their held texts to staff."""
+    closed = 0
+    with transaction.atomic():
+        prompts = list(
+            SenderPrompt.objects.select_for_update(skip_locked=True)
+            .filter(expires_at__lte=now)
+            .exclude(status=SenderPromptStatus.CLOSED)[: settings.SWEEP_BATCH_SIZE]
+        )
+        for prompt in prompts:
+            _close_prompt(prompt, now, reason="expired")
+            closed += 1
+    return {"sender_prompts_closed": closed}

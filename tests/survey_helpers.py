@@ -1,0 +1,123 @@
+"""Helpers for survey-engine tests: open a real check, post signed Twilio webhooks, read the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from followup.models import Checkpoint, CheckpointStatus
+from followup.services.dispatch import checkpoint_open
+from followup.services.enrollments import enrollment_create
+from notifications.models import OutboundMessage
+from notifications.twilio_signature import twilio_signature
+
+from .factories import PatientFactory
+
+SMS_URL = "/webhooks/twilio/sms/"
+STATUS_URL = "/webhooks/twilio/status/"
+OUR_NUMBER = "+15005550006"
+_sids = itertools.count(1)
+
+
+def new_sid() -> str:
+    return f"SM{next(_sids):032d}"
+
+
+def no_quiet_hours(clinic) -> None:
+    """Tests run at any hour; start == end switches quiet hours off."""
+    clinic.quiet_hours_start = clinic.quiet_hours_end = dt.time(0, 0)
+    clinic.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
+
+
+def start_survey(
+    *,
+    clinic,
+    physician,
+    procedure: str = "ESI",
+    key: str = "m3",
+    days_ago: int = 95,
+    baseline_pain: int | None = 6,
+    now: dt.datetime | None = None,
+    **patient_fields,
+) -> Checkpoint:
+    """Enroll a new patient late enough that check ``key`` is due, and open it through the sweep."""
+    now = now or timezone.now()
+    no_quiet_hours(clinic)
+    patient = PatientFactory(clinic=clinic, **patient_fields)
+    enrollment = enrollment_create(
+        clinic=clinic,
+        physician=physician,
+        patient_data={"mrn": patient.mrn},
+        procedure=procedure,
+        performed_on=(now - dt.timedelta(days=days_ago)).date(),
+        baseline_pain=baseline_pain,
+        now=now,
+    )
+    with transaction.atomic():
+        checkpoint = (
+            Checkpoint.objects.select_for_update()
+            .select_related("enrollment__patient", "enrollment__clinic", "enrollment__protocol")
+            .get(enrollment=enrollment, key=key)
+        )
+        outcome = checkpoint_open(checkpoint=checkpoint, now=now)
+    assert outcome == "opened", (outcome, checkpoint.status_reason)
+    checkpoint.refresh_from_db()
+    assert checkpoint.status == CheckpointStatus.OPEN
+    return checkpoint
+
+
+def sign(path: str, params: dict) -> str:
+    return twilio_signature(f"{settings.PUBLIC_BASE_URL}{path}", params)
+
+
+def post_sms(
+    client, *, body: str, from_: str, sid: str | None = None, signed: bool = True, **extra
+):
+    params = {
+        "MessageSid": sid or new_sid(),
+        "SmsSid": sid or "",
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "From": from_,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        **extra,
+    }
+    params["SmsSid"] = params["MessageSid"]
+    headers = {"HTTP_X_TWILIO_SIGNATURE": sign(SMS_URL, params)} if signed else {}
+    return client.post(SMS_URL, params, **headers)
+
+
+def post_status(client, *, message_id: int | None, sid: str, status: str, error_code: str = ""):
+    path = STATUS_URL + (f"?m={message_id}" if message_id is not None else "")
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": settings.TWILIO_ACCOUNT_SID}
+    if error_code:
+        params["ErrorCode"] = error_code
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=sign(path, params))
+
+
+def texts_to(number: str) -> list[OutboundMessage]:
+    return list(
+        OutboundMessage.objects.filter(to=number, channel="sms").order_by("created_at", "id")
+    )
+
+
+def bodies_to(number: str) -> list[str]:
+    return [m.body for m in texts_to(number)]
+
+
+def last_text(number: str) -> str:
+    texts = bodies_to(number)
+    return texts[-1] if texts else ""
+
+
+def twiml_message(response) -> str:
+    """The <Message> text of a TwiML response ("" for an empty <Response/>)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(response.content)
+    return " ".join((m.text or "") for m in root.iter("Message"))
