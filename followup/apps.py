@@ -13,3 +13,17 @@ class FollowupConfig(AppConfig):
         # Shipped protocols are data: every migrate (and every test-database flush) loads them,
         # adding a new version when the shipped definition changed.
         post_migrate.connect(protocols_sync_on_migrate, sender=self)
+
+        from notifications.signals import outbound_failed
+
+        from . import reminders
+        from .services import escalations
+
+        # A message that will not be delivered: a survey falls back to email or shows "unreachable";
+        # a failed page moves up the escalation chain at once.
+        outbound_failed.connect(
+            reminders.on_outbound_failed, dispatch_uid="followup.survey_delivery_failed"
+        )
+        outbound_failed.connect(
+            escalations.on_outbound_failed, dispatch_uid="followup.escalations.page_failed"
+        )

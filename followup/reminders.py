@@ -22,7 +22,6 @@ from django.db import transaction
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
-from notifications.signals import outbound_failed
 
 from . import messages as msg
 from .conversation import (
@@ -204,8 +203,3 @@ def on_outbound_failed(sender, message, permanent: bool, **kwargs) -> None:
     """A survey text that will not be delivered: email fallback or "unreachable" (issue item 2)."""
     survey_delivery_failed(message=message)
 
-
-# Connected here because this module is imported by the sweep (workers, beat, web) before any
-# send can fail; dispatch_uid keeps it to one connection however often it is imported.
-# TODO(lead): move this line into FollowupConfig.ready() with the other receivers.
-outbound_failed.connect(on_outbound_failed, dispatch_uid="followup.survey_delivery_failed")

@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from notifications.outbox import outbox_cancel, outbox_enqueue
-from notifications.signals import outbound_failed
 from notifications.sms_encoding import to_gsm7_safe
 from patients.models import Clinic, ClinicMembership, Role
 
@@ -669,11 +668,6 @@ def on_outbound_failed(sender, message: OutboundMessage, permanent: bool, **kwar
         return
     escalation_page_failed(page=page, error=message.error_code or message.last_error[:60])
 
-
-# Connected here, not in an AppConfig: this module is imported by the sweep
-# (followup.services.dispatch), which every worker imports through its tasks; dispatch_uid keeps
-# the connection single however often it is imported.
-outbound_failed.connect(on_outbound_failed, dispatch_uid="followup.escalations.on_outbound_failed")
 
 
 # --- owning it -----------------------------------------------------------------------------------
