@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("webhooks/", include("notifications.urls")),
     path("f/", include("followup.webform.urls")),
+    # Demo only: every simulator view answers 404 unless DEMO_MODE is on.
+    path("demo/", include("notifications.simulator_urls")),
     path("", include("followup.urls")),
 ]

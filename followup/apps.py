@@ -16,6 +16,10 @@ class FollowupConfig(AppConfig):
 
         from notifications.signals import outbound_failed
 
+        from . import clock
+
+        clock.install()  # no-op unless DEMO_MODE
+
         from . import reminders
         from .services import escalations
 

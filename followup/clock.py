@@ -18,6 +18,10 @@ def _offset_file() -> Path:
     return Path(settings.BASE_DIR) / "var" / "demo-clock.json"
 
 
+# Captured before any patching, so the demo clock adds its offset to real time exactly once.
+_real_now = timezone.now
+
+
 def offset() -> dt.timedelta:
     if not getattr(settings, "DEMO_MODE", False):
         return dt.timedelta(0)
@@ -29,7 +33,18 @@ def offset() -> dt.timedelta:
 
 
 def now() -> dt.datetime:
-    return timezone.now() + offset()
+    return _real_now() + offset()
+
+
+def install() -> None:
+    """Demo only: make the whole application (sweeps, webhooks, timestamps) live on the demo clock.
+
+    Replacing ``django.utils.timezone.now`` is deliberately blunt: every "now" in the product then
+    agrees, so a check opened "two weeks later" is answered, reminded and closed in the same time line.
+    Never done outside DEMO_MODE.
+    """
+    if getattr(settings, "DEMO_MODE", False):
+        timezone.now = now
 
 
 def advance(by: dt.timedelta) -> dt.datetime:
