@@ -390,6 +390,8 @@ def conversation_answer(
             summary=f"{checkpoint.label}: {code} unanswered after {MAX_TRIES} tries",
             data={"checkpoint": checkpoint.pk, "question": code},
         )
+        if code.startswith("RF_"):
+            _flag_unanswered_red_flag(checkpoint, code, text, inbound=inbound, now=now)
         prefix = render(msg.SKIPPED, lang)
         kind = "survey_unanswered"
     else:
@@ -782,3 +784,35 @@ def _survey_delivery_failed(message: OutboundMessage, now: dt.datetime) -> str:
         data={"checkpoint": checkpoint.pk, "outbound": message.pk},
     )
     return "unreachable"
+
+
+def _flag_unanswered_red_flag(
+    checkpoint: Checkpoint, code: str, text: str, *, inbound, now: dt.datetime
+) -> None:
+    """A red-flag question the patient could not answer is not a "no": a person must ask.
+
+    URGENT (a same-day call) when any of the protocol's EMERGENCY rules rests on the question,
+    else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen.
+    """
+    from .models import Flag, Tier
+    from .services.escalations import escalation_raise
+
+    rules = checkpoint.enrollment.protocol.red_flag_rules
+    emergency = any(
+        rule["tier"] == Tier.EMERGENCY
+        and code in (rule["when"].get("all", []) + rule["when"].get("any", []))
+        for rule in rules
+    )
+    flag = Flag.objects.create(
+        patient=checkpoint.enrollment.patient,
+        enrollment=checkpoint.enrollment,
+        checkpoint=checkpoint,
+        rule_code="RF_UNANSWERED",
+        tier=Tier.URGENT if emergency else Tier.ROUTINE,
+        reason=f"Red-flag question {code} unanswered after {MAX_TRIES} tries",
+        evidence=text[:2000],
+        source="project rule: unclear answers to red-flag questions go to a person (DESIGN rule 5)",
+        inbound_message_id=getattr(inbound, "pk", None),
+        created_at=now,
+    )
+    escalation_raise(flag=flag, now=now)

@@ -245,6 +245,25 @@ def test_after_two_failed_tries_the_question_is_unanswered_and_the_survey_moves_
     )
 
 
+def test_an_unclear_answer_to_an_emergency_question_goes_to_a_person_not_a_no(client, checkpoint):
+    from followup.models import Escalation
+
+    answer(client, checkpoint, "maybe", "dunno")  # RF_WEAKNESS: an EMERGENCY rule rests on it
+    got = answers(checkpoint)["RF_WEAKNESS"]
+    assert got.status == AnswerStatus.UNANSWERED and got.value is None
+    [flag] = Flag.objects.filter(rule_code="RF_UNANSWERED")
+    assert flag.tier == "URGENT" and "RF_WEAKNESS" in flag.reason and flag.evidence == "dunno"
+    escalation = Escalation.objects.get(kind="RF_UNANSWERED")
+    assert escalation.status == "open" and escalation.tier == "URGENT"
+    assert checkpoint.current_question == "RF_BLADDER_BOWEL"
+
+
+def test_an_unclear_non_red_flag_answer_raises_no_flag(client, checkpoint):
+    reach_pain_now(client, checkpoint)
+    answer(client, checkpoint, "idk", "dunno really")
+    assert not Flag.objects.filter(rule_code="RF_UNANSWERED").exists()
+
+
 def test_both_raw_texts_of_a_reprompted_question_are_kept(client, checkpoint):
     reach_pain_now(client, checkpoint)
     answer(client, checkpoint, "6-7", "6")
