@@ -449,7 +449,11 @@ def _shared_number(
             created_at=now,
             expires_at=now + SENDER_PROMPT_TTL,
         )
-        return Routed("held_shared", reply=_ask_sender(row, candidates, now))
+        return Routed(
+            "held_shared",
+            reply=_ask_sender(row, candidates, now),
+            safety=_screen_held(row, candidates, now=now),
+        )
     offered = [by_id[pk] for pk in prompt.patient_ids if pk in by_id]
     parsed = (
         parse_choice(row.body, _sender_options(offered), _prompt_language(offered))
@@ -463,13 +467,33 @@ def _shared_number(
             prompt.prompts_sent += 1
             reply = _ask_sender(row, offered, now)
         prompt.save(update_fields=["held_inbound_ids", "prompts_sent"])
-        return Routed("held_shared", reply=reply)
+        return Routed(
+            "held_shared", reply=reply, safety=_screen_held(row, offered or candidates, now=now)
+        )
     chosen = by_id[parsed.value]
     prompt.status = SenderPromptStatus.CHOSEN
     prompt.chosen_patient = chosen
     prompt.expires_at = now + SENDER_CHOICE_TTL
     prompt.save(update_fields=["status", "chosen_patient", "expires_at"])
     return _release_held(row, prompt, chosen, now=now, via_twiml=via_twiml)
+
+
+def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> str:
+    """A held text is screened at once, not after the sender says who they are.
+
+    We cannot know which patient wrote it, so a text that may be a symptom is flagged on every
+    patient who shares the number: a nurse sorting out the wrong one is cheap, a red flag waiting
+    hours for "reply 1 or 2" is not. Returns the safety text for the TwiML response.
+    """
+    from followup.screening import screen_text as classify
+
+    if classify(row.body or "").tier is None:
+        return ""
+    safety = ""
+    for patient in candidates:
+        screened = screen_text(patient=patient, text=row.body, inbound=row, now=now, via_twiml=True)
+        safety = safety or screened.safety
+    return safety
 
 
 def _release_held(

@@ -181,6 +181,25 @@ def test_a_reply_from_a_shared_number_asks_who_is_writing_and_records_nothing(cl
     assert SenderPrompt.objects.get(phone=phone).status == SenderPromptStatus.ASKING
 
 
+def test_a_held_text_describing_an_emergency_is_answered_and_flagged_at_once(client, shared):
+    from followup.models import Escalation
+
+    checkpoint, husband, phone = shared
+    response = post_sms(client, body="I cant breathe and my chest hurts", from_=phone)
+    assert "911" in twiml_message(response)
+    assert last_inbound().kind == "held_shared"
+    flagged = set(Flag.objects.filter(tier="EMERGENCY").values_list("patient_id", flat=True))
+    assert flagged == {checkpoint.enrollment.patient_id, husband.pk}
+    assert Escalation.objects.filter(tier="EMERGENCY", status="open").count() == 2
+
+
+def test_a_held_benign_text_raises_nothing(client, shared):
+    checkpoint, husband, phone = shared
+    response = post_sms(client, body="no", from_=phone)
+    assert twiml_message(response) == ""
+    assert not Flag.objects.exists()
+
+
 def test_the_sender_choice_releases_the_held_text_to_that_patient(client, shared):
     checkpoint, husband, phone = shared
     held = post_sms(client, body="no", from_=phone)
