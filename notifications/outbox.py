@@ -13,12 +13,13 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .backends import DeliveryError, get_sms_backend
 from .models import OutboundMessage, OutboundStatus
+from .publisher import publisher
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +65,9 @@ def outbox_enqueue(
 
 
 def enqueue_send(message_id: int) -> None:
-    """Hand a row to Celery. A broker failure is logged, not raised: the sweep will pick it up."""
-    from .tasks import send_outbound_task
-
-    try:
-        send_outbound_task.delay(message_id)
-    except Exception as exc:  # noqa: BLE001 - any broker error must not undo the committed state
-        logger.warning(
-            "outbox: could not queue message %s (%s); the sweep will retry",
-            message_id,
-            type(exc).__name__,
-        )
+    """Hand a row to Celery without waiting for the broker (see ``notifications.publisher``): a
+    dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed."""
+    publisher.submit(message_id)
 
 
 def status_callback_url(message: OutboundMessage) -> str:
@@ -164,15 +157,29 @@ def outbox_reconcile(*, message_id: int) -> str:
     message = OutboundMessage.objects.get(pk=message_id)
     if message.status != OutboundStatus.UNKNOWN:
         return message.status
+    # A sid another row already owns is that row's text, not this one (the same reminder or
+    # re-prompt can go to one number twice in a day): matching it would drop this message.
+    owned = set(
+        OutboundMessage.objects.filter(to=message.to, provider_id__isnull=False)
+        .exclude(pk=message.pk)
+        .values_list("provider_id", flat=True)
+    )
     try:
         since = (message.sending_started_at or message.created_at) - dt.timedelta(minutes=1)
-        provider_id = get_sms_backend().find_sent(to=message.to, body=message.body, since=since)
+        provider_id = get_sms_backend().find_sent(
+            to=message.to, body=message.body, since=since, exclude=owned
+        )
     except DeliveryError:
         return OutboundStatus.UNKNOWN  # try again next sweep
     if provider_id:
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
-            status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now()
-        )
+        try:
+            with transaction.atomic():
+                OutboundMessage.objects.filter(
+                    pk=message.pk, status=OutboundStatus.UNKNOWN
+                ).update(status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now())
+        except IntegrityError:
+            # A status callback gave that sid to another row meanwhile: look again next sweep.
+            return OutboundStatus.UNKNOWN
         return OutboundStatus.SENT
     OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
         status=OutboundStatus.PENDING, next_attempt_at=timezone.now()

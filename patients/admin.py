@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Clinic, ClinicMembership, Patient
+from .models import AuditEvent, Clinic, ClinicMembership, Patient
 
 
 class ClinicScopedAdmin(admin.ModelAdmin):
@@ -72,3 +72,26 @@ class PatientAdmin(ClinicScopedAdmin):
         "opt_out_source",
         "phone_invalid_at",
     ]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only (the database refuses updates and deletes too)."""
+
+    list_display = ["at", "username", "action", "clinic", "patient"]
+    list_filter = ["action"]
+    search_fields = ["username"]
+
+    def get_queryset(self, request):
+        from .audit import audit_events_visible_to
+
+        return audit_events_visible_to(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,3 +11,7 @@ class PatientsConfig(AppConfig):
         from .receivers import on_outbound_failed
 
         outbound_failed.connect(on_outbound_failed, dispatch_uid="patients.on_outbound_failed")
+
+        from .audit import audit_connect_signals
+
+        audit_connect_signals()

@@ -15,6 +15,7 @@ import datetime as dt
 import ipaddress
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from django.apps import apps
@@ -199,13 +200,10 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def audit_connect_signals() -> None:
-    """Idempotent. Called on import, which the audit middleware guarantees in every web process."""
+    """Idempotent; called from ``PatientsConfig.ready()``."""
     user_logged_in.connect(_on_login, dispatch_uid="patients.audit.login")
     user_logged_out.connect(_on_logout, dispatch_uid="patients.audit.logout")
     user_login_failed.connect(_on_login_failed, dispatch_uid="patients.audit.login_failed")
-
-
-audit_connect_signals()
 
 
 # --- reading it back ------------------------------------------------------------------------------
@@ -286,11 +284,17 @@ def audit_csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
             e.ip or "",
             json.dumps(e.detail, sort_keys=True) if e.detail else "",
         ]
-        yield writer.writerow([_safe_cell(v) for v in row])
+        yield writer.writerow([csv_cell(v) for v in row])
 
 
-def _safe_cell(value) -> str:
+_PLAIN_NUMBER = re.compile(r"^\+?\d[\d ()-]*$")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection): text starting with = + - @
+    or a control character gets a leading quote. Plain numbers and phone numbers (+1512...) are
+    left alone: they compute to nothing."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text

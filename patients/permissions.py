@@ -243,7 +243,9 @@ class StaffSessionMiddleware:
             request.audit_logout_reason = "idle"
             logout(request)
             return _signed_out(request, reason="idle")
-        if not is_background(request):
+        # Written at most every 30 s: a session save per click is wasted work, and 30 s cannot
+        # matter against a timeout of minutes.
+        if not is_background(request) and (last is None or now - float(last) > 30):
             request.session[LAST_ACTIVITY_KEY] = now
         return None
 

@@ -15,7 +15,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage, OutboundStatus
@@ -45,20 +45,52 @@ def sweep_lock() -> Iterator[bool]:
         yield acquired
     finally:
         if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_ID])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_ID])
+            except DatabaseError as exc:
+                # The session is gone (connection dropped), and its advisory lock with it: say so
+                # instead of hiding the error that ended the sweep behind this one.
+                logger.warning("sweep lock: unlock failed (%s); session lost", type(exc).__name__)
+                connection.close_if_unusable_or_obsolete()
+
+
+def _connection_alive() -> bool:
+    # None means "not connected yet": Django connects on the next query.
+    return connection.connection is None or connection.is_usable()
+
+
+class SweepIncomplete(Exception):
+    """One or more sweep steps failed; the others ran, and the next sweep retries the rest."""
 
 
 def dispatch_due(*, now: dt.datetime | None = None) -> dict:
-    """Run one sweep as of ``now``; return a summary of what it did."""
+    """Run one sweep as of ``now``; return a summary of what it did.
+
+    Each step commits in its own short transactions, so a step that fails leaves nothing half done
+    and the next sweep picks up where it stopped. A failing step does not starve the ones after it
+    (a bad protocol row must not stop escalation re-pages); if the database connection itself is
+    gone, the sweep stops at once. Either way it raises :class:`SweepIncomplete` at the end, so
+    the task and ``manage.py dispatch_due`` report the failure.
+    """
     now = now or timezone.now()
+    failed: list[str] = []
     with sweep_lock() as acquired:
         if not acquired:
             logger.info("sweep skipped: another sweep holds the lock")
             return {"skipped": "locked"}
         summary: dict = {"as_of": now.isoformat()}
         for step in sweep_steps():
-            summary.update(step(now=now))
+            try:
+                summary.update(step(now=now))
+            except Exception as exc:  # noqa: BLE001 - isolate the step; re-raised below
+                failed.append(step.__name__)
+                logger.exception("sweep step %s failed (%s)", step.__name__, type(exc).__name__)
+                if not _connection_alive():
+                    break  # the session (and the sweep lock) is gone: stop, the next sweep resumes
+    if failed:
+        logger.error("sweep incomplete: %s failed; done so far %s", ", ".join(failed), summary)
+        raise SweepIncomplete(", ".join(failed))
     logger.info("sweep %s", summary)
     return summary
 

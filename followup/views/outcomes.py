@@ -30,6 +30,7 @@ from ..outcomes.format import duration, number, percent, signed
 from ..outcomes.literature import SMALL_N
 from ..outcomes.mcid import MCID, RESPONDER_PERCENT
 from ..outcomes.timeline import checkpoint_days, checkpoint_label, procedure_names
+from ..questions import QUESTIONS
 from ..selectors.outcomes import (
     CohortFilters,
     OutcomeAccess,
@@ -373,9 +374,16 @@ def _change_cells(change) -> dict:
     }
 
 
+def _choice_label(code: str, value: str | None) -> str:
+    options = {o["value"]: o["en"] for o in QUESTIONS[code]["options"]}
+    return "" if value is None else options.get(value, str(value))
+
+
 def _trend_row(check, flags: list) -> dict:
     return {
         "check": check,
+        "meds": _choice_label("MEDS", check.meds),
+        "pgic": _choice_label("PGIC", check.pgic),
         "day": "" if check.answered_day is None else number(check.answered_day),
         "pain": _change_cells(check.pain_change),
         "odi": _change_cells(check.odi_change),

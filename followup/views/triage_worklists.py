@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from patients.audit import audit_record
+from patients.audit import audit_record, csv_cell
 from patients.models import AuditAction
 from patients.permissions import (
     VIEW_WORKLIST,
@@ -168,7 +168,7 @@ def worklist_export(request: HttpRequest, worklist: str) -> StreamingHttpRespons
             last = item.last_call
             yield writer.writerow(
                 [
-                    _cell(v)
+                    csv_cell(v)
                     for v in (
                         item.patient.pk,
                         item.patient.mrn,
@@ -187,8 +187,3 @@ def worklist_export(request: HttpRequest, worklist: str) -> StreamingHttpRespons
     response["Content-Disposition"] = f'attachment; filename="worklist-{name}.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+
 
 class DeliveryError(Exception):
     """A send that did not succeed.
@@ -33,7 +35,8 @@ class SmsBackend:
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         raise NotImplementedError
 
-    def find_sent(self, *, to: str, body: str, since) -> str | None:
+    def find_sent(self, *, to: str, body: str, since, exclude: Collection[str] = ()) -> str | None:
         """Return the provider id of a message already accepted for ``to`` with ``body`` since
-        ``since``, or None. Used to reconcile ambiguous sends before any resend."""
+        ``since``, or None. Ids in ``exclude`` belong to other rows and never match. Used to
+        reconcile ambiguous sends before any resend."""
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Collection
 
 from .base import DeliveryError, SmsBackend
 
@@ -31,9 +32,9 @@ class MemoryBackend(SmsBackend):
             outbox.append({"sid": sid, "to": to, "body": body, "status_callback": status_callback})
             return sid
 
-    def find_sent(self, *, to: str, body: str, since) -> str | None:
+    def find_sent(self, *, to: str, body: str, since, exclude: Collection[str] = ()) -> str | None:
         with _lock:
             for message in outbox:
-                if message["to"] == to and message["body"] == body:
+                if message["to"] == to and message["body"] == body and message["sid"] not in exclude:
                     return message["sid"]
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 
 import requests
 from django.conf import settings
@@ -70,9 +71,19 @@ class TwilioBackend(SmsBackend):
         last = getattr(self.client.http_client, "last_retry_after", None)
         return last() if callable(last) else None
 
-    def find_sent(self, *, to: str, body: str, since: dt.datetime) -> str | None:
+    def find_sent(
+        self, *, to: str, body: str, since: dt.datetime, exclude: Collection[str] = ()
+    ) -> str | None:
+        # No DateSent filter: Twilio leaves date_sent empty while a message waits in its queue,
+        # and a queued message is exactly the one a blind resend would double. The newest 50 to
+        # one number, filtered on date_created here, cover any reconciliation window.
         try:
-            for message in self.client.messages.list(to=to, date_sent_after=since, limit=50):
+            for message in self.client.messages.list(to=to, limit=50):
+                created = message.date_created
+                if created is not None and created < since:
+                    continue
+                if message.sid in exclude:
+                    continue
                 if (message.body or "").strip() == body.strip():
                     return message.sid
         except (TwilioException, requests.RequestException) as exc:

@@ -154,8 +154,8 @@ def test_a_physician_reads_a_patient_trend(open_page, practice):
     assert "-5.0 (-62.5 %)" in page.locator("#kpi-pain").inner_text()
     assert "MCID reached" in page.locator("#kpi-pain").inner_text()
     row = page.locator('#checks-table tr[data-key="d14"]')
-    assert row.locator('[data-col="pain_change"]').inner_text() == "-3.0 (-37.5 %)"
-    assert row.locator('[data-col="odi"]').inner_text() == "44.0 severe"
+    assert row.locator('[data-col="pain_change"]').inner_text() == "-3.0\n(-37.5 %)"
+    assert row.locator('[data-col="odi"]').inner_text() == "44.0\nsevere"
     assert "VA_ADJACENT_PAIN" in page.locator("#flags-table").inner_text()
     assert "22 min" in page.locator("#escalations-table").inner_text()
     assert axe_violations(page) == []

@@ -128,13 +128,13 @@ def test_a_triage_nurse_gets_an_explanation_not_data(client, alice, patients):
 def test_the_trend_page_shows_change_mcid_band_and_events(client, bob, patients):
     page = get(client, bob, f"/outcomes/enrollments/{patients['mine'].pk}/").content.decode()
     # d14: pain 8 -> 4 (-4.0, -50.0 %, MCID and responder); ODI 50 -> 30 (-20.0, -40.0 %)
-    assert '-4.0 <span class="small">(-50.0 %)</span>' in page
-    assert '-20.0 <span class="small">(-40.0 %)</span>' in page
+    assert '-4.0<br><span class="small">(-50.0 %)</span>' in page
+    assert '-20.0<br><span class="small">(-40.0 %)</span>' in page
     # m3 is the latest: pain 7 (-1.0, -12.5 %, no MCID); ODI 52 (+2.0, worse), band severe
     assert 'id="kpi-pain"' in page and '-1.0 <span class="small">(-12.5 %)</span>' in page
     assert "MCID not reached" in page
-    assert '+2.0 <span class="small">(+4.0 %)</span>' in page
-    assert '52.0 <span class="small muted">severe</span>' in page
+    assert '+2.0<br><span class="small">(+4.0 %)</span>' in page
+    assert '52.0<br><span class="small muted">severe</span>' in page
     assert "<svg" in page and 'role="img"' in page and "Pain since the procedure" in page
     assert "URGENT flag WOUND" in page  # flag marker tooltip on the time axis
     assert "acknowledged after 12 min" in page

@@ -188,6 +188,7 @@ def test_the_export_is_a_csv_of_the_list_and_is_audited(clinic, alice, bob):
     assert rows[0][:4] == ["patient_id", "mrn", "name", "phone"]
     assert rows[1][0] == str(patient.pk) and rows[1][1] == patient.mrn
     assert rows[1][2].startswith("'=HYPERLINK")  # a spreadsheet must not run it as a formula
+    assert rows[1][3] == patient.phone and patient.phone.startswith("+")  # numbers stay as they are
     audit = AuditEvent.objects.get(action="export", object_type="worklist")
     assert audit.detail["patients"] == [patient.pk] and audit.detail["rows"] == 1
 

@@ -8,7 +8,6 @@ import random
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from followup.models import Enrollment
 from followup.protocol_data import PROTOCOLS
 from followup.services.enrollments import EnrollmentConflict, enrollment_create
 from patients.models import Clinic, ClinicMembership, Role
+from patients.permissions import user_sync_groups
 
 STAFF = [
     # username, first, last, role, page phone
@@ -26,19 +26,69 @@ STAFF = [
     ("clinicadmin", "Ada", "Minister", Role.CLINIC_ADMIN, "+15125550114"),
 ]
 
-FIRST = ["Ana", "James", "Maria", "Robert", "Linda", "Jose", "Patricia", "Michael", "Carmen", "David",
-         "Elena", "William", "Rosa", "Thomas", "Lucia", "Charles", "Sofia", "Daniel", "Isabel", "Mark"]
-LAST = ["Ruiz", "Smith", "Garcia", "Johnson", "Martinez", "Brown", "Lopez", "Davis", "Hernandez", "Miller",
-        "Gonzalez", "Wilson", "Perez", "Moore", "Sanchez", "Taylor", "Ramirez", "Anderson", "Torres", "Clark"]
-ZONES = ["America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
+FIRST = [
+    "Ana",
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Jose",
+    "Patricia",
+    "Michael",
+    "Carmen",
+    "David",
+    "Elena",
+    "William",
+    "Rosa",
+    "Thomas",
+    "Lucia",
+    "Charles",
+    "Sofia",
+    "Daniel",
+    "Isabel",
+    "Mark",
+]
+LAST = [
+    "Ruiz",
+    "Smith",
+    "Garcia",
+    "Johnson",
+    "Martinez",
+    "Brown",
+    "Lopez",
+    "Davis",
+    "Hernandez",
+    "Miller",
+    "Gonzalez",
+    "Wilson",
+    "Perez",
+    "Moore",
+    "Sanchez",
+    "Taylor",
+    "Ramirez",
+    "Anderson",
+    "Torres",
+    "Clark",
+]
+ZONES = [
+    "America/Chicago",
+    "America/New_York",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Phoenix",
+]
 
 
 class Command(BaseCommand):
     help = "Create the demo clinic 'demo-clinic' with staff (nurse, physician, clinicadmin) and patients."
 
     def add_arguments(self, parser):
-        parser.add_argument("--patients", type=int, default=20, help="patients in follow-up (default 20)")
-        parser.add_argument("--seed", type=int, default=7, help="random seed for reproducible histories")
+        parser.add_argument(
+            "--patients", type=int, default=20, help="patients in follow-up (default 20)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=7, help="random seed for reproducible histories"
+        )
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or ""
@@ -48,17 +98,27 @@ class Command(BaseCommand):
         with transaction.atomic():
             clinic, _ = Clinic.objects.get_or_create(
                 slug="demo-clinic",
-                defaults={"name": "Demo Spine Clinic", "phone": "+15125550100", "time_zone": "America/Chicago"},
+                defaults={
+                    "name": "Demo Spine Clinic",
+                    "phone": "+15125550100",
+                    "time_zone": "America/Chicago",
+                },
             )
             users = self._staff(clinic, password)
             self._on_call(clinic, users)
-            created = self._patients(clinic, users["physician"], options["patients"], options["seed"])
-        self.stdout.write(self.style.SUCCESS(
-            f"demo-clinic ready: {Enrollment.objects.filter(clinic=clinic).count()} enrollments "
-            f"({created} new)"
-        ))
+            created = self._patients(
+                clinic, users["physician"], options["patients"], options["seed"]
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo-clinic ready: {Enrollment.objects.filter(clinic=clinic).count()} enrollments "
+                f"({created} new)"
+            )
+        )
         if generated:
-            self.stdout.write(f"Staff logins (password for new users): {', '.join(u for u, *_ in STAFF)} / {password}")
+            self.stdout.write(
+                f"Staff logins (password for new users): {', '.join(u for u, *_ in STAFF)} / {password}"
+            )
         else:
             self.stdout.write(f"Staff logins: {', '.join(u for u, *_ in STAFF)} / $DEMO_PASSWORD")
 
@@ -67,22 +127,28 @@ class Command(BaseCommand):
         users = {}
         for username, first, last, role, phone in STAFF:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.invalid"}
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@demo.invalid",
+                },
             )
             if created:
                 user.set_password(password)
-            if role == Role.CLINIC_ADMIN:
-                user.is_staff = True
-                user.save()
-                user.user_permissions.set(Permission.objects.filter(
-                    content_type__app_label__in=["patients", "followup", "notifications"]
-                ))
-            else:
-                user.save()
+            # Clinic admins configure rosters, chains and protocols in the admin site.
+            user.is_staff = role == Role.CLINIC_ADMIN
+            user.save()
             ClinicMembership.objects.update_or_create(
-                user=user, clinic=clinic,
-                defaults={"role": role, "page_phone": phone, "page_email": f"{username}@demo.invalid"},
+                user=user,
+                clinic=clinic,
+                defaults={
+                    "role": role,
+                    "page_phone": phone,
+                    "page_email": f"{username}@demo.invalid",
+                },
             )
+            user_sync_groups(user=user)  # the role's permissions, as a login would give them
             users[username] = user
         return users
 
@@ -99,8 +165,11 @@ class Command(BaseCommand):
             ).exists()
             if not covered:
                 OnCallShift.objects.create(
-                    clinic=clinic, user=users[username], role=role,
-                    starts_at=now - dt.timedelta(days=30), ends_at=now + dt.timedelta(days=365),
+                    clinic=clinic,
+                    user=users[username],
+                    role=role,
+                    starts_at=now - dt.timedelta(days=30),
+                    ends_at=now + dt.timedelta(days=365),
                 )
         for tier, steps in DEFAULT_CHAINS.items():
             EscalationChain.objects.get_or_create(
@@ -117,7 +186,9 @@ class Command(BaseCommand):
             first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
             spanish = i % 5 == 3
             procedure = codes[i % len(codes)]
-            performed_on = today - dt.timedelta(days=rng.choice([1, 3, 10, 15, 30, 60, 95, 120, 185, 200]))
+            performed_on = today - dt.timedelta(
+                days=rng.choice([1, 3, 10, 15, 30, 60, 95, 120, 185, 200])
+            )
             if Enrollment.objects.filter(patient__clinic=clinic, patient__mrn=mrn).exists():
                 continue  # re-runs (even on a later day) top up, never duplicate
             try:
@@ -125,7 +196,9 @@ class Command(BaseCommand):
                     clinic=clinic,
                     physician=physician,
                     patient_data={
-                        "mrn": mrn, "first_name": first, "last_name": last,
+                        "mrn": mrn,
+                        "first_name": first,
+                        "last_name": last,
                         "date_of_birth": dt.date(1940 + (i * 3) % 45, 1 + i % 12, 1 + i % 27),
                         "phone": f"+1512555{1000 + i:04d}",
                         "email": f"patient{i + 1}@demo.invalid" if i % 3 == 0 else "",

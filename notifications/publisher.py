@@ -1,0 +1,113 @@
+"""Handing outbox rows to the broker without making anyone wait for it.
+
+A committed outbox row is already safe: the sweep re-queues every due row each minute. Publishing
+its send task right after commit only makes the message go out sooner, so it must never cost the
+caller anything. A web request (Twilio's webhook above all: Twilio gives up after 15 s and the
+patient may be waiting for a safety instruction) would otherwise pay Redis's connect timeout plus
+the client's retries, about 2 s per message, while Redis is down or unreachable.
+
+So the publish happens on a background thread of the same process. After a broker failure the
+thread stops trying for ``pause_seconds`` and simply drops the ids it is given: they are in the
+database and the next sweep queues them. One thread per process, started lazily and again after
+a fork (Celery's prefork children, gunicorn workers), because threads do not survive ``fork()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class BrokerPublisher:
+    """Publishes message ids from a daemon thread; drops them while the broker is known down."""
+
+    def __init__(self, publish: Callable[[int], None], *, pause_seconds: float = 5.0) -> None:
+        self._publish = publish
+        self._pause_seconds = pause_seconds
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._paused_until = 0.0
+        self.published = 0
+        self.dropped = 0
+
+    def submit(self, message_id: int) -> None:
+        """Queue ``message_id`` for publishing and return at once."""
+        self._ensure_thread().put(message_id)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything submitted so far was published or dropped; False on timeout."""
+        with self._lock:
+            pending = self._queue if self._pid == os.getpid() else None
+        if pending is None:
+            return True
+        deadline = time.monotonic() + timeout
+        while pending.unfinished_tasks:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _ensure_thread(self) -> queue.Queue:
+        with self._lock:
+            alive = self._thread is not None and self._thread.is_alive()
+            if self._pid != os.getpid() or not alive:
+                # A forked child inherits the parent's objects but not its thread: start afresh
+                # (ids the parent had not published yet are the parent's, or the sweep's, to send).
+                self._pid = os.getpid()
+                self._queue = queue.Queue()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._queue,), name="outbox-publisher", daemon=True
+                )
+                self._thread.start()
+            return self._queue
+
+    def _run(self, ids: queue.Queue) -> None:
+        while True:
+            message_id = ids.get()
+            try:
+                if message_id is _STOP:
+                    return
+                self._publish_one(message_id)
+            finally:
+                ids.task_done()
+
+    def _publish_one(self, message_id: int) -> None:
+        if time.monotonic() < self._paused_until:
+            self.dropped += 1
+            return
+        try:
+            self._publish(message_id)
+        except Exception as exc:  # noqa: BLE001 - any broker error: the sweep re-queues the row
+            self._paused_until = time.monotonic() + self._pause_seconds
+            self.dropped += 1
+            logger.warning(
+                "outbox: broker unavailable (%s); not publishing for %ss, the sweep will queue "
+                "message %s",
+                type(exc).__name__,
+                self._pause_seconds,
+                message_id,
+            )
+        else:
+            self.published += 1
+
+
+def _publish_send_task(message_id: int) -> None:
+    from .tasks import send_outbound_task
+
+    send_outbound_task.delay(message_id)
+
+
+publisher = BrokerPublisher(_publish_send_task)
+# A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
+atexit.register(publisher.flush, 5.0)
