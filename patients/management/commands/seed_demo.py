@@ -12,11 +12,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from followup.demo_history import escalations_seed, history_fill
 from followup.models import Enrollment
 from followup.protocol_data import PROTOCOLS
 from followup.services.enrollments import EnrollmentConflict, enrollment_create
 from patients.models import Clinic, ClinicMembership, Role
 from patients.permissions import user_sync_groups
+from patients.services import patient_opt_out
+
+OPTED_OUT_MRN = "DEMO-0005"
 
 STAFF = [
     # username, first, last, role, page phone
@@ -109,6 +113,7 @@ class Command(BaseCommand):
             created = self._patients(
                 clinic, users["physician"], options["patients"], options["seed"]
             )
+            escalations_seed(clinic=clinic)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo-clinic ready: {Enrollment.objects.filter(clinic=clinic).count()} enrollments "
@@ -187,12 +192,13 @@ class Command(BaseCommand):
             spanish = i % 5 == 3
             procedure = codes[i % len(codes)]
             performed_on = today - dt.timedelta(
-                days=rng.choice([1, 3, 10, 15, 30, 60, 95, 120, 185, 200])
+                days=rng.choice([1, 3, 10, 15, 30, 60, 95, 120, 185, 200, 290, 380])
             )
+            improving = rng.random() < 0.7
             if Enrollment.objects.filter(patient__clinic=clinic, patient__mrn=mrn).exists():
                 continue  # re-runs (even on a later day) top up, never duplicate
             try:
-                enrollment_create(
+                enrollment = enrollment_create(
                     clinic=clinic,
                     physician=physician,
                     patient_data={
@@ -210,8 +216,13 @@ class Command(BaseCommand):
                     performed_on=performed_on,
                     baseline_pain=rng.randint(5, 9),
                     baseline_odi=rng.choice([None, 34, 42, 48, 56, 62]),
+                    # As if enrolled on the day of the procedure, so past checks have a history.
+                    now=dt.datetime.combine(performed_on, dt.time(18, 0), tzinfo=dt.UTC),
                 )
                 created += 1
             except EnrollmentConflict:
                 continue
+            history_fill(enrollment=enrollment, rng=rng, now=timezone.now(), improving=improving)
+            if mrn == OPTED_OUT_MRN:
+                patient_opt_out(patient=enrollment.patient, source="STOP (demo)")
         return created
