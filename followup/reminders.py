@@ -202,4 +202,3 @@ def _switch_to_email(checkpoint: Checkpoint, now: dt.datetime) -> str:
 def on_outbound_failed(sender, message, permanent: bool, **kwargs) -> None:
     """A survey text that will not be delivered: email fallback or "unreachable" (issue item 2)."""
     survey_delivery_failed(message=message)
-

@@ -174,9 +174,9 @@ def outbox_reconcile(*, message_id: int) -> str:
     if provider_id:
         try:
             with transaction.atomic():
-                OutboundMessage.objects.filter(
-                    pk=message.pk, status=OutboundStatus.UNKNOWN
-                ).update(status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now())
+                OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
+                    status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now()
+                )
         except IntegrityError:
             # A status callback gave that sid to another row meanwhile: look again next sweep.
             return OutboundStatus.UNKNOWN

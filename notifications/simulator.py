@@ -36,7 +36,11 @@ def _demo_only() -> None:
 
 def phones(request: HttpRequest) -> HttpResponse:
     _demo_only()
-    patients = Patient.objects.exclude(phone="").select_related("clinic").order_by("last_name", "first_name")[:200]
+    patients = (
+        Patient.objects.exclude(phone="")
+        .select_related("clinic")
+        .order_by("last_name", "first_name")[:200]
+    )
     clinicians = ClinicMembership.objects.exclude(page_phone="").select_related("user", "clinic")
     return render(
         request,
@@ -51,12 +55,18 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
     inbound = InboundMessage.objects.filter(from_number=phone)
     messages = sorted(
         chain(
-            ({"at": m.created_at, "mine": False, "body": m.body, "status": m.status} for m in outbound),
+            (
+                {"at": m.created_at, "mine": False, "body": m.body, "status": m.status}
+                for m in outbound
+            ),
             ({"at": m.received_at, "mine": True, "body": m.body, "status": ""} for m in inbound),
         ),
         key=lambda m: m["at"],
     )
-    who = Patient.objects.filter(phone=phone).first() or ClinicMembership.objects.filter(page_phone=phone).first()
+    who = (
+        Patient.objects.filter(phone=phone).first()
+        or ClinicMembership.objects.filter(page_phone=phone).first()
+    )
     return render(
         request,
         "notifications/simulator/thread.html",

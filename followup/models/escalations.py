@@ -167,6 +167,9 @@ class Page(models.Model):
         # A failed delivery finds its page by the outbox row id.
         indexes = [models.Index(fields=["outbound_message_id"], name="page_outbound_idx")]
 
+    def __str__(self) -> str:
+        return f"Page #{self.pk} step {self.step} {self.channel}"
+
 
 class OnCallShift(models.Model):
     """Who is on call for a clinic, from when to when. ``role`` picks the step of a chain."""

@@ -669,7 +669,6 @@ def on_outbound_failed(sender, message: OutboundMessage, permanent: bool, **kwar
     escalation_page_failed(page=page, error=message.error_code or message.last_error[:60])
 
 
-
 # --- owning it -----------------------------------------------------------------------------------
 def _check_member(escalation: Escalation, user) -> None:
     if getattr(user, "is_superuser", False):

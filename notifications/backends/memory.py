@@ -35,6 +35,10 @@ class MemoryBackend(SmsBackend):
     def find_sent(self, *, to: str, body: str, since, exclude: Collection[str] = ()) -> str | None:
         with _lock:
             for message in outbox:
-                if message["to"] == to and message["body"] == body and message["sid"] not in exclude:
+                if (
+                    message["to"] == to
+                    and message["body"] == body
+                    and message["sid"] not in exclude
+                ):
                     return message["sid"]
         return None

@@ -95,7 +95,9 @@ def _may_have_been_sent(exc: requests.RequestException) -> bool:
     """True unless the request certainly never reached Twilio (no connection was made)."""
     if isinstance(exc, requests.ConnectTimeout):
         return False
-    return not (isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc.args))
+    return not (
+        isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc.args)
+    )
 
 
 def _rest_error(exc: TwilioRestException, retry_after: float | None = None) -> DeliveryError:

@@ -32,11 +32,22 @@ def test_make_demo_runs_the_product_from_a_clean_clone(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}}
-    env.update({"DEMO_PORT": str(port), "DEMO_PATIENTS": "12", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+    }
+    env.update(
+        {"DEMO_PORT": str(port), "DEMO_PATIENTS": "12", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    )
     log = open(tmp_path / "demo.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        ["make", "demo"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        ["make", "demo"],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,5 +74,7 @@ def test_make_demo_runs_the_product_from_a_clean_clone(tmp_path):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
     time.sleep(1)
-    leftovers = subprocess.run(["pgrep", "-f", str(clone)], capture_output=True, text=True).stdout.split()
+    leftovers = subprocess.run(
+        ["pgrep", "-f", str(clone)], capture_output=True, text=True
+    ).stdout.split()
     assert leftovers == [], f"processes left running: {leftovers}"

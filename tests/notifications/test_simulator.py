@@ -46,7 +46,9 @@ def test_the_simulated_webhook_request_is_refused_with_a_wrong_token(demo, clini
     from notifications.simulator import webhook_simulate_inbound
 
     patient = PatientFactory(clinic=clinic)
-    demo.TWILIO_AUTH_TOKEN = "a-different-token"  # signature computed and checked with the same token
+    demo.TWILIO_AUTH_TOKEN = (
+        "a-different-token"  # signature computed and checked with the same token
+    )
     assert webhook_simulate_inbound(from_number=patient.phone, body="x").status_code == 200
     demo.TWILIO_AUTH_TOKEN = ""
     assert webhook_simulate_inbound(from_number=patient.phone, body="y").status_code == 403
@@ -54,7 +56,9 @@ def test_the_simulated_webhook_request_is_refused_with_a_wrong_token(demo, clini
 
 def test_advancing_the_demo_clock_runs_the_sweep_as_of_that_time(demo, client, clinic, bob):
     patient = PatientFactory(clinic=clinic)
-    enrollment = enroll(patient=patient, physician=bob, procedure="ESI", performed_on=dt.date.today())
+    enrollment = enroll(
+        patient=patient, physician=bob, procedure="ESI", performed_on=dt.date.today()
+    )
     d14 = enrollment.checkpoints.get(key="d14")
     before = clock.now()
     client.post("/demo/clock/", {"by": "2w"})
