@@ -78,7 +78,15 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
 def reply(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
     body = request.POST.get("body", "")[:1600]
-    webhook_simulate_inbound(from_number=phone, body=body)
+    response = webhook_simulate_inbound(from_number=phone, body=body)
+    if response.status_code != 200:
+        # Say so rather than drop the reply: usually TWILIO_AUTH_TOKEN is not set.
+        return HttpResponse(
+            f"The webhook refused the simulated text ({response.status_code}). "
+            "Is TWILIO_AUTH_TOKEN set for the demo?",
+            status=502,
+            content_type="text/plain",
+        )
     return redirect(reverse("simulator:thread", args=[phone]) + "#end")
 
 

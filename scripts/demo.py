@@ -36,6 +36,10 @@ def main() -> int:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "followup-demo"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}"),
         "PYTHONUNBUFFERED": "1",
+        # The simulator signs replies like Twilio does; the demo needs a token to sign with.
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "d3m0" * 8),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", "demo-auth-token"),
+        "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER", "+15005550006"),
     }
     first_run = not (VAR / "demo.sqlite3").exists()
     processes: list[subprocess.Popen] = []

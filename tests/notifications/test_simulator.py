@@ -75,3 +75,10 @@ def test_the_clock_only_moves_forward_and_only_in_the_demo(settings, demo):
     with pytest.raises(RuntimeError):
         clock.advance(dt.timedelta(days=1))
     assert clock.offset() == dt.timedelta(0)
+
+
+def test_a_refused_simulated_reply_is_reported_not_dropped(demo, client, clinic):
+    patient = PatientFactory(clinic=clinic)
+    demo.TWILIO_AUTH_TOKEN = ""
+    response = client.post(f"/demo/phone/{patient.phone}/reply/", {"body": "hello"})
+    assert response.status_code == 502 and b"TWILIO_AUTH_TOKEN" in response.content
