@@ -70,7 +70,7 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
     return render(
         request,
         "notifications/simulator/thread.html",
-        {"phone": phone, "messages": messages, "who": who, "now": clock.now()},
+        {"phone": phone, "thread": messages, "who": who, "now": clock.now()},
     )
 
 
