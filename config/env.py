@@ -16,7 +16,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name)
-    if value is None:
+    # A blank variable (``FOO=`` in an env file) means "not set", not "set to nothing".
+    if value is None or value.strip() == "":
         if default is None:
             raise ImproperlyConfigured(f"Environment variable {name} is required")
         return default
