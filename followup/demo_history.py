@@ -28,12 +28,13 @@ PGIC_BY_CHANGE = [
 def history_fill(
     *, enrollment: Enrollment, rng: random.Random, now: dt.datetime, improving: bool
 ) -> int:
-    """Answer (or miss) every check whose window has passed or that went out over a day ago."""
+    """Answer (or miss) every check whose window has closed; checks still in their window are left
+    for the sweep to open, so the demo starts with live conversations."""
     filled = 0
     baseline = enrollment.baseline_pain if enrollment.baseline_pain is not None else 7
     odi_base = float(enrollment.baseline_odi) if enrollment.baseline_odi is not None else 45.0
     due = enrollment.checkpoints.filter(
-        status=CheckpointStatus.SCHEDULED, send_at__lt=now - dt.timedelta(days=1)
+        status=CheckpointStatus.SCHEDULED, closes_at__lt=now
     ).order_by("target_date")
     for index, checkpoint in enumerate(due, start=1):
         if rng.random() < 0.12:
