@@ -420,7 +420,18 @@ def render_question(
         if not (1 <= step <= total):
             raise ValueError(f"step {step} is outside 1..{total}")
         text = f"({step}/{total}) {text}"
-    return text
+    return sms_spelling(text)
+
+
+# GSM-7 has é, ñ, ü, ¿ and ¡ but not á, í, ó or ú: one of them turns a Spanish question into UCS-2,
+# two segments instead of one, at twice the cost for every Spanish-speaking patient. Texts drop
+# those four accents, as the Spanish re-prompts and replies are already written; the web form keeps
+# the full spelling.
+_SMS_SPELLING = str.maketrans("áíóúÁÍÓÚ", "aiouAIOU")
+
+
+def sms_spelling(text: str) -> str:
+    return text.translate(_SMS_SPELLING)
 
 
 def question_problems(code: str) -> list[str]:

@@ -79,7 +79,7 @@ def test_a_spanish_patient_is_asked_in_spanish(client, clinic, bob):
     opening = bodies_to(phone)[0]
     assert "Responda STOP para no recibir mensajes." in opening
     assert (
-        "(1/7) ¿Tiene debilidad nueva o peor en las piernas o los brazos? Responda SÍ o NO"
+        "(1/7) ¿Tiene debilidad nueva o peor en las piernas o los brazos? Responda SI o NO"
         in opening
     )
     post_sms(client, body="No", from_=phone)

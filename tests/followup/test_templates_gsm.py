@@ -194,3 +194,16 @@ def test_no_template_has_typographic_quotes_or_dashes():
     for name, lang, text in engine_templates() + question_texts() + composed_texts():
         for ch in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0":
             assert ch not in text, f"{name}/{lang} contains {ch!r}"
+
+
+def test_every_question_text_is_gsm7_and_one_segment_in_both_languages():
+    from followup.questions import QUESTIONS, render_question
+    from notifications.sms_encoding import encoding, segments
+
+    link = "https://followup.example.org/f/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd/"
+    for code, question in QUESTIONS.items():
+        for lang in ("en", "es"):
+            kwargs = {"link": link} if question["type"] == "web_form" else {}
+            text = render_question(code, lang, step=12, total=20, **kwargs)
+            assert encoding(text) == "GSM-7", (code, lang, text)
+            assert segments(text) == 1, (code, lang, len(text), text)
