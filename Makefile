@@ -29,10 +29,23 @@ browser-deps:
 	  else echo "WARNING: chromium missing and not root: browser tests will fail"; fi; }
 
 test: install lint browser-deps
-	$(PY) scripts/run_tests.py $(PYTEST_ARGS)
+	$(PY) scripts/run_tests.py -m "not slow_faults" $(PYTEST_ARGS)
+
+# Fault-injection scenarios that take over two minutes each (docs/reliability.md); the shorter
+# ones run in `make test`.
+test-faults: install
+	$(PY) scripts/run_tests.py -m slow_faults tests/faults $(PYTEST_ARGS)
 
 demo: install
 	$(PY) scripts/demo.py
+
+# Benchmarks (issue 8; not part of `make test`): own PostgreSQL + Redis, ~20 min on 2 cores.
+# Prints each figure beside its baseline and writes bench/results/latest.json.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null); } \
+	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

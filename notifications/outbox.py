@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,7 +20,8 @@ from django.utils import timezone
 
 from .backends import DeliveryError, get_sms_backend
 from .models import OutboundMessage, OutboundStatus
-from .publisher import publisher
+from .publisher import bulk_publisher, publisher
+from .ratelimit import sms_send_wait
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +62,36 @@ def outbox_enqueue(
     )
     if created and (send_after is None or send_after <= timezone.now()):
         message_id = message.pk
-        transaction.on_commit(lambda: enqueue_send(message_id))
+        if unsolicited:
+            transaction.on_commit(lambda: enqueue_send(message_id, bulk=True))
+        else:
+            transaction.on_commit(lambda: enqueue_send(message_id))
     return message
 
 
-def enqueue_send(message_id: int) -> None:
+def enqueue_send(message_id: int, *, bulk: bool = False) -> None:
     """Hand a row to Celery without waiting for the broker (see ``notifications.publisher``): a
-    dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed."""
-    publisher.submit(message_id)
+    dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed.
+    ``bulk`` (unsolicited texts) goes to its own queue, so it never holds up a page."""
+    if bulk:
+        enqueue_sends([message_id], bulk=True)
+    else:
+        publisher.submit(message_id)
+
+
+# Unsolicited rows go out this many to a task: a 10,000-check morning is 200 tasks to publish
+# and acknowledge, not 10,000 (docs/benchmarks.md).
+BULK_CHUNK = 50
+
+
+def enqueue_sends(message_ids: list[int], *, bulk: bool) -> None:
+    """``enqueue_send`` for many rows; bulk ones in chunks of ``BULK_CHUNK`` per task."""
+    if not bulk:
+        for message_id in message_ids:
+            publisher.submit(message_id)
+        return
+    for start in range(0, len(message_ids), BULK_CHUNK):
+        bulk_publisher.submit(list(message_ids[start : start + BULK_CHUNK]))
 
 
 def status_callback_url(message: OutboundMessage) -> str:
@@ -86,9 +110,22 @@ def outbox_send(*, message_id: int) -> str:
         return "not-claimed"
     message = OutboundMessage.objects.get(pk=message_id)
     try:
+        if message.channel == "sms" and (wait := _sms_pace(message)):
+            return _rate_limited(message, wait)
         provider_id = _deliver(message)
     except DeliveryError as exc:
         return _record_failure(message, exc)
+    except ImproperlyConfigured as exc:
+        # The channel is off (no credentials): nothing left this process. Put the row back as it
+        # was, so it is neither "sending" for ever nor taken for an ambiguous send, and say so.
+        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now + dt.timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS),
+            last_error=f"channel not configured: {exc}"[:500],
+        )
+        logger.error("outbox: message %s not sent, channel not configured: %s", message.pk, exc)
+        return "not-configured"
     OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
         status=OutboundStatus.SENT,
         provider_id=provider_id,
@@ -98,6 +135,36 @@ def outbox_send(*, message_id: int) -> str:
         error_code="",
     )
     return OutboundStatus.SENT
+
+
+def outbox_send_many(*, message_ids: list[int]) -> list[str]:
+    """Send rows one after the other (a bulk chunk). After the first one the sender's rate limit
+    turns back, the rest would be turned back too: they stay pending, due, for the sweep."""
+    outcomes = []
+    for message_id in message_ids:
+        outcomes.append(outbox_send(message_id=message_id))
+        if outcomes[-1] == "rate-limited":
+            break
+    return outcomes
+
+
+def _sms_pace(message: OutboundMessage) -> float:
+    """Wait for this sender's next SMS token (notifications.ratelimit); 0.0 once it is ours.
+    Only a provider with per-sender limits is paced: the memory and simulator backends are not."""
+    paced = getattr(get_sms_backend(), "name", "") == "twilio"
+    return sms_send_wait(urgent=not message.unsolicited, paced=paced)
+
+
+def _rate_limited(message: OutboundMessage, wait: float) -> str:
+    """No token in time: the row goes back to pending as if never claimed, due when one is."""
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.PENDING,
+        attempts=F("attempts") - 1,
+        sending_started_at=None,
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
+    )
+    logger.info("outbox: message %s paced, due again in %.1fs", message.pk, wait)
+    return "rate-limited"
 
 
 def _deliver(message: OutboundMessage) -> str:
@@ -202,15 +269,23 @@ def outbox_sweep(*, now: dt.datetime) -> dict:
         ).values_list("pk", flat=True)[:200]
     )
     for message_id in unknown_ids:
-        if outbox_reconcile(message_id=message_id) != OutboundStatus.UNKNOWN:
+        try:
+            outcome = outbox_reconcile(message_id=message_id)
+        except Exception:  # noqa: BLE001 - one row must not stop the queueing below (emails too)
+            logger.exception("outbox: could not reconcile message %s", message_id)
+            continue
+        if outcome != OutboundStatus.UNKNOWN:
             reconciled += 1
-    due_ids = list(
+    due = list(
         OutboundMessage.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
+        .values_list("pk", "unsolicited")[: settings.SWEEP_BATCH_SIZE]
     )
-    for message_id in due_ids:
-        enqueue_send(message_id)
+    due_ids = [message_id for message_id, _ in due]
+    for message_id, unsolicited in due:
+        if not unsolicited:
+            enqueue_send(message_id)
+    enqueue_sends([message_id for message_id, unsolicited in due if unsolicited], bulk=True)
     return {
         "outbox_queued": len(due_ids),
         "outbox_recovered": recovered,

@@ -108,6 +108,15 @@ def _publish_send_task(message_id: int) -> None:
     send_outbound_task.delay(message_id)
 
 
+def _publish_bulk_send_task(message_ids: list[int]) -> None:
+    from .tasks import send_bulk_outbound_task
+
+    send_bulk_outbound_task.delay(message_ids)
+
+
 publisher = BrokerPublisher(_publish_send_task)
+# Unsolicited texts: their own thread and queue, so thousands of them never delay a page.
+bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
 atexit.register(publisher.flush, 5.0)
+atexit.register(bulk_publisher.flush, 5.0)

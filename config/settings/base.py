@@ -76,6 +76,12 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiled the cohort dashboard's aggregates for 0.6 s to save 5 ms
+    # (docs/benchmarks.md); our queries are short and indexed, so it never pays.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A kept connection is checked (SELECT 1) before its first use in each request or task.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The throttle backend refuses locked-out logins before the password is even checked.
@@ -153,8 +159,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery closes the database connection before and after every task unless this is set: a
+# reconnect per send was half the send task's time (docs/benchmarks.md). Kept connections are
+# health-checked before each task (config/celery.py) and renewed after this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
+# One sweep a minute; the fault-injection suite runs its beats faster. No "expires" on it: with
+# the beat's and a worker's clocks a minute apart, every sweep would be dropped as expired.
+SWEEP_INTERVAL_SECONDS = env_float("SWEEP_INTERVAL_SECONDS", 60.0)
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due": {"task": "followup.tasks.dispatch_due_task", "schedule": 60.0},
+    "dispatch-due": {
+        "task": "followup.tasks.dispatch_due_task",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+}
+# The sweep has a queue of its own, so a backlog of sends never delays escalation re-pages.
+# Workers consume every queue listed here unless told otherwise (-Q).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Unsolicited texts (check openings, reminders: thousands at 10:00) have a queue of their own
+# too, so a page or a reply to a patient never waits behind them (docs/benchmarks.md, item 4).
+CELERY_TASK_QUEUES = {"celery": {}, "sweep": {}, "bulk": {}}
+CELERY_TASK_ROUTES = {
+    "followup.tasks.dispatch_due_task": {"queue": "sweep"},
+    "notifications.tasks.send_bulk_outbound_task": {"queue": "bulk"},
 }
 
 # --- Messaging ----------------------------------------------------------------------------------
@@ -172,10 +198,23 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 30)
 # A row left "sending" by a killed worker is recovered after this long.
 OUTBOX_SENDING_TIMEOUT_SECONDS = env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
+# Per-sender SMS pacing (notifications/ratelimit.py): Twilio sends 1 message/s from a long code
+# and queues the rest, pages included. A messaging service's pool or a short code sends more:
+# set its figure. 0 turns pacing off. The burst defaults to max(2, rate); RESERVE tokens of it
+# are kept for pages, safety texts and replies. A send that cannot get a token within
+# MAX_WAIT seconds goes back to the outbox for the sweep.
+SMS_RATE_LIMIT_PER_SECOND = env_float(
+    "SMS_RATE_LIMIT_PER_SECOND", 10.0 if TWILIO_MESSAGING_SERVICE_SID else 1.0
+)
+SMS_RATE_LIMIT_BURST = env_int("SMS_RATE_LIMIT_BURST", 0)
+SMS_RATE_LIMIT_RESERVE = env_int("SMS_RATE_LIMIT_RESERVE", 1)
+SMS_RATE_LIMIT_MAX_WAIT_SECONDS = env_float("SMS_RATE_LIMIT_MAX_WAIT_SECONDS", 5.0)
 
 # --- Follow-up defaults -------------------------------------------------------------------------
 FOLLOWUP_SEND_HOUR = env_int("FOLLOWUP_SEND_HOUR", 10)
 SWEEP_BATCH_SIZE = env_int("SWEEP_BATCH_SIZE", 2000)
+# The cohort dashboard's whole-cohort aggregates are kept this long (0 = always recomputed).
+OUTCOMES_CACHE_SECONDS = env_int("OUTCOMES_CACHE_SECONDS", 300)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,5 +241,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The twilio SDK logs every request's query string at INFO: a message-log lookup carries
+        # the patient's phone number (DESIGN rule 6: no PHI in logs).
+        "twilio.http_client": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its start-up banner is noise in every command
+    },
 }

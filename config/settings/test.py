@@ -20,3 +20,8 @@ TWILIO_ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_AUTH_TOKEN = "test-auth-token"
 TWILIO_FROM_NUMBER = "+15005550006"
 DEMO_MODE = False
+# Tests send bursts through the fake Twilio; pacing them at a long code's 1/s would only slow the
+# suite down. tests/notifications/test_ratelimit.py turns it on where it is the subject.
+SMS_RATE_LIMIT_PER_SECOND = float(os.environ.get("SMS_RATE_LIMIT_PER_SECOND") or 0)
+# Tests change the data between two views of the dashboard; a cached figure would be stale.
+OUTCOMES_CACHE_SECONDS = 0

@@ -13,4 +13,7 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, RecursionError):
+        # Thousands of nested brackets exhaust the JSON parser's stack: malformed input, not a crash.
+        exc = exceptions.ParseError("JSON parse error - nested too deeply")
     return drf_exception_handler(exc, context)

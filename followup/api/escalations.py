@@ -89,6 +89,7 @@ class ResolveSerializer(serializers.Serializer):
     )
 )
 class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a 500
     serializer_class = EscalationSerializer
 
     def get_queryset(self):

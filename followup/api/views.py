@@ -19,6 +19,7 @@ class EnrollmentViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404, not a 500
     serializer_class = EnrollmentSerializer
 
     def get_queryset(self):

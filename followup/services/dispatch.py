@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
 import zoneinfo
 from collections.abc import Callable, Iterator
 
@@ -25,6 +26,7 @@ from ..conversation import conversation_open
 from ..models import Checkpoint, CheckpointStatus, EnrollmentStatus
 from ..reminders import survey_sweep
 from ..scheduling import local_datetime, next_allowed_time
+from .dispatch_batch import checkpoints_open_batch
 from .escalations import escalations_repage_due
 
 logger = logging.getLogger(__name__)
@@ -39,25 +41,40 @@ def sweep_lock() -> Iterator[bool]:
         yield True  # SQLite (demo) serialises writers itself
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_ID])
-        acquired = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_try_advisory_lock(%s), pg_backend_pid()", [SWEEP_LOCK_ID])
+        acquired, pid = cursor.fetchone()
+    _lock_session.pid = pid if acquired else None
     try:
         yield acquired
     finally:
-        if acquired:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_ID])
-            except DatabaseError as exc:
-                # The session is gone (connection dropped), and its advisory lock with it: say so
-                # instead of hiding the error that ended the sweep behind this one.
-                logger.warning("sweep lock: unlock failed (%s); session lost", type(exc).__name__)
-                connection.close_if_unusable_or_obsolete()
+        _lock_session.pid = None
+        if acquired and not _same_session(pid):
+            # The connection dropped and the lock went with its session; unlocking on a new
+            # session would only hide the error that ended the sweep behind another one.
+            logger.warning("sweep lock: database session lost; its lock was released with it")
+        elif acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_ID])
 
 
-def _connection_alive() -> bool:
-    # None means "not connected yet": Django connects on the next query.
-    return connection.connection is None or connection.is_usable()
+_lock_session = threading.local()
+
+
+def _same_session(pid: int) -> bool:
+    """True while queries still run in the session ``pid``. After a dropped connection Django
+    quietly opens a new session on the next query, and that one does not hold the sweep lock."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0] == pid
+    except DatabaseError:
+        return False
+
+
+def sweep_lock_lost() -> bool:
+    """True when the current sweep's lock went with a dropped database session."""
+    pid = getattr(_lock_session, "pid", None)
+    return pid is not None and not _same_session(pid)
 
 
 class SweepIncomplete(Exception):
@@ -86,7 +103,7 @@ def dispatch_due(*, now: dt.datetime | None = None) -> dict:
             except Exception as exc:  # noqa: BLE001 - isolate the step; re-raised below
                 failed.append(step.__name__)
                 logger.exception("sweep step %s failed (%s)", step.__name__, type(exc).__name__)
-                if not _connection_alive():
+                if sweep_lock_lost():
                     break  # the session (and the sweep lock) is gone: stop, the next sweep resumes
     if failed:
         logger.error("sweep incomplete: %s failed; done so far %s", ", ".join(failed), summary)
@@ -106,12 +123,36 @@ def sweep_steps() -> list[Callable[..., dict]]:
     ]
 
 
-def _claim_batch(queryset, *, batch: int) -> list:
+def _claim_batch(queryset, *, batch: int, defer: tuple[str, ...] = ()) -> list:
     return list(
-        queryset.select_for_update(skip_locked=True, of=("self",)).select_related(
-            "enrollment__patient", "enrollment__clinic"
-        )[:batch]
+        # Clinics and protocols are few: dispatch_batch attaches them instead of joining them
+        # to every claimed row.
+        queryset.select_for_update(skip_locked=True, of=("self",))
+        .select_related("enrollment__patient")
+        .defer(*defer)[:batch]
     )
+
+
+# Columns no path that opens a check reads: not fetched for the thousands a morning claims.
+_NOT_READ_WHEN_OPENING = (
+    "enrollment__patient__first_name",
+    "enrollment__patient__last_name",
+    "enrollment__patient__date_of_birth",
+    "enrollment__patient__mrn",
+    "enrollment__patient__opt_out_source",
+    "enrollment__patient__phone_invalid_reason",
+    "enrollment__patient__sms_consent_at",
+    "enrollment__patient__created_at",
+    "enrollment__patient__updated_at",
+    "enrollment__levels",
+    "enrollment__side",
+    "enrollment__withdrawn_reason",
+    "enrollment__external_id",
+    "enrollment__created_at",
+    "enrollment__created_by",
+    "completed_at",
+    "closed_at",
+)
 
 
 def checkpoints_open_due(*, now: dt.datetime) -> dict:
@@ -124,9 +165,12 @@ def checkpoints_open_due(*, now: dt.datetime) -> dict:
                     status=CheckpointStatus.SCHEDULED, send_at__lte=now
                 ).order_by("send_at"),
                 batch=batch,
+                defer=_NOT_READ_WHEN_OPENING,
             )
-            for checkpoint in rows:
-                counts[checkpoint_open(checkpoint=checkpoint, now=now)] += 1
+            # A fixed number of queries per batch for the common case (see dispatch_batch).
+            opened = checkpoints_open_batch(rows=rows, now=now, open_one=checkpoint_open)
+            for outcome, count in opened.items():
+                counts[outcome] += count
         if len(rows) < batch:
             break
     return {f"checks_{k}": v for k, v in counts.items()}
@@ -151,6 +195,14 @@ def checkpoint_open(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
             reason="window closed before it could go out",
             now=now,
         )
+    if not checkpoint.status_reason:
+        # The send time was computed in the patient's zone at enrollment; if they have moved west
+        # since, it comes early: wait for the protocol's hour where the patient is now.
+        local_send = local_datetime(
+            checkpoint.target_date, dt.time(settings.FOLLOWUP_SEND_HOUR, 0), patient.time_zone
+        )
+        if now < local_send < checkpoint.closes_at:
+            return _defer(checkpoint, until=local_send, reason="deferred: patient's local hour")
     channel = choose_channel(patient)
     if channel is None:
         if patient.is_opted_out:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from notifications.outbox import outbox_cancel
-from patients.models import Clinic
+from patients.models import Clinic, Patient
 from patients.services import patient_upsert
 
 from ..models import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
 from ..protocols import protocol_current
-from ..scheduling import checkpoint_schedule
+from ..scheduling import checkpoint_schedule, local_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,14 @@ def enrollment_create(
         with transaction.atomic():
             data = dict(patient_data)
             mrn = data.pop("mrn")
+            old_zone = (
+                Patient.objects.filter(clinic=clinic, mrn=mrn)
+                .values_list("time_zone", flat=True)
+                .first()
+            )
             patient, _ = patient_upsert(clinic=clinic, mrn=mrn, data=data)
+            if old_zone is not None and old_zone != patient.time_zone:
+                checkpoints_reschedule(patient=patient, now=now)
             existing = Enrollment.objects.filter(
                 patient=patient, procedure=procedure, performed_on=performed_on
             ).first()
@@ -116,6 +124,36 @@ def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) 
             checkpoint.status_reason = "enrolled late: opens at once"
         rows.append(checkpoint)
     return rows
+
+
+def checkpoints_reschedule(*, patient, now: dt.datetime) -> int:
+    """Move the patient's pending checks to their current time zone (they moved, or the zone was
+    corrected): a check still goes out at the protocol's local hour, and a window still ends at
+    local midnight. Returns how many checks changed.
+
+    Only the untouched send times move; a time the sweep already deferred (quiet hours, message
+    limit) was computed in whatever zone applied then and is checked again when it comes due.
+    """
+    send_time = dt.time(settings.FOLLOWUP_SEND_HOUR, 0)
+    changed = 0
+    rows = Checkpoint.objects.select_for_update().filter(
+        enrollment__patient=patient,
+        status__in=[CheckpointStatus.SCHEDULED, CheckpointStatus.OPEN],
+    )
+    for checkpoint in rows:
+        fields = {
+            "closes_at": local_datetime(
+                checkpoint.window_closes + dt.timedelta(days=1), dt.time(0, 0), patient.time_zone
+            )
+        }
+        if checkpoint.status == CheckpointStatus.SCHEDULED and not checkpoint.status_reason:
+            fields["send_at"] = local_datetime(checkpoint.target_date, send_time, patient.time_zone)
+        if any(getattr(checkpoint, name) != value for name, value in fields.items()):
+            Checkpoint.objects.filter(pk=checkpoint.pk).update(**fields)
+            changed += 1
+    if changed:
+        logger.info("patient %s: %s checks moved to a new time zone", patient.pk, changed)
+    return changed
 
 
 @transaction.atomic

@@ -34,19 +34,16 @@ from ..questions import QUESTIONS
 from ..selectors.outcomes import (
     CohortFilters,
     OutcomeAccess,
-    cohort_checkpoint_summary,
     cohort_checkpoints,
-    cohort_choice_trend,
     cohort_enrollments,
     cohort_export_rows,
-    cohort_literature,
-    cohort_safety,
     enrollment_fhir_data,
     enrollment_for_outcomes,
     enrollment_list,
     enrollment_trend,
     outcome_access,
 )
+from ..selectors.outcomes.cached import cohort_figures
 
 PAGE_SIZE = 50
 
@@ -174,16 +171,15 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
     }
     if filters is None:
         return render(request, "followup/outcomes/cohort.html", context, status=400)
-    enrollments = cohort_enrollments(access=access, filters=filters)
-    checkpoints = cohort_checkpoints(enrollments=enrollments, filters=filters)
-    summary = cohort_checkpoint_summary(checkpoints=checkpoints)
-    groups: dict[str, list] = {}
-    if filters.group:
-        for row in cohort_checkpoint_summary(checkpoints=checkpoints, group=filters.group):
-            groups.setdefault(row.group, []).append(row)
+    # Whole-cohort aggregates, kept for OUTCOMES_CACHE_SECONDS (see selectors/outcomes/cached).
+    figures = cohort_figures(access=access, filters=filters)
+    summary, groups, choices, safety = (
+        figures.summary,
+        figures.groups,
+        figures.choices,
+        figures.safety,
+    )
     chart_groups = [("Cohort", summary)] if not groups else [("All", summary), *groups.items()]
-    choices = cohort_choice_trend(checkpoints=checkpoints)
-    safety = cohort_safety(enrollments=enrollments)
     context |= {
         "filters": filters,
         "summary": [_summary_row(s) for s in summary],
@@ -198,7 +194,7 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         "meds_chart": charts.medication_chart(choices),
         "safety": safety,
         "safety_rows": _safety_rows(safety),
-        "literature": cohort_literature(enrollments=enrollments),
+        "literature": figures.literature,
         "enrollment_count": safety.overall.enrollments if safety.overall else 0,
     }
     return render(request, "followup/outcomes/cohort.html", context)

@@ -10,7 +10,9 @@ def test_it_fails_loudly_on_a_bad_boolean(monkeypatch):
         env_bool("X_FLAG")
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1", True), ("yes", True), ("OFF", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [("1", True), ("yes", True), ("OFF", False), ("", False)]
+)
 def test_it_reads_booleans(monkeypatch, raw, value):
     monkeypatch.setenv("X_FLAG", raw)
     assert env_bool("X_FLAG", default=not value) is value

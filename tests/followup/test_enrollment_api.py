@@ -174,3 +174,16 @@ def test_the_openapi_schema_documents_the_enrollment_endpoints(client):
     schema = response.json()
     assert "/api/v1/enrollments/" in schema["paths"]
     assert "409" in schema["paths"]["/api/v1/enrollments/"]["post"]["responses"]
+
+
+def test_a_non_numeric_id_is_a_404_not_a_server_error(api):
+    assert api.get("/api/v1/enrollments/1'%20OR%201=1/").status_code == 404
+    assert api.get("/api/v1/escalations/abc/").status_code == 404
+
+
+def test_deeply_nested_json_is_a_400_not_a_server_error(api, bob):
+    response = api.post(
+        "/api/v1/enrollments/", data="[" * 5000 + "]" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]

@@ -1,0 +1,1 @@
+"""Benchmarks of the hot paths (``make bench``); not part of ``make test``. See bench/README.md."""

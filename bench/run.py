@@ -1,0 +1,705 @@
+"""``make bench``: measure the hot paths against their limits, each beside a baseline of the same run.
+
+Starts its own PostgreSQL and Redis (scripts/services.py), fills two databases with
+``manage.py bench_data`` (the sweep's: 100,000 active enrollments; the pages': 50,000 enrollments
+and about 1,000,000 answers), then runs, in order:
+
+1. the sweep (in-process, bench/sweep.py): idle and the 10,000-check burst;
+2. Celery throughput with 4 worker processes: SMS sends to the fake Twilio vs no-op tasks, and
+   the per-sender rate limit honoured;
+3. the inbound webhook under gunicorn (2 workers) with wrk at rising concurrency, vs a trivial
+   view; with 6. the memory of web and workers at rest and under that load;
+4. red flag to page: 200 signed "yes" answers, each to the page reaching the fake Twilio, with
+   the beat running (its interval in the results), vs a view that queues one text;
+5. the staff pages on the 50,000-enrollment database (bench/pages.py).
+
+Prints a table (figure, baseline, ratio, target) and writes bench/results/latest.json.
+``--quick`` runs everything on small data (minutes, for development; its figures mean little).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    PYTHON,
+    Proc,
+    load_average,
+    machine,
+    percentile,
+    rss_mb,
+    run_json,
+    say,
+    wait_http,
+)
+from scripts.services import free_port, pg_bin, postgres, redis  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+ACCOUNT_SID = "AC" + "be" * 16
+AUTH_TOKEN = "bench-auth-token"
+FROM_NUMBER = "+15005550006"
+CONNECTIONS = [1, 2, 4, 8, 16, 32]
+SWEEP_INTERVAL = 60
+
+
+class Bench:
+    def __init__(self, args) -> None:
+        self.args = args
+        self.logdir = Path(tempfile.mkdtemp(prefix="followup-bench-"))
+        self.procs: list[Proc] = []
+        self.results: dict = {"machine": machine(), "load_average_start": load_average()}
+        self.web_port = free_port()
+
+    # -- environment ----------------------------------------------------------------------------
+    def env(self, database: str, **extra: str) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TWILIO_"))}
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "SECRET_KEY": "bench-only-" + "x" * 50,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+                "SECURE_SSL_REDIRECT": "false",
+                "DATABASE_URL": database,
+                "REDIS_URL": self.redis_url,
+                "SMS_BACKEND": "notifications.backends.twilio.TwilioBackend",
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "TWILIO_FROM_NUMBER": FROM_NUMBER,
+                "TWILIO_API_URL": getattr(self, "fake_url", "http://127.0.0.1:9"),
+                "TWILIO_TIMEOUT_SECONDS": "5",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.web_port}",
+                "SMS_RATE_LIMIT_PER_SECOND": "0",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(extra)
+        return env
+
+    def start(self, name: str, cmd: list[str], env: dict) -> Proc:
+        self.started = getattr(self, "started", 0) + 1
+        proc = Proc(f"{self.started:02d}-{name}", cmd, env, self.logdir)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: Proc) -> None:
+        proc.stop()
+        self.procs.remove(proc)
+
+    def workers(self, database: str, **extra: str) -> Proc:
+        proc = self.start(
+            "worker",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                "4",
+                "-l",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            self.env(database, LOG_LEVEL="INFO", **extra),
+        )
+        proc.wait_for_log("ready.")
+        return proc
+
+    def purge_queues(self) -> None:
+        import redis as redis_client
+
+        client = redis_client.Redis.from_url(self.redis_url)
+        for key in client.keys("*"):
+            name = key.decode()
+            if name in ("celery", "sweep", "bulk", "unacked", "unacked_index") or name.startswith(
+                ("_kombu", "sms-rate:")
+            ):
+                client.delete(key)
+
+    def fake(self, path: str, data: bytes | None = None) -> dict:
+        request = urllib.request.Request(
+            self.fake_url + path, data=data, method="POST" if data else "GET"
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> dict:
+        with postgres() as base, redis() as redis_server:
+            self.redis_url = redis_server.url
+            self.sweep_db = base.rsplit("/", 1)[0] + "/bench_sweep"
+            self.pages_db = base.rsplit("/", 1)[0] + "/bench_pages"
+            try:
+                self.prepare_data(base)
+                self.bench_sweep()
+                fake = self.start(
+                    "fake-twilio",
+                    [
+                        PYTHON,
+                        "-m",
+                        "tests.fakes.fake_twilio",
+                        "--port",
+                        "0",
+                        "--account-sid",
+                        ACCOUNT_SID,
+                        "--auth-token",
+                        AUTH_TOKEN,
+                    ],
+                    self.env(self.sweep_db),
+                )
+                deadline = time.monotonic() + 30
+                while not re.search(r"http://\S+", fake.log.read_text()):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(fake.tail())
+                    time.sleep(0.1)
+                self.fake_url = re.search(r"http://\S+", fake.log.read_text()).group(0)
+                self.catch_up()
+                for step in (self.bench_send, self.bench_webhook, self.bench_redflag):
+                    self.guarded(step)
+                for proc in list(self.procs):
+                    self.stop(proc)
+                self.guarded(self.bench_pages)
+            finally:
+                for proc in list(self.procs):
+                    proc.stop()
+        self.results["load_average_end"] = load_average()
+        return self.results
+
+    def guarded(self, step) -> None:
+        """A failing benchmark is recorded and the others still run."""
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - reported in the results, not hidden
+            import traceback
+
+            traceback.print_exc()
+            self.results.setdefault("errors", {})[step.__name__] = repr(exc)[:2000]
+
+    def prepare_data(self, base: str) -> None:
+        host = ["-h", "127.0.0.1", "-p", base.rsplit(":", 1)[1].split("/")[0], "-U", "postgres"]
+        for name in ("bench_sweep", "bench_pages"):
+            subprocess.run([str(pg_bin() / "createdb"), *host, name], check=True)
+        quick = self.args.quick
+        sweep_args = (
+            ["20000", "--completed", "6000", "--due", "2000", "--answers", "60000"]
+            if quick
+            else ["100000", "--completed", "30000", "--due", "10000", "--answers", "300000"]
+        ) + ["--open-escalations", "50"]
+        pages_args = (
+            ["5000", "--answers", "100000", "--open-escalations", "100"]
+            if quick
+            else ["50000", "--answers", "1000000", "--open-escalations", "300"]
+        )
+        started = time.monotonic()
+        jobs = []
+        for database, args in ((self.sweep_db, sweep_args), (self.pages_db, pages_args)):
+            env = self.env(database)
+            script = (
+                f"{PYTHON} manage.py migrate -v0 && {PYTHON} manage.py bench_data {' '.join(args)}"
+            )
+            jobs.append(
+                subprocess.Popen(
+                    ["sh", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+                )
+            )
+        outputs = []
+        for job in jobs:
+            out, _ = job.communicate()
+            if job.returncode != 0:
+                raise RuntimeError(f"bench_data failed:\n{out[-2000:]}")
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
+        self.data = {"sweep": outputs[0], "pages": outputs[1]}
+        self.results["data"] = {**self.data, "seconds_both": round(time.monotonic() - started, 1)}
+        say(f"data ready in {time.monotonic() - started:.0f}s")
+
+    def bench_sweep(self) -> None:
+        say("1. sweep")
+        env = self.env(
+            self.sweep_db,
+            BENCH_AS_OF=self.data["sweep"]["as_of"],
+            BENCH_IDLE_AS_OF=self.data["sweep"]["idle_as_of"],
+        )
+        self.results["sweep"] = run_json(["-m", "bench.sweep"], env)
+
+    def catch_up(self) -> None:
+        """One sweep at the real time (not measured): the generated network's checks due since
+        the burst open now, so the beat in item 4 finds a normal minute's work, not a day's."""
+        subprocess.run(
+            [PYTHON, "manage.py", "dispatch_due"],
+            cwd=ROOT,
+            env=self.env(self.sweep_db),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(6)  # the command's publisher flushes for up to 5 s at exit
+        self.purge_queues()
+
+    def bench_send(self) -> None:
+        say("2. send throughput")
+        count = "600" if self.args.quick else "3000"
+        worker = self.workers(self.sweep_db)
+        env = self.env(self.sweep_db)
+        noop = run_json(["-m", "bench.send", "noop", count], env)
+        send = run_json(["-m", "bench.send", "send", count], env)
+        bulk = run_json(["-m", "bench.send", "send-bulk", count], env)
+        self.stop(worker)
+        # The limit honoured: 20 a second, no burst for check openings beyond one token.
+        self.fake("/_fake/reset", b"{}")
+        worker = self.workers(
+            self.sweep_db, SMS_RATE_LIMIT_PER_SECOND="20", SMS_RATE_LIMIT_BURST="2"
+        )
+        paced = run_json(["-m", "bench.send", "send", "200"], env)
+        times = sorted(m["time"] for m in self.fake("/_fake/messages")["messages"])
+
+        def most_within(seconds: float) -> int:
+            return max(sum(1 for t in times if start <= t < start + seconds) for start in times)
+
+        paced |= {
+            "limit_per_second": 20,
+            "burst": 2,
+            # Arrival times at the fake: a worker's HTTP call adds a few ms of jitter after the
+            # token, so one second can hold a message or two more; five seconds cannot.
+            "max_in_any_second": most_within(1.0),
+            "max_in_any_5_seconds": most_within(5.0),
+            "achieved_per_second": round((len(times) - 1) / (times[-1] - times[0]), 1),
+        }
+        self.stop(worker)
+        self.results["send"] = {"noop": noop, "send": send, "bulk": bulk, "rate_limited": paced}
+
+    def bench_webhook(self) -> None:
+        say("3. inbound webhook (and 6. memory)")
+        data = self.logdir / "requests.lua"
+        env = self.env(self.sweep_db, BENCH_AS_OF=self.data["sweep"]["as_of"])
+        self.replies = run_json(
+            ["-m", "bench.replies", "prepare", str(data), str(self.logdir / "redflags.json")], env
+        )
+        self.worker = self.workers(self.sweep_db)
+        web = self.start(
+            "web",
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{self.web_port}",
+                "-w",
+                "2",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "30",
+            ],
+            self.env(self.sweep_db),
+        )
+        self.web = web
+        base = f"http://127.0.0.1:{self.web_port}"
+        wait_http(base + "/bench/noop/")
+        time.sleep(2)
+        memory = {"web_rest_mb": rss_mb(web.pid), "worker_rest_mb": rss_mb(self.worker.pid)}
+        peaks = {"web": 0.0, "worker": 0.0}
+        sampling = threading.Event()
+
+        def sample() -> None:
+            while not sampling.wait(0.5):
+                peaks["web"] = max(peaks["web"], rss_mb(web.pid))
+                peaks["worker"] = max(peaks["worker"], rss_mb(self.worker.pid))
+
+        steps: dict[str, list] = {"noop": [], "webhook": []}
+        offset = 0
+        duration = "4s" if self.args.quick else "8s"
+        for target, path in (("noop", "/bench/noop/"), ("webhook", "/webhooks/twilio/sms/")):
+            if target == "webhook":
+                threading.Thread(target=sample, daemon=True).start()
+            for connections in CONNECTIONS:
+                threads = min(2, connections)
+                run = subprocess.run(
+                    [
+                        "wrk",
+                        "-t",
+                        str(threads),
+                        "-c",
+                        str(connections),
+                        "-d",
+                        duration,
+                        "--timeout",
+                        "5s",
+                        "-s",
+                        str(ROOT / "bench" / "webhook.lua"),
+                        base + path,
+                        "--",
+                        str(data),
+                        path,
+                        str(offset if target == "webhook" else 0),
+                        str(threads),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                figures = json.loads(run.stdout.split("WRKJSON", 1)[1].strip().splitlines()[0])
+                if target == "webhook":
+                    offset += figures["requests"] + threads
+                figures["connections"] = connections
+                figures["per_second"] = round(
+                    figures["requests"] / (figures["duration_us"] / 1e6), 1
+                )
+                steps[target].append(figures)
+                say(
+                    f"   {target} c={connections}: {figures['per_second']}/s "
+                    f"p50 {figures['p50_us'] / 1000:.1f} ms p99 {figures['p99_us'] / 1000:.1f} ms"
+                )
+        sampling.set()
+        memory |= {"web_load_mb": peaks["web"], "worker_load_mb": peaks["worker"]}
+        self.results["webhook"] = {"steps": steps, "requests_prepared": self.replies}
+        self.results["memory"] = memory
+
+    def bench_redflag(self) -> None:
+        say("4. red flag to page")
+        beat = self.start(
+            "beat",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "INFO",
+                "-s",
+                str(self.logdir / "celerybeat-schedule"),
+            ],
+            self.env(self.sweep_db, SWEEP_INTERVAL_SECONDS=str(SWEEP_INTERVAL), LOG_LEVEL="INFO"),
+        )
+        beat.wait_for_log("beat: Starting")
+        self.fake("/_fake/reset", b"{}")
+        flags = json.loads((self.logdir / "redflags.json").read_text())["redflags"]
+        if self.args.quick:
+            flags = flags[:50]
+        posted: dict[str, float] = {}
+        from datetime import UTC, datetime
+        from urllib.parse import urlencode
+
+        since = datetime.now(UTC).isoformat()
+        for item in flags:
+            body = urlencode(item["params"])
+            conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
+            posted[item["phone"]] = time.time()
+            conn.request(
+                "POST",
+                "/webhooks/twilio/sms/",
+                body,
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": item["signature"],
+                },
+            )
+            response = conn.getresponse()
+            reply = response.read().decode()
+            assert response.status == 200 and "911" in reply, reply[:300]
+            time.sleep(0.25)
+        env = self.env(self.sweep_db)
+        codes = run_json(["-m", "bench.replies", "codes", since, *posted], env)
+        latencies = self._wait_for_texts(
+            {phone: f"flag {code}." for phone, code in codes.items()}, posted
+        )
+        # Baseline: a view that queues one text straight away, the same way to the fake.
+        pinged: dict[str, float] = {}
+        for number in range(len(flags) // 2):
+            key = f"ping-{number}"
+            conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
+            pinged[key] = time.time()
+            conn.request("GET", f"/bench/ping-sms/?to=%2B15005550100&body={key}")
+            conn.getresponse().read()
+            time.sleep(0.25)
+        base = self._wait_for_texts({key: key for key in pinged}, pinged, exact=True)
+        self.stop(beat)
+        self.results["redflag"] = {
+            "flags": len(flags),
+            "paged": len(latencies),
+            "p50_s": _round(percentile(latencies, 50)),
+            "p99_s": _round(percentile(latencies, 99)),
+            "max_s": _round(max(latencies) if latencies else None),
+            "beat_interval_s": SWEEP_INTERVAL,
+            "baseline_p50_s": _round(percentile(base, 50)),
+            "baseline_p99_s": _round(percentile(base, 99)),
+        }
+
+    def _wait_for_texts(self, needles: dict[str, str], started: dict[str, float], *, exact=False):
+        deadline = time.monotonic() + 90
+        found: dict[str, float] = {}
+        while time.monotonic() < deadline and len(found) < len(needles):
+            for message in self.fake("/_fake/messages")["messages"]:
+                for key, needle in needles.items():
+                    if key not in found and (
+                        message["body"] == needle if exact else needle in message["body"]
+                    ):
+                        found[key] = message["time"] - started[key]
+            time.sleep(1)
+        return list(found.values())
+
+    def bench_pages(self) -> None:
+        say("5. staff pages")
+        env = self.env(
+            self.pages_db,
+            BENCH_USER=self.data["pages"]["user"],
+            BENCH_PAGE_RUNS="10" if self.args.quick else "30",
+        )
+        self.results["pages"] = run_json(["-m", "bench.pages"], env)
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# --- the report ------------------------------------------------------------------------------------
+def summary(results: dict) -> list[dict]:
+    """One row per figure: value, baseline of the same run, ratio, target, pass."""
+    rows = []
+
+    def add(name, value, unit, baseline, baseline_label, target, ok, ratio=None):
+        if ratio is None and value is not None and baseline:
+            ratio = round(value / baseline, 2)
+        rows.append(
+            {
+                "figure": name,
+                "value": value,
+                "unit": unit,
+                "baseline": baseline,
+                "baseline_is": baseline_label,
+                "ratio": ratio,
+                "target": target,
+                "pass": ok,
+            }
+        )
+
+    sweep = results.get("sweep")
+    if sweep:
+        burst, idle = sweep["burst"], sweep["idle"]
+        add(
+            f"sweep: open {burst['opened']:,} due checks + outbox rows",
+            burst["seconds"],
+            "s",
+            sweep["floor_s"],
+            "the same writes as 2 plain SQL statements",
+            "<= 2 s",
+            burst["seconds"] <= 2.0,
+        )
+        add(
+            "sweep: one-by-one path it replaced (per 1,000 checks)",
+            sweep["one_by_one_s_per_1000"],
+            "s",
+            None,
+            "",
+            "(before)",
+            None,
+        )
+        add(
+            "sweep: nothing due (p50 of 20)",
+            idle["p50_ms"],
+            "ms",
+            idle["bare_selects_p50_ms"],
+            "its SELECTs run bare",
+            "<= 50 ms, index scans",
+            idle["p50_ms"] <= 50 and not idle["seq_scans_on_queue_tables"],
+        )
+    send = results.get("send")
+    if send:
+        add(
+            "send: SMS to fake Twilio, 4 worker processes",
+            send["send"]["per_second"],
+            "msg/s",
+            send["noop"]["per_second"],
+            "no-op task, same workers",
+            "ratio >= 0.5",
+            send["send"]["per_second"] / send["noop"]["per_second"] >= 0.5,
+        )
+        add(
+            "send: check openings in chunks on the bulk queue",
+            send["bulk"]["per_second"],
+            "msg/s",
+            send["noop"]["per_second"],
+            "no-op task, same workers",
+            "ratio >= 0.5",
+            send["bulk"]["per_second"] / send["noop"]["per_second"] >= 0.5,
+        )
+        paced = send["rate_limited"]
+        add(
+            "send: paced at 20/s (burst 2), most in any 5 s",
+            paced["max_in_any_5_seconds"],
+            "msg",
+            5 * paced["limit_per_second"],
+            "5 s at the limit",
+            "<= 5 x limit + burst",
+            paced["max_in_any_5_seconds"] <= 5 * paced["limit_per_second"] + paced["burst"],
+        )
+        add(
+            "send: paced at 20/s, most in any 1 s (arrival jitter)",
+            paced["max_in_any_second"],
+            "msg",
+            paced["limit_per_second"],
+            "the limit",
+            "",
+            None,
+        )
+        add(
+            "send: paced at 20/s, achieved over the run",
+            paced["achieved_per_second"],
+            "msg/s",
+            paced["limit_per_second"],
+            "the limit",
+            "<= limit",
+            paced["achieved_per_second"] <= paced["limit_per_second"] * 1.02,
+        )
+    hook = results.get("webhook")
+    if hook:
+        best = {}
+        for target, steps in hook["steps"].items():
+            held = [s for s in steps if s["p99_us"] < 100_000 and not s["status_errors"]]
+            best[target] = max(held, key=lambda s: s["per_second"]) if held else None
+        w, n = best["webhook"], best["noop"]
+        add(
+            "webhook: highest rate with p99 < 100 ms",
+            w and w["per_second"],
+            "req/s",
+            n and n["per_second"],
+            "trivial view, same server",
+            "ratio >= 0.5",
+            bool(w and n and w["per_second"] / n["per_second"] >= 0.5),
+        )
+        if w:
+            add(
+                f"webhook: p50 / p99 at that rate (c={w['connections']})",
+                w["p50_us"] / 1000,
+                "ms",
+                n and n["p50_us"] / 1000,
+                "trivial view p50",
+                f"p99 {w['p99_us'] / 1000:.0f} ms",
+                None,
+            )
+    flag = results.get("redflag")
+    if flag:
+        add(
+            f"red flag to page p99 ({flag['paged']}/{flag['flags']} paged, beat "
+            f"{flag['beat_interval_s']}s)",
+            flag["p99_s"],
+            "s",
+            flag["baseline_p99_s"],
+            "view queuing 1 text, p99",
+            "< 5 s",
+            flag["p99_s"] is not None and flag["p99_s"] < 5 and flag["paged"] == flag["flags"],
+        )
+        add(
+            "red flag to page p50",
+            flag["p50_s"],
+            "s",
+            flag["baseline_p50_s"],
+            "view queuing 1 text, p50",
+            "",
+            None,
+        )
+    pages = results.get("pages")
+    if pages:
+        for name in ("triage_queue", "patient_timeline", "cohort_dashboard"):
+            page = pages[name]
+            constant = page["queries"] == page["queries_smaller_input"]
+            add(
+                f"page: {name.replace('_', ' ')} p95 ({page['queries']} queries"
+                f"{', constant' if constant else ', NOT constant'})",
+                page["p95_ms"],
+                "ms",
+                pages["noop"]["p95_ms"],
+                "trivial view p95",
+                "< 300 ms",
+                page["p95_ms"] < 300 and constant,
+            )
+    memory = results.get("memory")
+    if memory:
+        add(
+            "memory: web (gunicorn, 2 workers) under load",
+            memory["web_load_mb"],
+            "MiB",
+            memory["web_rest_mb"],
+            "at rest",
+            "",
+            None,
+        )
+        add(
+            "memory: Celery (4 processes) under load",
+            memory["worker_load_mb"],
+            "MiB",
+            memory["worker_rest_mb"],
+            "at rest",
+            "",
+            None,
+        )
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'figure':<62} {'value':>10} {'baseline':>10} {'ratio':>7}  target / ok")
+    for row in rows:
+        value = "-" if row["value"] is None else f"{row['value']:g}"
+        base = "-" if row["baseline"] is None else f"{row['baseline']:g}"
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:g}"
+        ok = {True: "ok", False: "MISSED", None: ""}[row["pass"]]
+        print(
+            f"{row['figure'][:62]:<62} {value:>7} {row['unit']:<3}{base:>9} {ratio:>7}  "
+            f"{row['target']} {ok}"
+        )
+        if row["baseline_is"]:
+            print(f"{'':<62} {'':>10} ({row['baseline_is']})")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small data, for development")
+    parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        print("wrk not found: `apt-get install wrk` (make bench does it as root)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    bench = Bench(args)
+    results = bench.run()
+    results["seconds"] = round(time.monotonic() - started)
+    results["command"] = "make bench" + (" (--quick)" if args.quick else "")
+    results["summary"] = summary(results)
+    RESULTS.mkdir(exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results["summary"])
+    print(
+        f"\nmachine: {results['machine']}; load average {results['load_average_start']} -> "
+        f"{results['load_average_end']}; {results['seconds']} s; written to {args.out}"
+    )
+    print(f"logs: {bench.logdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

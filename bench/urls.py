@@ -1,0 +1,27 @@
+"""The application's URLs plus two baselines: a trivial view, and a view that queues one SMS."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+def noop(request: HttpRequest) -> HttpResponse:
+    """The cheapest Django answer under the same server, middleware and settings."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+def ping_sms(request: HttpRequest) -> HttpResponse:
+    """Queue one SMS to the fake Twilio straight away: the floor of "request in, text out"."""
+    from .tasks import ping_sms_task
+
+    ping_sms_task.delay(request.GET.get("to", "+15005550001"), request.GET.get("body", "ping"))
+    return HttpResponse("queued", content_type="text/plain")
+
+
+urlpatterns = [
+    path("bench/noop/", noop),
+    path("bench/ping-sms/", ping_sms),
+    path("", include("config.urls")),
+]

@@ -1,0 +1,34 @@
+-- wrk script: POST pre-signed Twilio webhooks, each request used once across threads and runs.
+-- args: data file (bodies, sigs), path, offset, thread count
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  dofile(args[1])
+  target = args[2]
+  offset = tonumber(args[3])
+  nthreads = tonumber(args[4])
+  k = 0
+end
+
+function request()
+  local i = offset + id + k * nthreads + 1
+  k = k + 1
+  if i > #bodies then i = ((i - 1) % #bodies) + 1 end
+  return wrk.format("POST", target, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = sigs[i],
+  }, bodies[i])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "status_errors": %d, "connect_errors": %d, ' ..
+    '"timeouts": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max))
+end
