@@ -79,9 +79,10 @@ def enqueue_send(message_id: int, *, bulk: bool = False) -> None:
         publisher.submit(message_id)
 
 
-# Unsolicited rows go out this many to a task: a 10,000-check morning is 200 tasks to publish
-# and acknowledge, not 10,000 (docs/benchmarks.md).
-BULK_CHUNK = 50
+# Unsolicited rows go out this many to a task: a 10,000-check morning is 500 tasks to publish
+# and acknowledge, not 10,000, and a page waits for at most one chunk to free a worker
+# process (docs/benchmarks.md).
+BULK_CHUNK = 20
 
 
 def enqueue_sends(message_ids: list[int], *, bulk: bool) -> None:
