@@ -199,6 +199,7 @@ class Bench:
 
     def prepare_data(self, base: str) -> None:
         host = ["-h", "127.0.0.1", "-p", base.rsplit(":", 1)[1].split("/")[0], "-U", "postgres"]
+        self.pg_host = host
         for name in ("bench_sweep", "bench_pages"):
             subprocess.run([str(pg_bin() / "createdb"), *host, name], check=True)
         quick = self.args.quick
@@ -231,17 +232,32 @@ class Bench:
                 raise RuntimeError(f"bench_data failed:\n{out[-2000:]}")
             outputs.append(json.loads(out.strip().splitlines()[-1]))
         self.data = {"sweep": outputs[0], "pages": outputs[1]}
+        time.sleep(20)  # let the machine settle after the load before measuring anything
         self.results["data"] = {**self.data, "seconds_both": round(time.monotonic() - started, 1)}
         say(f"data ready in {time.monotonic() - started:.0f}s")
 
     def bench_sweep(self) -> None:
+        """The burst can run once per database: twice on copies, then on the database the
+        later items use. The figure is the median of the three (all three are kept)."""
         say("1. sweep")
-        env = self.env(
-            self.sweep_db,
-            BENCH_AS_OF=self.data["sweep"]["as_of"],
-            BENCH_IDLE_AS_OF=self.data["sweep"]["idle_as_of"],
-        )
-        self.results["sweep"] = run_json(["-m", "bench.sweep"], env)
+        extra = {
+            "BENCH_AS_OF": self.data["sweep"]["as_of"],
+            "BENCH_IDLE_AS_OF": self.data["sweep"]["idle_as_of"],
+        }
+        runs = []
+        for number in (1, 2):
+            copy = f"bench_sweep_copy{number}"
+            subprocess.run(
+                [str(pg_bin() / "createdb"), *self.pg_host, "-T", "bench_sweep", copy], check=True
+            )
+            copy_url = self.sweep_db.rsplit("/", 1)[0] + "/" + copy
+            runs.append(run_json(["-m", "bench.sweep", "burst"], self.env(copy_url, **extra)))
+            subprocess.run([str(pg_bin() / "dropdb"), *self.pg_host, copy], check=True)
+        result = run_json(["-m", "bench.sweep"], self.env(self.sweep_db, **extra))
+        runs.append(result["burst"])
+        result["burst_runs"] = runs
+        result["burst"] = sorted(runs, key=lambda r: r["seconds"])[1]
+        self.results["sweep"] = result
 
     def catch_up(self) -> None:
         """One sweep at the real time (not measured): the generated network's checks due since
@@ -502,7 +518,7 @@ def summary(results: dict) -> list[dict]:
     if sweep:
         burst, idle = sweep["burst"], sweep["idle"]
         add(
-            f"sweep: open {burst['opened']:,} due checks + outbox rows",
+            f"sweep: open {burst['opened']:,} due checks + outbox rows (median of 3)",
             burst["seconds"],
             "s",
             sweep["floor_s"],
