@@ -119,11 +119,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# Login throttling (django-axes): this many failures for one username from one address locks
-# that pair out for LOGIN_LOCKOUT_MINUTES; a success resets the count.
+# Login throttling (django-axes), counted two ways: this many failures for one username (from any
+# address) or from one client address (for any usernames) pause sign-in for that username, or
+# from that address, for LOGIN_LOCKOUT_MINUTES. A success resets both counts, so a shared clinic
+# address is not paused by a few typos spread over a day. The per-username count lets a stranger
+# pause a real user's sign-in for the cool-off; `manage.py axes_reset_username <name>` lifts it.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "patients.audit.client_ip"

@@ -6,6 +6,7 @@ import zoneinfo
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from patients.models import Channel, Clinic, ClinicMembership, Language, Role
 from patients.validators import normalise_phone, validate_time_zone
@@ -92,9 +93,12 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         return code
 
     def validate_clinic(self, value: str) -> Clinic:
-        clinic = Clinic.objects.filter(slug=value).first()
+        # The caller passes the clinics it may enroll into. Any other slug, existing or not, is
+        # the same 404, so a token cannot learn which clinics exist.
+        clinics = self.context.get("clinics", Clinic.objects.all())
+        clinic = clinics.filter(slug=value).first()
         if clinic is None:
-            raise serializers.ValidationError(f"Unknown clinic {value!r}.")
+            raise NotFound("Clinic not found.")
         return clinic
 
     def validate(self, attrs: dict) -> dict:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from patients.selectors import clinics_for_user
@@ -40,13 +39,12 @@ class EnrollmentViewSet(
         },
     )
     def create(self, request, *args, **kwargs):
-        serializer = EnrollmentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = EnrollmentCreateSerializer(
+            data=request.data, context={"clinics": clinics_for_user(user=request.user)}
+        )
+        serializer.is_valid(raise_exception=True)  # another clinic's slug: 404, as an unknown one
         data = serializer.validated_data
         clinic = data["clinic"]
-        if not clinics_for_user(user=request.user).filter(pk=clinic.pk).exists():
-            # Same answer as for an id that does not exist: another clinic's data stays invisible.
-            raise NotFound("Clinic not found.")
         baseline = data.get("baseline") or {}
         try:
             enrollment = enrollment_create(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.exceptions import NotFound
 
 from patients.audit import audit_record
 from patients.models import AuditAction, Channel, ClinicMembership, Language, Role
@@ -339,52 +340,53 @@ def enroll(request: HttpRequest) -> HttpResponse:
     status = 200
     conflict_url = ""
     if post is not None and post.get("action") != "preview":
-        serializer = EnrollmentCreateSerializer(data=_payload(post))
-        if not serializer.is_valid():
-            errors = _flatten_errors(serializer.errors)
-            status = 400
+        serializer = EnrollmentCreateSerializer(
+            data=_payload(post),
+            context={"clinics": clinics_with_perm(user=request.user, perm=ENROLL)},
+        )
+        try:
+            valid = serializer.is_valid()
+        except NotFound:  # another clinic's slug, or one that does not exist: the same answer
+            valid, errors, status = False, {"clinic": ["Clinic not found."]}, 404
+        if not valid:
+            if not errors:
+                errors, status = _flatten_errors(serializer.errors), 400
         else:
             data = serializer.validated_data
             clinic = data["clinic"]
-            if not clinics_with_perm(user=request.user, perm=ENROLL).filter(pk=clinic.pk).exists():
-                errors = {"clinic": ["Clinic not found."]}
-                status = 404
+            baseline = data.get("baseline") or {}
+            try:
+                enrollment = enrollment_create(
+                    clinic=clinic,
+                    physician=data["physician"],
+                    patient_data=dict(data["patient"]),
+                    procedure=data["procedure"],
+                    performed_on=data["performed_on"],
+                    baseline_pain=baseline.get("pain"),
+                    baseline_odi=baseline.get("odi"),
+                    levels=data.get("levels", ""),
+                    side=data.get("side", ""),
+                    created_by=request.user,
+                )
+            except EnrollmentConflict as conflict:
+                errors = {
+                    "__all__": ["This patient is already enrolled for this procedure on this date."]
+                }
+                conflict_url = patient_url(conflict.existing.patient_id)
+                status = 409
             else:
-                baseline = data.get("baseline") or {}
-                try:
-                    enrollment = enrollment_create(
-                        clinic=clinic,
-                        physician=data["physician"],
-                        patient_data=dict(data["patient"]),
-                        procedure=data["procedure"],
-                        performed_on=data["performed_on"],
-                        baseline_pain=baseline.get("pain"),
-                        baseline_odi=baseline.get("odi"),
-                        levels=data.get("levels", ""),
-                        side=data.get("side", ""),
-                        created_by=request.user,
-                    )
-                except EnrollmentConflict as conflict:
-                    errors = {
-                        "__all__": [
-                            "This patient is already enrolled for this procedure on this date."
-                        ]
-                    }
-                    conflict_url = patient_url(conflict.existing.patient_id)
-                    status = 409
-                else:
-                    audit_record(
-                        action=AuditAction.CREATE,
-                        request=request,
-                        obj=enrollment,
-                        patient=enrollment.patient,
-                        detail={"procedure": enrollment.procedure},
-                    )
-                    count = enrollment.checkpoints.count()
-                    messages.success(
-                        request, f"Enrolled for {enrollment.procedure}: {count} checks scheduled."
-                    )
-                    return redirect(patient_url(enrollment.patient_id))
+                audit_record(
+                    action=AuditAction.CREATE,
+                    request=request,
+                    obj=enrollment,
+                    patient=enrollment.patient,
+                    detail={"procedure": enrollment.procedure},
+                )
+                count = enrollment.checkpoints.count()
+                messages.success(
+                    request, f"Enrolled for {enrollment.procedure}: {count} checks scheduled."
+                )
+                return redirect(patient_url(enrollment.patient_id))
     preview = None
     if post is not None:
         preview = schedule_preview(

@@ -95,7 +95,6 @@ def test_it_answers_409_for_the_same_patient_procedure_and_date(api, bob):
         ({"patient__time_zone": "Mars/Olympus_Mons"}, ["patient", "time_zone"]),
         ({"patient__preferred_channel": "email", "patient__email": ""}, ["patient", "email"]),
         ({"patient__preferred_channel": "sms", "patient__phone": ""}, ["patient", "phone"]),
-        ({"clinic": "no-such-clinic"}, ["clinic"]),
         ({"physician": "alice"}, ["physician"]),
         ({"physician": "nobody"}, ["physician"]),
         ({"baseline": {"pain": 11}}, ["baseline", "pain"]),
@@ -138,6 +137,20 @@ def test_it_requires_a_token(client, bob):
 def test_a_token_of_another_clinic_cannot_enroll_into_it(bob, charlie):
     response = token_client(charlie).post("/api/v1/enrollments/", body(), format="json")
     assert response.status_code == 404
+    assert Enrollment.objects.count() == 0
+
+
+@pytest.mark.parametrize("overrides", [{}, {"physician": "nobody"}, {"procedure": "X"}])
+def test_another_clinics_slug_and_an_unknown_one_get_the_same_answer(bob, charlie, overrides):
+    """Whatever else is wrong, a caller cannot tell another clinic's slug from a missing one."""
+    client = token_client(charlie)
+    theirs = client.post("/api/v1/enrollments/", body(**overrides), format="json")
+    missing = client.post(
+        "/api/v1/enrollments/", body(clinic="no-such-clinic", **overrides), format="json"
+    )
+
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json() == {"detail": "Clinic not found."}
     assert Enrollment.objects.count() == 0
 
 

@@ -40,22 +40,51 @@ def sign_in(client: Client, username: str, password: str = PASSWORD, **extra):
 
 
 # --- throttling -----------------------------------------------------------------------------------
-def test_repeated_failures_lock_the_account_for_that_address(client, alice, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert sign_in(client, "alice", "wrong", REMOTE_ADDR="203.0.113.5").status_code == 200
-    assert sign_in(client, "alice", "wrong", REMOTE_ADDR="203.0.113.5").status_code == 429
+def test_repeated_failures_for_one_username_pause_it_from_every_address(
+    client, alice, bob, settings
+):
+    # Guesses spread over many addresses still count against the username.
+    for number in range(settings.AXES_FAILURE_LIMIT - 1):
+        answer = sign_in(Client(), "alice", "wrong", REMOTE_ADDR=f"203.0.113.{number + 1}")
+        assert answer.status_code == 200
+    assert sign_in(client, "alice", "wrong", REMOTE_ADDR="203.0.113.50").status_code == 429
 
-    locked = sign_in(client, "alice", PASSWORD, REMOTE_ADDR="203.0.113.5")
+    locked = sign_in(client, "alice", PASSWORD, REMOTE_ADDR="198.51.100.1")
 
     assert locked.status_code == 429
     assert "Sign-in paused" in locked.content.decode()
     assert "_auth_user_id" not in client.session
-    # The same person from another address, and another user, can still sign in.
-    assert sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
+    # Another user at any of those addresses is not affected.
+    assert sign_in(Client(), "bob", PASSWORD, REMOTE_ADDR="203.0.113.1").status_code == 302
     assert (
         AuditEvent.objects.filter(action="login_failed", username="alice").count()
         >= settings.AXES_FAILURE_LIMIT
     )
+
+
+def test_repeated_failures_from_one_address_pause_it_for_every_username(alice, bob, settings):
+    # Password spraying: one guess for each of many usernames from one address.
+    for number in range(settings.AXES_FAILURE_LIMIT - 1):
+        answer = sign_in(Client(), f"user{number}", "wrong", REMOTE_ADDR="203.0.113.7")
+        assert answer.status_code == 200
+    assert sign_in(Client(), "someone", "wrong", REMOTE_ADDR="203.0.113.7").status_code == 429
+
+    assert sign_in(Client(), "bob", PASSWORD, REMOTE_ADDR="203.0.113.7").status_code == 429
+    # The same users elsewhere sign in.
+    assert sign_in(Client(), "bob", PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
+    assert sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 302
+
+
+def test_an_admin_command_lifts_a_username_pause(client, alice, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(), "alice", "wrong", REMOTE_ADDR="203.0.113.5")
+    assert sign_in(Client(), "alice", REMOTE_ADDR="198.51.100.1").status_code == 429
+
+    from django.core.management import call_command
+
+    call_command("axes_reset_username", "alice")
+
+    assert sign_in(client, "alice", REMOTE_ADDR="198.51.100.1").status_code == 302
 
 
 def test_a_success_before_the_limit_resets_the_count(client, alice, settings):
