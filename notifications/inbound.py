@@ -1,11 +1,20 @@
 """Inbound texts: stored once per ``MessageSid``, processed once, routed in a fixed order.
 
-Exactly once (DESIGN rule 3): the webhook stores the text with ``get_or_create`` on the unique
-``message_sid`` and then tries to claim it with a conditional update (received -> processing) in
-the same transaction that processes it. Only the request that claims the row acts on it; Twilio
-retrying, or two copies arriving at the same moment, find it claimed or already processed. If
-processing crashes, the transaction (claim included) rolls back, the row stays "received" with the
-error noted, and the sweep processes it again later: nothing is lost, nothing is done twice.
+Exactly once (DESIGN rule 3): the webhook only stores the text (one ``INSERT ... ON CONFLICT DO
+NOTHING`` on the unique ``message_sid``), hands its id to a background publisher and answers
+Twilio with an empty TwiML response. A worker then claims the row with a conditional update
+(received -> processing) in the same transaction that processes it. Only the task that claims the
+row acts on it; Twilio retrying, or two copies arriving at the same moment, store nothing new,
+and a second task finds the row claimed or processed. If processing crashes, the transaction
+(claim included) rolls back, the row stays "received" with the error noted, and the sweep
+processes it again later; if the broker is down the row waits for the sweep the same way: nothing
+is lost, nothing is done twice. A worker processes a number's earlier unprocessed texts before the
+one it was given, so a patient's answers are taken in the order they were sent.
+
+Why not process inside the request: at the 10:00 burst the web tier would run the whole
+conversation (parsing, scoring, screening, escalation) for every reply while Twilio waits; storing
+first keeps the webhook close to a trivial view's speed (bench item 3), and every reply the patient
+gets, safety instructions included, goes through the outbox, which retries and records delivery.
 
 Routing order for each text (the first that applies wins):
 1. a clinician's page phone answering a page (ACK ...) - handled by the escalation feature;
@@ -15,9 +24,8 @@ Routing order for each text (the first that applies wins):
 5. a number shared by several patients: ask who is writing, never guess;
 6. the patient's open conversation, else an unsolicited text (timeline + red-flag screening).
 
-Replies go through the outbox. The only text carried in the webhook's TwiML response is a
-red-flag safety instruction, which must reach the patient at once; it is also logged as an
-outbound row (status "sent", provider_status "twiml").
+Every reply goes through the outbox; a red-flag safety instruction is queued ahead of survey
+traffic (the outbox's non-bulk lane) so it reaches the patient within seconds.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,12 +51,13 @@ from patients.services import patient_opt_in, patient_opt_out
 from .keywords import Keyword, classify_keyword
 from .models import InboundMessage, InboundStatus, OutboundMessage, OutboundPurpose, OutboundStatus
 from .outbox import outbox_enqueue
+from .publisher import inbound_publisher
 
 logger = logging.getLogger(__name__)
 
 # After this many crashed tries a text stops being retried and is shown to staff as failed.
 MAX_PROCESSING_ATTEMPTS = 5
-# Rows younger than this may still be in their webhook request; the sweep leaves them alone.
+# Rows younger than this are normally still on their way to a worker; the sweep leaves them alone.
 RETRY_AFTER = dt.timedelta(minutes=1)
 # "Who is writing?" waits this long for an answer; then the held texts go to staff.
 SENDER_PROMPT_TTL = dt.timedelta(hours=4)
@@ -92,10 +101,77 @@ def inbound_store(*, params: dict) -> InboundMessage:
     return row
 
 
-def inbound_receive(*, params: dict, now: dt.datetime | None = None) -> str:
-    """Store and process one webhook text; return the safety text for the TwiML reply ("" if none)."""
-    row = inbound_store(params=params)
-    return inbound_process(inbound_id=row.pk, via_twiml=True, now=now)
+def inbound_receive(*, params: dict) -> int | None:
+    """Store one webhook text and queue its processing. Returns the new row's id, or None when
+    this ``MessageSid`` was stored before (a retried or duplicated delivery: nothing to do).
+
+    One statement, no transaction of its own: this runs inside Twilio's webhook request.
+    """
+    params = _clean(params)
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+    if not sid:
+        raise ValueError("inbound message without MessageSid")
+    inbound_id = _insert_once(
+        message_sid=sid,
+        from_number=params.get("From", "")[:32],
+        to_number=params.get("To", "")[:32],
+        body=params.get("Body", ""),
+        params=params,
+    )
+    if inbound_id is not None:
+        transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
+    return inbound_id
+
+
+def _insert_once(**values) -> int | None:
+    """INSERT ... ON CONFLICT (message_sid) DO NOTHING RETURNING id (PostgreSQL and SQLite)."""
+    meta = InboundMessage._meta
+    values |= {
+        "status": InboundStatus.RECEIVED,
+        "kind": "",
+        "reply_text": "",
+        "received_at": timezone.now(),
+        "attempts": 0,
+        "last_error": "",
+    }
+    fields = [meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Names come from the model's meta; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({quote(meta.get_field('message_sid').column)}) DO NOTHING RETURNING "
+        f"{quote(meta.pk.column)}"
+    )
+    prepared = [
+        field.get_db_prep_save(values[field.name], connection=connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, prepared)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:
+    """Process a stored text, after any earlier unprocessed texts from the same number.
+
+    Two workers may hold consecutive texts of one patient. The claim's row lock orders them: a
+    worker reaching an earlier row that another worker is processing waits for that transaction,
+    then finds it processed and moves on to its own.
+    """
+    row = InboundMessage.objects.filter(pk=inbound_id).values("from_number", "status").first()
+    if row is None or row["status"] != InboundStatus.RECEIVED:
+        return
+    earlier = list(
+        InboundMessage.objects.filter(
+            from_number=row["from_number"], status=InboundStatus.RECEIVED, pk__lt=inbound_id
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
+    )
+    for pk in [*earlier, inbound_id]:
+        inbound_process(inbound_id=pk, via_twiml=False, now=now)
 
 
 def inbound_process(*, inbound_id: int, via_twiml: bool, now: dt.datetime | None = None) -> str:

@@ -30,9 +30,12 @@ _STOP = object()
 class BrokerPublisher:
     """Publishes message ids from a daemon thread; drops them while the broker is known down."""
 
-    def __init__(self, publish: Callable[[int], None], *, pause_seconds: float = 5.0) -> None:
+    def __init__(self, publish: Callable, *, pause_seconds: float = 5.0, batch: int = 1) -> None:
+        # With ``batch`` > 1, ``publish`` takes a list: the ids waiting when the thread wakes,
+        # up to ``batch`` of them (one task instead of many when requests arrive together).
         self._publish = publish
         self._pause_seconds = pause_seconds
+        self._batch = batch
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._queue: queue.Queue | None = None
@@ -74,23 +77,33 @@ class BrokerPublisher:
 
     def _run(self, ids: queue.Queue) -> None:
         while True:
-            message_id = ids.get()
+            taken = [ids.get()]
+            while self._batch > 1 and len(taken) < self._batch:
+                try:
+                    taken.append(ids.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                if message_id is _STOP:
+                items = [item for item in taken if item is not _STOP]
+                if items and self._batch > 1:
+                    self._publish_one(items, count=len(items))
+                elif items:
+                    self._publish_one(items[0])
+                if len(items) < len(taken):
                     return
-                self._publish_one(message_id)
             finally:
-                ids.task_done()
+                for _ in taken:
+                    ids.task_done()
 
-    def _publish_one(self, message_id: int) -> None:
+    def _publish_one(self, message_id, *, count: int = 1) -> None:
         if time.monotonic() < self._paused_until:
-            self.dropped += 1
+            self.dropped += count
             return
         try:
             self._publish(message_id)
         except Exception as exc:  # noqa: BLE001 - any broker error: the sweep re-queues the row
             self._paused_until = time.monotonic() + self._pause_seconds
-            self.dropped += 1
+            self.dropped += count
             logger.warning(
                 "outbox: broker unavailable (%s); not publishing for %ss, the sweep will queue "
                 "message %s",
@@ -99,7 +112,7 @@ class BrokerPublisher:
                 message_id,
             )
         else:
-            self.published += 1
+            self.published += count
 
 
 def _publish_send_task(message_id: int) -> None:
@@ -114,9 +127,18 @@ def _publish_bulk_send_task(message_ids: list[int]) -> None:
     send_bulk_outbound_task.delay(message_ids)
 
 
+def _publish_inbound_task(inbound_ids: list[int]) -> None:
+    from .tasks import process_inbound_task
+
+    process_inbound_task.delay(inbound_ids)
+
+
 publisher = BrokerPublisher(_publish_send_task)
+# Stored webhook texts waiting for a worker (notifications.inbound): the sweep is their fallback.
+inbound_publisher = BrokerPublisher(_publish_inbound_task, batch=10)
 # Unsolicited texts: their own thread and queue, so thousands of them never delay a page.
 bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
 atexit.register(publisher.flush, 5.0)
 atexit.register(bulk_publisher.flush, 5.0)
+atexit.register(inbound_publisher.flush, 5.0)

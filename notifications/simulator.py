@@ -22,6 +22,7 @@ from followup import clock
 from followup.services.dispatch import dispatch_due
 from patients.models import ClinicMembership, Patient
 
+from .inbound import inbound_process_in_order
 from .models import InboundMessage, OutboundMessage
 from .twilio_signature import twilio_signature
 from .webhooks import twilio_sms
@@ -79,6 +80,11 @@ def reply(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
     body = request.POST.get("body", "")[:1600]
     response = webhook_simulate_inbound(from_number=phone, body=body)
+    # The worker would process the text a moment later; doing it here shows the answer on the
+    # page this redirect opens. The worker's task then finds it processed.
+    latest = InboundMessage.objects.filter(from_number=phone).order_by("-pk").first()
+    if response.status_code == 200 and latest is not None:
+        inbound_process_in_order(inbound_id=latest.pk)
     if response.status_code != 200:
         # Say so rather than drop the reply: usually TWILIO_AUTH_TOKEN is not set.
         return HttpResponse(

@@ -1,8 +1,8 @@
 """Twilio webhooks: inbound texts and delivery status callbacks. Both are signed (403 otherwise).
 
-Both answer well inside Twilio's 15 s limit: inbound processing is a few indexed queries and row
-writes (every send is queued to the outbox, never made inline), and a status callback is one
-conditional update.
+Both answer in a few milliseconds, well inside Twilio's 15 s limit: an inbound text is stored
+(one INSERT) and processed by a worker (notifications.inbound), and a status callback is one
+conditional update. Nothing in either request waits for Redis.
 """
 
 from __future__ import annotations
@@ -26,13 +26,7 @@ from .twilio_signature import twilio_signature_valid
 logger = logging.getLogger(__name__)
 
 TWIML = "application/xml"
-
-
-def _twiml(text: str = "") -> HttpResponse:
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return HttpResponse(str(response), content_type=TWIML)
+EMPTY_TWIML = str(MessagingResponse())
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
@@ -43,13 +37,15 @@ def _params(request: HttpRequest) -> dict[str, str]:
 @csrf_exempt
 @require_POST
 def twilio_sms(request: HttpRequest) -> HttpResponse:
-    """``POST /webhooks/twilio/sms/``: store, process once, answer with TwiML (safety text only)."""
+    """``POST /webhooks/twilio/sms/``: store once, answer with an empty TwiML response; a worker
+    processes the text and every reply goes through the outbox."""
     if not twilio_signature_valid(request):
         return HttpResponseForbidden("invalid signature")
     params = _params(request)
     if not (params.get("MessageSid") or params.get("SmsSid")):
         return HttpResponseBadRequest("MessageSid missing")
-    return _twiml(inbound_receive(params=params))
+    inbound_receive(params=params)
+    return HttpResponse(EMPTY_TWIML, content_type=TWIML)
 
 
 @csrf_exempt

@@ -74,9 +74,35 @@ def sign(path: str, params: dict) -> str:
     return twilio_signature(f"{settings.PUBLIC_BASE_URL}{path}", params)
 
 
+def process_inbound() -> int:
+    """Do what a worker does with every stored text (the webhook only stores them)."""
+    from notifications.inbound import inbound_process_in_order
+    from notifications.models import InboundMessage, InboundStatus
+
+    ids = list(
+        InboundMessage.objects.filter(status=InboundStatus.RECEIVED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        inbound_process_in_order(inbound_id=pk)
+    return len(ids)
+
+
 def post_sms(
-    client, *, body: str, from_: str, sid: str | None = None, signed: bool = True, **extra
+    client,
+    *,
+    body: str,
+    from_: str,
+    sid: str | None = None,
+    signed: bool = True,
+    process: bool = True,
+    **extra,
 ):
+    """POST a signed inbound text; unless ``process=False``, process it as a worker would.
+
+    The response carries ``safety_text``: the safety instructions queued for the sender while
+    processing it ("" if none)."""
     params = {
         "MessageSid": sid or new_sid(),
         "SmsSid": sid or "",
@@ -89,7 +115,16 @@ def post_sms(
     }
     params["SmsSid"] = params["MessageSid"]
     headers = {"HTTP_X_TWILIO_SIGNATURE": sign(SMS_URL, params)} if signed else {}
-    return client.post(SMS_URL, params, **headers)
+    before = OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = client.post(SMS_URL, params, **headers)
+    if process:
+        process_inbound()
+    response.safety_text = " ".join(
+        OutboundMessage.objects.filter(pk__gt=before, to=from_, purpose="safety")
+        .order_by("pk")
+        .values_list("body", flat=True)
+    )
+    return response
 
 
 def post_status(client, *, message_id: int | None, sid: str, status: str, error_code: str = ""):
@@ -115,9 +150,6 @@ def last_text(number: str) -> str:
     return texts[-1] if texts else ""
 
 
-def twiml_message(response) -> str:
-    """The <Message> text of a TwiML response ("" for an empty <Response/>)."""
-    import xml.etree.ElementTree as ET
-
-    root = ET.fromstring(response.content)
-    return " ".join((m.text or "") for m in root.iter("Message"))
+def safety_text(response) -> str:
+    """The safety instructions a posted text made us queue for its sender ("" if none)."""
+    return response.safety_text

@@ -180,10 +180,13 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Unsolicited texts (check openings, reminders: thousands at 10:00) have a queue of their own
 # too, so a page or a reply to a patient never waits behind them (docs/benchmarks.md, item 4).
-CELERY_TASK_QUEUES = {"celery": {}, "sweep": {}, "bulk": {}}
+# Texts the webhook stored wait in "inbound": at the morning burst thousands of replies queue
+# there, while the sends they cause (and pages) keep moving on "celery".
+CELERY_TASK_QUEUES = {"celery": {}, "sweep": {}, "bulk": {}, "inbound": {}}
 CELERY_TASK_ROUTES = {
     "followup.tasks.dispatch_due_task": {"queue": "sweep"},
     "notifications.tasks.send_bulk_outbound_task": {"queue": "bulk"},
+    "notifications.tasks.process_inbound_task": {"queue": "inbound"},
 }
 
 # --- Messaging ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from followup.models import (
     TimelineEvent,
 )
 from notifications.models import InboundMessage, OutboundMessage
-from tests.survey_helpers import bodies_to, last_text, post_sms, start_survey, twiml_message
+from tests.survey_helpers import bodies_to, last_text, post_sms, safety_text, start_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -280,7 +280,7 @@ def test_an_unclear_reply_that_describes_a_symptom_is_screened(client, checkpoin
     reach_pain_now(client, checkpoint)
     response = answer(client, checkpoint, "cant breathe properly since last night")
     assert Flag.objects.filter(patient=checkpoint.enrollment.patient).exists()
-    assert "911" in twiml_message(response)
+    assert "911" in safety_text(response)
 
 
 # --- baseline -----------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_an_emergency_yes_stops_the_survey_with_only_the_safety_text(client, che
     phone = checkpoint.enrollment.patient.phone
     before = len(bodies_to(phone))
     response = answer(client, checkpoint, "YES")
-    safety = twiml_message(response)
+    safety = safety_text(response)
     assert "911" in safety
     assert (
         checkpoint.status == CheckpointStatus.COMPLETED
@@ -314,11 +314,9 @@ def test_an_emergency_yes_stops_the_survey_with_only_the_safety_text(client, che
     )
     assert checkpoint.next_reminder_at is None
     assert Flag.objects.filter(checkpoint=checkpoint, tier="EMERGENCY").count() == 1
-    # No next question: the TwiML safety row is the only new text.
+    # No next question: the queued safety text is the only new one.
     new = OutboundMessage.objects.filter(to=phone).order_by("id")[before:]
-    assert [(m.purpose, m.status, m.provider_status, m.body) for m in new] == [
-        ("safety", "sent", "twiml", safety)
-    ]
+    assert [(m.purpose, m.status, m.body) for m in new] == [("safety", "pending", safety)]
     # A later text is outside any check: stored and screened, not a survey answer.
     post_sms(client, body="ok", from_=phone)
     assert InboundMessage.objects.order_by("-id").first().kind == "unsolicited"
@@ -327,7 +325,7 @@ def test_an_emergency_yes_stops_the_survey_with_only_the_safety_text(client, che
 def test_an_urgent_yes_sends_the_safety_text_and_carries_on(client, clinic, bob):
     checkpoint = start_survey(clinic=clinic, physician=bob, key="d14", days_ago=20)
     response = answer(client, checkpoint, "no", "no", "no", "no", "yes")
-    assert "call you today" in twiml_message(response)
+    assert "call you today" in safety_text(response)
     assert Flag.objects.filter(checkpoint=checkpoint, tier="URGENT").exists()
     assert (
         checkpoint.status == CheckpointStatus.OPEN
@@ -343,12 +341,12 @@ def test_an_urgent_yes_sends_the_safety_text_and_carries_on(client, clinic, bob)
 
 def test_free_text_at_the_end_is_screened(client, checkpoint):
     response = answer(client, checkpoint, "no", "no", "3", "3", "1", "1", "my legs keep giving out")
-    assert "911" in twiml_message(response)
+    assert "911" in safety_text(response)
     assert Flag.objects.filter(patient=checkpoint.enrollment.patient).exists()
     assert answers(checkpoint)["ANYTHING_ELSE"].value == "my legs keep giving out"
 
 
 def test_a_benign_free_text_gets_no_safety_text(client, checkpoint):
     response = answer(client, checkpoint, "no", "no", "3", "3", "1", "1", "thanks, all good")
-    assert twiml_message(response) == ""
+    assert safety_text(response) == ""
     assert not Flag.objects.filter(patient=checkpoint.enrollment.patient, tier="EMERGENCY").exists()

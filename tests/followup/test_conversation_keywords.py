@@ -22,7 +22,7 @@ from notifications.inbound import sender_prompts_expire
 from notifications.models import InboundMessage, OutboundMessage, OutboundStatus
 from patients.models import Patient
 from tests.factories import PatientFactory
-from tests.survey_helpers import bodies_to, last_text, post_sms, start_survey, twiml_message
+from tests.survey_helpers import bodies_to, last_text, post_sms, safety_text, start_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_an_opted_out_patient_texting_a_symptom_still_reaches_a_clinician_but_ge
     post_sms(client, body="STOP", from_=phone)
     count = len(bodies_to(phone))
     response = post_sms(client, body="I can't breathe", from_=phone)
-    assert twiml_message(response) == ""
+    assert safety_text(response) == ""
     assert len(bodies_to(phone)) == count
     assert Flag.objects.filter(patient=checkpoint.enrollment.patient).exists()
 
@@ -186,7 +186,7 @@ def test_a_held_text_describing_an_emergency_is_answered_and_flagged_at_once(cli
 
     checkpoint, husband, phone = shared
     response = post_sms(client, body="I cant breathe and my chest hurts", from_=phone)
-    assert "911" in twiml_message(response)
+    assert "911" in safety_text(response)
     assert last_inbound().kind == "held_shared"
     flagged = set(Flag.objects.filter(tier="EMERGENCY").values_list("patient_id", flat=True))
     assert flagged == {checkpoint.enrollment.patient_id, husband.pk}
@@ -196,7 +196,7 @@ def test_a_held_text_describing_an_emergency_is_answered_and_flagged_at_once(cli
 def test_a_held_benign_text_raises_nothing(client, shared):
     checkpoint, husband, phone = shared
     response = post_sms(client, body="no", from_=phone)
-    assert twiml_message(response) == ""
+    assert safety_text(response) == ""
     assert not Flag.objects.exists()
 
 
@@ -310,7 +310,7 @@ def test_an_unsolicited_emergency_text_gets_the_safety_text_at_once(client, clin
     response = post_sms(
         client, body="my legs are giving out and I can't feel my groin", from_=phone
     )
-    assert "911" in twiml_message(response)
+    assert "911" in safety_text(response)
     assert Flag.objects.filter(patient=checkpoint.enrollment.patient, tier="EMERGENCY").exists()
     # The safety text answers them; no "thank you" beside it.
     assert "passed to your care team" not in last_text(phone)

@@ -184,13 +184,13 @@ def test_a_yes_to_breathlessness_pages_the_chain_until_the_backup_acks_by_sms(wo
     assert "E2E Spine" in opening
     assert enrollment.checkpoints.get(key="d14").current_question == "RF_SOB_CHEST"
 
-    # The patient answers yes: the emergency instruction comes back in the webhook response itself.
+    # The patient answers yes: the webhook only stores it (empty TwiML); the worker processes it
+    # and the emergency instruction reaches the phone through the outbox within seconds.
     response = _post_sms(client, sid="SM" + "e2e1".ljust(32, "0"), from_=PATIENT_PHONE, body="yes")
     assert response.status_code == 200
-    twiml = response.content.decode()
-    assert (
-        "<Message>" in twiml and "call 911 or go to the nearest emergency department now" in twiml
-    )
+    assert "<Message>" not in response.content.decode()
+    safety = _wait_for_text(fake_twilio, PATIENT_PHONE, 2, worker)[1]
+    assert "call 911 or go to the nearest emergency department now" in safety
 
     escalation = Escalation.objects.get(patient=enrollment.patient)
     assert (escalation.tier, escalation.kind, escalation.status) == (
@@ -222,11 +222,11 @@ def test_a_yes_to_breathlessness_pages_the_chain_until_the_backup_acks_by_sms(wo
         body=f"ACK {escalation.code}",
     )
     assert ack.status_code == 200
+    confirmation = _wait_for_text(fake_twilio, people["bea"].page_phone, 2, worker)[1]
+    assert f"ACK {escalation.code} recorded" in confirmation
     escalation.refresh_from_db()
     assert escalation.status == "acknowledged" and escalation.acknowledged_by == people["bea"].user
     assert escalation.acknowledged_via == "sms" and escalation.next_page_at is None
-    confirmation = _wait_for_text(fake_twilio, people["bea"].page_phone, 2, worker)[1]
-    assert f"ACK {escalation.code} recorded" in confirmation
 
     # The chain has stopped: the lead's turn comes and goes without a page.
     dispatch_due(now=escalation.created_at + dt.timedelta(minutes=20, seconds=1))

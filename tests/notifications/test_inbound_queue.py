@@ -1,0 +1,146 @@
+"""The webhook stores a text and answers; a worker processes it, in the order the patient sent."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from followup.models import Answer, Flag
+from notifications.inbound import inbound_process_in_order
+from notifications.models import InboundMessage, InboundStatus, OutboundMessage
+from notifications.publisher import BrokerPublisher, inbound_publisher
+from notifications.tasks import process_inbound_task
+from tests.survey_helpers import new_sid, post_sms, process_inbound, start_survey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def checkpoint(clinic, bob):
+    return start_survey(clinic=clinic, physician=bob)
+
+
+def test_the_webhook_only_stores_the_text_and_answers_with_empty_twiml(client, checkpoint):
+    phone = checkpoint.enrollment.patient.phone
+    before = OutboundMessage.objects.count()
+
+    response = post_sms(client, body="yes", from_=phone, process=False)
+
+    assert response.status_code == 200
+    assert b"<Message>" not in response.content
+    row = InboundMessage.objects.get()
+    assert (row.status, row.body, row.attempts) == (InboundStatus.RECEIVED, "yes", 0)
+    # Nothing decided yet: no answer, no flag, no reply.
+    assert not Answer.objects.exists() and not Flag.objects.exists()
+    assert OutboundMessage.objects.count() == before
+
+    process_inbound_task(row.pk)  # what the worker runs
+
+    row.refresh_from_db()
+    assert row.status == InboundStatus.PROCESSED and row.kind == "survey_stopped"
+    assert Flag.objects.filter(tier="EMERGENCY").count() == 1
+    safety = OutboundMessage.objects.get(purpose="safety")
+    assert "911" in safety.body and safety.status == "pending" and safety.to == phone
+
+
+def test_a_repeated_delivery_stores_nothing_new_and_is_processed_once(client, checkpoint):
+    phone = checkpoint.enrollment.patient.phone
+    sid = new_sid()
+    for _ in range(3):
+        assert post_sms(client, body="no", from_=phone, sid=sid, process=False).status_code == 200
+    assert InboundMessage.objects.filter(message_sid=sid).count() == 1
+
+    process_inbound_task([InboundMessage.objects.get().pk] * 3)
+
+    assert Answer.objects.filter(checkpoint=checkpoint).count() == 1
+
+
+def test_a_later_text_waits_for_the_earlier_ones_from_the_same_number(client, checkpoint):
+    phone = checkpoint.enrollment.patient.phone
+    for body in ("no", "no", "7"):
+        post_sms(client, body=body, from_=phone, process=False)
+    first, second, third = InboundMessage.objects.order_by("pk")
+
+    inbound_process_in_order(inbound_id=third.pk)  # its task ran first
+
+    assert set(InboundMessage.objects.values_list("status", flat=True)) == {"processed"}
+    answers = Answer.objects.filter(checkpoint=checkpoint).order_by("answered_at", "pk")
+    assert [(a.question_code, a.raw_text) for a in answers][:3] == [
+        (code, raw)
+        for code, raw in zip(checkpoint.question_codes[:3], ("no", "no", "7"), strict=True)
+    ]
+    # The tasks of the first two find them processed and do nothing.
+    inbound_process_in_order(inbound_id=first.pk)
+    inbound_process_in_order(inbound_id=second.pk)
+    assert Answer.objects.filter(checkpoint=checkpoint).count() == 3
+
+
+def test_texts_from_other_numbers_do_not_wait(client, checkpoint, clinic, bob):
+    other = start_survey(clinic=clinic, physician=bob)
+    post_sms(client, body="no", from_=checkpoint.enrollment.patient.phone, process=False)
+    post_sms(client, body="no", from_=other.enrollment.patient.phone, process=False)
+    mine, theirs = InboundMessage.objects.order_by("pk")
+
+    inbound_process_in_order(inbound_id=theirs.pk)
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("received", "processed")
+
+
+def test_a_text_no_task_reached_is_processed_by_the_sweep(client, checkpoint):
+    """Redis down: the id was never published. The sweep takes rows over a minute old."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from notifications.inbound import inbound_retry_stale
+
+    post_sms(client, body="no", from_=checkpoint.enrollment.patient.phone, process=False)
+    row = InboundMessage.objects.get()
+    assert inbound_retry_stale(now=timezone.now())["inbound_retried"] == 0  # too young
+    InboundMessage.objects.filter(pk=row.pk).update(
+        received_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+
+    result = inbound_retry_stale(now=timezone.now())
+
+    assert result == {"inbound_retried": 1, "inbound_recovered": 1}
+    assert Answer.objects.filter(checkpoint=checkpoint).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_id_is_handed_to_the_publisher_after_commit(client, clinic, bob, monkeypatch):
+    checkpoint = start_survey(clinic=clinic, physician=bob)
+    submitted: list[int] = []
+    monkeypatch.setattr(inbound_publisher, "submit", submitted.append)
+
+    post_sms(client, body="no", from_=checkpoint.enrollment.patient.phone, process=False)
+
+    assert submitted == [InboundMessage.objects.get().pk]
+    process_inbound()
+    assert Answer.objects.filter(checkpoint=checkpoint).count() == 1
+
+
+def test_a_batching_publisher_sends_what_arrived_together_as_one_call():
+    calls: list[list[int]] = []
+    gate = threading.Event()
+
+    def publish(ids: list[int]) -> None:
+        gate.wait(5)  # hold the thread on the first call while more ids arrive
+        calls.append(list(ids))
+
+    publisher = BrokerPublisher(publish, batch=10)
+    publisher.submit(1)
+    time.sleep(0.1)
+    for number in range(2, 26):
+        publisher.submit(number)
+    gate.set()
+
+    assert publisher.flush(5)
+    assert calls[0] == [1]
+    assert [len(batch) for batch in calls[1:]] == [10, 10, 4]
+    assert [n for batch in calls for n in batch] == list(range(1, 26))
+    assert publisher.published == 25
