@@ -137,7 +137,11 @@ def test_it_logs_no_phi_during_an_end_to_end_run(
             stack.web_url, SMS_PATH, inbound_params(sid=sid, from_=phone, body=text)
         )
         assert response.status_code == 200
-    assert Escalation.objects.filter(patient__mrn=PHI["MRN"]).exists()
+    wait_until(
+        lambda: Escalation.objects.filter(patient__mrn=PHI["MRN"]).exists(),
+        timeout=30,
+        what="the worker to take the yes",
+    )
     wait_until(
         lambda: (
             not OutboundMessage.objects.filter(

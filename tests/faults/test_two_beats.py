@@ -65,6 +65,11 @@ def test_it_sends_nothing_twice_with_two_beats_and_an_unlocked_sweeper(
         open_check(site, phone=phone, days_ago=20)  # the 2-week check asks about breathing first
         params = inbound_params(sid=f"SMbeat{i:026d}", from_=phone, body="yes")
         assert signed_post(stack.web_url, SMS_PATH, params).status_code == 200
+    wait_until(
+        lambda: Escalation.objects.count() == FLAGS,
+        timeout=30,
+        what="the workers to take the yeses",
+    )
     # ... and nobody answered for 25 minutes: the backup's and the lead's rounds are both due.
     Escalation.objects.update(
         created_at=timezone.now() - dt.timedelta(minutes=25), next_page_at=timezone.now()
