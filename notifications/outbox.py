@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -104,12 +104,9 @@ def outbox_send(*, message_id: int) -> str:
     """Send one pending row. Safe to call any number of times, concurrently: only the caller that
     claims the row (pending → sending) talks to the provider. Returns the row's resulting status."""
     now = timezone.now()
-    claimed = OutboundMessage.objects.filter(
-        pk=message_id, status=OutboundStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=OutboundStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
+    message = _claim(message_id, now)
+    if message is None:
         return "not-claimed"
-    message = OutboundMessage.objects.get(pk=message_id)
     try:
         if message.channel == "sms" and (wait := _sms_pace(message)):
             return _rate_limited(message, wait)
@@ -136,6 +133,32 @@ def outbox_send(*, message_id: int) -> str:
         error_code="",
     )
     return OutboundStatus.SENT
+
+
+def _claim(message_id: int, now: dt.datetime) -> OutboundMessage | None:
+    """pending -> sending, and the claimed row, in one statement (UPDATE ... RETURNING, which
+    PostgreSQL and SQLite both have): a round trip less per send than update-then-select."""
+    meta = OutboundMessage._meta
+    quote = connection.ops.quote_name
+    column = {
+        name: quote(meta.get_field(name).column)
+        for name in ("status", "sending_started_at", "attempts", "next_attempt_at")
+    }
+    # Names come from the model's meta; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column['status']} = %s, "  # noqa: S608
+        f"{column['sending_started_at']} = %s, {column['attempts']} = {column['attempts']} + 1 "
+        f"WHERE {quote(meta.pk.column)} = %s AND {column['status']} = %s "
+        f"AND {column['next_attempt_at']} <= %s RETURNING *"
+    )
+    field = meta.get_field("sending_started_at")
+    when = field.get_db_prep_value(now, connection)
+    rows = list(
+        OutboundMessage.objects.raw(
+            sql, [OutboundStatus.SENDING, when, message_id, OutboundStatus.PENDING, when]
+        )
+    )
+    return rows[0] if rows else None
 
 
 def outbox_send_many(*, message_ids: list[int]) -> list[str]:

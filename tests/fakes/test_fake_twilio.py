@@ -710,6 +710,21 @@ def test_it_builds_a_plain_client_for_twilio_and_a_rewriting_one_otherwise() -> 
         build_http_client(api_url="not a url", timeout=3)
 
 
+def test_it_reads_the_proxy_environment_once_and_honours_no_proxy(monkeypatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://egress.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/clinic-ca.pem")
+
+    client = build_http_client(api_url=None, timeout=3)
+
+    assert client.proxy == {"https": "http://egress.example:3128"}
+    assert client.session.verify == "/etc/ssl/clinic-ca.pem"
+    assert client.session.trust_env is False  # not looked up again on every send
+    monkeypatch.setenv("NO_PROXY", "api.twilio.com")
+    assert build_http_client(api_url=None, timeout=3).proxy == {}
+
+
 def test_it_parses_retry_after_seconds_and_dates() -> None:
     now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
     later = format_datetime(now + timedelta(seconds=30), usegmt=True)
