@@ -34,7 +34,11 @@ class OutboundPurpose(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL the latter adds a second,
+    # varchar_pattern_ops index that no query uses. Every status change rewrites every index
+    # entry of the row (status is in the partial indexes' predicates, so no HOT update): each
+    # index costs each send twice.
+    idempotency_key = models.CharField(max_length=200)
     channel = models.CharField(max_length=10)  # sms | email
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
@@ -48,7 +52,8 @@ class OutboundMessage(models.Model):
     status = models.CharField(
         max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
     )
-    provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # NULL, not "", until Twilio gives an id: the unique constraint allows many NULLs.
+    provider_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     provider_status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
@@ -60,6 +65,7 @@ class OutboundMessage(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outbound_messages",
+        db_index=False,  # outbox_patient_idx (patient, created_at) serves it
     )
     checkpoint = models.ForeignKey(
         "followup.Checkpoint",
@@ -92,6 +98,10 @@ class OutboundMessage(models.Model):
             models.Index(fields=["patient", "created_at"], name="outbox_patient_idx"),
             models.Index(fields=["to", "created_at"], name="outbox_to_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_key_uniq"),
+            models.UniqueConstraint(fields=["provider_id"], name="outbox_provider_id_uniq"),
+        ]
 
     def __str__(self) -> str:
         return f"Outbound #{self.pk} {self.channel} {self.status}"
@@ -105,7 +115,9 @@ class InboundStatus(models.TextChoices):
 
 
 class InboundMessage(models.Model):
-    message_sid = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints (see OutboundMessage.idempotency_key); the webhook's
+    # INSERT ... ON CONFLICT (message_sid) infers this index.
+    message_sid = models.CharField(max_length=64)
     from_number = models.CharField(max_length=32)
     to_number = models.CharField(max_length=32, blank=True)
     body = models.TextField(blank=True)
@@ -143,6 +155,9 @@ class InboundMessage(models.Model):
                 condition=~Q(status="processed"),
             ),
             models.Index(fields=["from_number", "received_at"], name="inbound_from_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["message_sid"], name="inbound_message_sid_uniq"),
         ]
 
     def __str__(self) -> str:
