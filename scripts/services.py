@@ -62,8 +62,9 @@ def _as_postgres_user(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres(*, log=None) -> Iterator[str]:
-    """Start a throwaway cluster on a free port; yield its DATABASE_URL; remove it afterwards."""
+def postgres(*, log=None, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a throwaway cluster on a free port; yield its DATABASE_URL; remove it afterwards.
+    ``settings`` adds server settings (``-c name=value``), e.g. the benchmark's buffers."""
     bindir = pg_bin()
     root = Path(tempfile.mkdtemp(prefix="followup-pg-"))
     data, sock = root / "data", root / "sock"
@@ -99,7 +100,7 @@ def postgres(*, log=None) -> Iterator[str]:
     options = (
         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200"
-    )
+    ) + "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     subprocess.run(
         _as_postgres_user(
             [
