@@ -20,8 +20,19 @@ class FollowupConfig(AppConfig):
 
         clock.install()  # no-op unless DEMO_MODE
 
+        from django.db.models.signals import post_save, pre_save
+
+        from patients.models import Patient
+
         from . import reminders
-        from .services import escalations
+        from .services import enrollments, escalations
+
+        pre_save.connect(
+            enrollments.on_patient_saving, sender=Patient, dispatch_uid="followup.patient_saving"
+        )
+        post_save.connect(
+            enrollments.on_patient_saved, sender=Patient, dispatch_uid="followup.patient_saved"
+        )
 
         # A message that will not be delivered: a survey falls back to email or shows "unreachable";
         # a failed page moves up the escalation chain at once.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from notifications.outbox import outbox_cancel
-from patients.models import Clinic, Patient
+from patients.models import Clinic
 from patients.services import patient_upsert
 
 from ..models import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
@@ -57,14 +57,8 @@ def enrollment_create(
         with transaction.atomic():
             data = dict(patient_data)
             mrn = data.pop("mrn")
-            old_zone = (
-                Patient.objects.filter(clinic=clinic, mrn=mrn)
-                .values_list("time_zone", flat=True)
-                .first()
-            )
+            # A changed time zone moves the pending checks (on_patient_saved below).
             patient, _ = patient_upsert(clinic=clinic, mrn=mrn, data=data)
-            if old_zone is not None and old_zone != patient.time_zone:
-                checkpoints_reschedule(patient=patient, now=now)
             existing = Enrollment.objects.filter(
                 patient=patient, procedure=procedure, performed_on=performed_on
             ).first()
@@ -124,6 +118,27 @@ def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) 
             checkpoint.status_reason = "enrolled late: opens at once"
         rows.append(checkpoint)
     return rows
+
+
+def on_patient_saving(sender, instance, update_fields=None, **kwargs) -> None:
+    """pre_save: remember the stored time zone, for ``on_patient_saved``."""
+    if instance.pk is None or (update_fields is not None and "time_zone" not in update_fields):
+        instance._stored_time_zone = None
+        return
+    instance._stored_time_zone = (
+        type(instance).objects.filter(pk=instance.pk).values_list("time_zone", flat=True).first()
+    )
+
+
+def on_patient_saved(sender, instance, created: bool, **kwargs) -> None:
+    """post_save: a patient whose time zone changed, by whatever path (the API's upsert, the
+    admin, a data fix), gets their pending checks moved to the new zone's 10:00."""
+    old = getattr(instance, "_stored_time_zone", None)
+    instance._stored_time_zone = None
+    if created or old is None or old == instance.time_zone:
+        return
+    with transaction.atomic():
+        checkpoints_reschedule(patient=instance, now=timezone.now())
 
 
 def checkpoints_reschedule(*, patient, now: dt.datetime) -> int:

@@ -111,6 +111,33 @@ def test_checkpoints_follow_the_protocol_in_the_patients_zone(clinic, bob):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("old", "new", "utc_hour"),
+    [("America/Los_Angeles", "America/New_York", 15), ("America/New_York", "Pacific/Honolulu", 20)],
+)
+def test_a_time_zone_changed_outside_the_api_moves_the_pending_checks(
+    clinic, bob, old, new, utc_hour
+):
+    """East or west, by the admin or a data fix: the checks follow the patient's new 10:00."""
+    patient = PatientFactory(clinic=clinic, time_zone=old)
+    now = dt.datetime(2026, 2, 20, 15, 0, tzinfo=UTC)
+    enrollment = enroll(
+        patient=patient, physician=bob, procedure="VA", performed_on=dt.date(2026, 2, 20), now=now
+    )
+
+    patient.time_zone = new
+    patient.save()  # as the admin does
+
+    d14 = enrollment.checkpoints.get(key="d14")
+    assert d14.send_at == dt.datetime(2026, 3, 6, utc_hour, 0, tzinfo=UTC)  # 10:00 in the new zone
+    assert d14.closes_at == local_datetime(dt.date(2026, 4, 4), dt.time(0, 0), new)
+    # A save that does not touch the zone leaves them alone.
+    patient.first_name = "Renamed"
+    patient.save(update_fields=["first_name"])
+    assert enrollment.checkpoints.get(key="d14").send_at == d14.send_at
+
+
+@pytest.mark.django_db
 def test_a_late_enrollment_opens_open_windows_at_once_and_records_closed_ones(clinic, bob):
     patient = PatientFactory(clinic=clinic)
     performed = dt.date(2026, 1, 5)
