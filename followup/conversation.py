@@ -17,9 +17,10 @@ Flow of a check sent by SMS:
 - a YES to a red-flag question goes to red-flag screening at once; an EMERGENCY stops the survey
   (further questions only delay the patient) and only the safety instruction is sent.
 
-Every patient-facing reply goes through the outbox (logged, retried, status-tracked). The one
-exception is the red-flag safety instruction, which the webhook returns as TwiML in the same
-response; functions here hand it back to the caller in ``Handled.safety``.
+Every patient-facing reply goes through the outbox (logged, retried, status-tracked). The red-flag
+safety instruction is handed back to the caller in ``Handled.safety`` instead of being queued here:
+the caller (``notifications.inbound``) sends it once per inbound text, even when one text raised
+several flags or, from a shared number, screened for several patients.
 """
 
 from __future__ import annotations
@@ -277,26 +278,21 @@ def _recently_closed(*, patient, now: dt.datetime) -> Checkpoint | None:
     )
 
 
-def conversation_inbound(*, patient, inbound, now: dt.datetime, via_twiml: bool) -> Handled:
+def conversation_inbound(*, patient, inbound, now: dt.datetime) -> Handled:
     """Route a (non-keyword) text from a known, texting patient: survey answer or unsolicited."""
     checkpoint = conversation_for(patient=patient, now=now)
     if checkpoint is not None:
-        return conversation_answer(
-            checkpoint=checkpoint, inbound=inbound, now=now, via_twiml=via_twiml
-        )
+        return conversation_answer(checkpoint=checkpoint, inbound=inbound, now=now)
     late = _recently_closed(patient=patient, now=now)
     if late is not None:
         return patient_text_outside_check(
             patient=patient,
             inbound=inbound,
             now=now,
-            via_twiml=via_twiml,
             kind="late_reply",
             checkpoint=late,
         )
-    return patient_text_outside_check(
-        patient=patient, inbound=inbound, now=now, via_twiml=via_twiml
-    )
+    return patient_text_outside_check(patient=patient, inbound=inbound, now=now)
 
 
 # --------------------------------------------------------------------------- answering
@@ -334,9 +330,7 @@ def _worth_screening(text: str) -> bool:
     return len(words) >= 2
 
 
-def conversation_answer(
-    *, checkpoint: Checkpoint, inbound, now: dt.datetime, via_twiml: bool
-) -> Handled:
+def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -> Handled:
     """Take one reply for the current question of a locked, open SMS check."""
     patient = checkpoint.enrollment.patient
     lang = language_of(patient)
@@ -361,7 +355,6 @@ def conversation_answer(
                 checkpoint=checkpoint,
                 inbound=inbound,
                 now=now,
-                via_twiml=via_twiml,
             )
             safety = screened.safety
             if screened.stop:
@@ -410,11 +403,8 @@ def conversation_answer(
                 pk=checkpoint.enrollment_id, baseline_pain__isnull=True
             ).update(baseline_pain=value)
         if code.startswith("RF_") and value is True:
-            result = redflags_service().redflags_from_answers(
-                checkpoint=checkpoint, now=now, reply_via_outbox=not via_twiml
-            )
-            if via_twiml:
-                safety = _join(safety, result.patient_reply or "")
+            result = redflags_service().redflags_from_answers(checkpoint=checkpoint, now=now)
+            safety = _join(safety, result.patient_reply or "")
             if result.stop_survey:
                 _save_state(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
@@ -426,7 +416,6 @@ def conversation_answer(
                 checkpoint=checkpoint,
                 inbound=inbound,
                 now=now,
-                via_twiml=via_twiml,
             )
             safety = _join(safety, screened.safety)
             if screened.stop:
@@ -613,7 +602,6 @@ def patient_text_outside_check(
     patient,
     inbound,
     now: dt.datetime,
-    via_twiml: bool,
     kind: str = "unsolicited",
     checkpoint=None,
 ) -> Handled:
@@ -638,7 +626,6 @@ def patient_text_outside_check(
         checkpoint=checkpoint,
         inbound=inbound,
         now=now,
-        via_twiml=via_twiml,
         enrollment=enrollment,
     )
     safety = screened.safety
@@ -677,7 +664,7 @@ def redflags_service():
 
 @dataclass(frozen=True)
 class Screened:
-    safety: str = ""  # for the caller's TwiML response ("" when screening queued it itself)
+    safety: str = ""  # the safety instruction, for the caller to send ("" if none)
     stop: bool = False  # an EMERGENCY: ask nothing more
     told_patient: bool = False  # a safety instruction went (or goes) to the patient
 
@@ -689,14 +676,10 @@ def screen_text(
     checkpoint=None,
     inbound=None,
     now: dt.datetime,
-    via_twiml: bool,
     enrollment=None,
 ) -> Screened:
-    """Hand free text to red-flag screening (flags, escalations and the patient's safety text).
-
-    When there is no webhook response to carry the safety text, screening queues it itself
-    (``reply_via_outbox``) and ``safety`` is empty.
-    """
+    """Hand free text to red-flag screening (flags, escalations); the patient's safety text
+    comes back in ``Screened.safety`` for the caller to send."""
     if not (text or "").strip():
         return Screened()
     if enrollment is None and checkpoint is not None:
@@ -708,12 +691,9 @@ def screen_text(
         checkpoint=checkpoint,
         inbound_message_id=getattr(inbound, "pk", None),
         now=now,
-        reply_via_outbox=not via_twiml,
     )
     reply = result.patient_reply or ""
-    return Screened(
-        safety=reply if via_twiml else "", stop=bool(result.stop_survey), told_patient=bool(reply)
-    )
+    return Screened(safety=reply, stop=bool(result.stop_survey), told_patient=bool(reply))
 
 
 # --------------------------------------------------------------------------- delivery failures

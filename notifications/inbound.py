@@ -49,7 +49,7 @@ from patients.models import Patient
 from patients.services import patient_opt_in, patient_opt_out
 
 from .keywords import Keyword, classify_keyword
-from .models import InboundMessage, InboundStatus, OutboundMessage, OutboundPurpose, OutboundStatus
+from .models import InboundMessage, InboundStatus, OutboundPurpose
 from .outbox import outbox_enqueue
 from .publisher import inbound_publisher
 
@@ -171,10 +171,10 @@ def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None)
         .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
     )
     for pk in [*earlier, inbound_id]:
-        inbound_process(inbound_id=pk, via_twiml=False, now=now)
+        inbound_process(inbound_id=pk, now=now)
 
 
-def inbound_process(*, inbound_id: int, via_twiml: bool, now: dt.datetime | None = None) -> str:
+def inbound_process(*, inbound_id: int, now: dt.datetime | None = None) -> None:
     """Process a stored text if this caller can claim it. Never raises: a crash is recorded and the
     row is left for the sweep."""
     now = now or timezone.now()
@@ -184,16 +184,16 @@ def inbound_process(*, inbound_id: int, via_twiml: bool, now: dt.datetime | None
                 pk=inbound_id, status=InboundStatus.RECEIVED
             ).update(status=InboundStatus.PROCESSING, attempts=F("attempts") + 1)
             if claimed != 1:
-                return ""
+                return
             row = InboundMessage.objects.get(pk=inbound_id)
-            routed = _route(row, now=now, via_twiml=via_twiml)
-            twiml = _deliver_safety(row, routed, now=now, via_twiml=via_twiml)
+            routed = _route(row, now=now)
+            _send_safety(row, routed, now=now)
             row.status = InboundStatus.PROCESSED
             row.processed_at = now
             row.kind = routed.kind
             row.patient = routed.patient
             row.checkpoint = routed.checkpoint
-            row.reply_text = " / ".join(part for part in (routed.reply, twiml) if part)
+            row.reply_text = " / ".join(part for part in (routed.reply, routed.safety) if part)
             row.last_error = ""
             row.save(
                 update_fields=[
@@ -206,7 +206,6 @@ def inbound_process(*, inbound_id: int, via_twiml: bool, now: dt.datetime | None
                     "last_error",
                 ]
             )
-            return twiml
     except Exception as exc:  # noqa: BLE001 - any failure must leave the text for a retry, not lose it
         logger.exception("inbound %s: processing failed", inbound_id)
         _record_crash(inbound_id, exc)
@@ -236,7 +235,7 @@ def inbound_retry_stale(*, now: dt.datetime) -> dict:
     )
     done = 0
     for inbound_id in ids:
-        inbound_process(inbound_id=inbound_id, via_twiml=False, now=now)
+        inbound_process(inbound_id=inbound_id, now=now)
         done += InboundMessage.objects.filter(pk=inbound_id, status=InboundStatus.PROCESSED).count()
     return {"inbound_retried": len(ids), "inbound_recovered": done}
 
@@ -244,37 +243,22 @@ def inbound_retry_stale(*, now: dt.datetime) -> dict:
 # --------------------------------------------------------------------------- safety replies
 
 
-def _deliver_safety(
-    row: InboundMessage, routed: Routed, *, now: dt.datetime, via_twiml: bool
-) -> str:
-    """Put the safety text in the TwiML response (logged as a sent row), or queue it when there
-    is no webhook response to carry it (sweep re-processing)."""
+def _send_safety(row: InboundMessage, routed: Routed, *, now: dt.datetime) -> None:
+    """Queue the safety instruction this text earned, once per text (the one place it is sent
+    for an inbound text: conversation and screening only hand it back)."""
     if not routed.safety:
-        return ""
-    common = {
-        "channel": "sms",
-        "to": row.from_number,
-        "body": routed.safety,
-        "purpose": OutboundPurpose.SAFETY,
-        "patient": routed.patient,
-        "checkpoint": routed.checkpoint,
-        "unsolicited": False,
-    }
-    if not via_twiml:
-        outbox_enqueue(key=f"inbound:{row.message_sid}:safety", now=now, **common)
-        return ""
-    OutboundMessage.objects.get_or_create(
-        idempotency_key=f"inbound:{row.message_sid}:twiml",
-        defaults={
-            **common,
-            "status": OutboundStatus.SENT,
-            "provider_status": "twiml",
-            "sent_at": now,
-            "created_at": now,
-            "attempts": 1,
-        },
+        return
+    outbox_enqueue(
+        key=f"inbound:{row.message_sid}:safety",
+        channel="sms",
+        to=row.from_number,
+        body=routed.safety,
+        purpose=OutboundPurpose.SAFETY,
+        patient=routed.patient,
+        checkpoint=routed.checkpoint,
+        unsolicited=False,
+        now=now,
     )
-    return routed.safety
 
 
 def _reply(
@@ -302,7 +286,7 @@ def _reply(
 # --------------------------------------------------------------------------- routing
 
 
-def _route(row: InboundMessage, *, now: dt.datetime, via_twiml: bool) -> Routed:
+def _route(row: InboundMessage, *, now: dt.datetime) -> Routed:
     clinician_reply = _clinician_reply(row, now)
     if clinician_reply is not None:
         reply = (
@@ -328,10 +312,10 @@ def _route(row: InboundMessage, *, now: dt.datetime, via_twiml: bool) -> Routed:
     if not reachable:
         return _opted_out(row, patients, now)
     if len(reachable) > 1:
-        return _shared_number(row, reachable, now=now, via_twiml=via_twiml)
+        return _shared_number(row, reachable, now=now)
     _close_sender_prompts(row.from_number, now, reason="number no longer shared")
     return _from_handled(
-        conversation_inbound(patient=reachable[0], inbound=row, now=now, via_twiml=via_twiml),
+        conversation_inbound(patient=reachable[0], inbound=row, now=now),
         reachable[0],
     )
 
@@ -436,7 +420,7 @@ def _opted_out(row: InboundMessage, patients: list[Patient], now: dt.datetime) -
         )
     if len(patients) == 1:
         # reply_via_outbox is False and the reply is dropped: the patient asked for no texts.
-        screen_text(patient=patients[0], text=row.body, inbound=row, now=now, via_twiml=True)
+        screen_text(patient=patients[0], text=row.body, inbound=row, now=now)
     return Routed("opted_out", patients[0] if len(patients) == 1 else None)
 
 
@@ -491,9 +475,7 @@ def _ask_sender(row: InboundMessage, patients: list[Patient], now: dt.datetime) 
     )
 
 
-def _shared_number(
-    row: InboundMessage, candidates: list[Patient], *, now: dt.datetime, via_twiml: bool
-) -> Routed:
+def _shared_number(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> Routed:
     """Several patients share this phone: hold the text and ask who is writing."""
     prompt = (
         SenderPrompt.objects.select_for_update()
@@ -512,7 +494,7 @@ def _shared_number(
             prompt.expires_at = now + SENDER_CHOICE_TTL
             prompt.save(update_fields=["expires_at"])
             return _from_handled(
-                conversation_inbound(patient=chosen, inbound=row, now=now, via_twiml=via_twiml),
+                conversation_inbound(patient=chosen, inbound=row, now=now),
                 chosen,
             )
         _close_prompt(prompt, now, reason="chosen patient no longer on this number")
@@ -551,7 +533,7 @@ def _shared_number(
     prompt.chosen_patient = chosen
     prompt.expires_at = now + SENDER_CHOICE_TTL
     prompt.save(update_fields=["status", "chosen_patient", "expires_at"])
-    return _release_held(row, prompt, chosen, now=now, via_twiml=via_twiml)
+    return _release_held(row, prompt, chosen, now=now)
 
 
 def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> str:
@@ -567,7 +549,7 @@ def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.date
         return ""
     safety = ""
     for patient in candidates:
-        screened = screen_text(patient=patient, text=row.body, inbound=row, now=now, via_twiml=True)
+        screened = screen_text(patient=patient, text=row.body, inbound=row, now=now)
         safety = safety or screened.safety
     return safety
 
@@ -578,7 +560,6 @@ def _release_held(
     patient: Patient,
     *,
     now: dt.datetime,
-    via_twiml: bool,
 ) -> Routed:
     """Route the held texts, oldest first, as the chosen patient's."""
     safety = []
@@ -586,7 +567,7 @@ def _release_held(
     for held in InboundMessage.objects.filter(pk__in=prompt.held_inbound_ids).order_by(
         "received_at", "id"
     ):
-        last = conversation_inbound(patient=patient, inbound=held, now=now, via_twiml=via_twiml)
+        last = conversation_inbound(patient=patient, inbound=held, now=now)
         if last.safety:
             safety.append(last.safety)
         held.patient = patient

@@ -198,7 +198,7 @@ def test_a_text_that_keeps_crashing_is_marked_failed_for_staff(phone, checkpoint
     monkeypatch.setattr(inbound, "conversation_inbound", broken)
     row = inbound.inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": "no"})
     for _ in range(inbound.MAX_PROCESSING_ATTEMPTS):
-        inbound.inbound_process(inbound_id=row.pk, via_twiml=False)
+        inbound.inbound_process(inbound_id=row.pk)
     row.refresh_from_db()
     assert row.status == InboundStatus.FAILED and row.attempts == inbound.MAX_PROCESSING_ATTEMPTS
 
