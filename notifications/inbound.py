@@ -35,8 +35,8 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from followup import messages as msg
@@ -48,6 +48,7 @@ from followup.timeline import timeline_add
 from patients.models import Patient
 from patients.services import patient_opt_in, patient_opt_out
 
+from .db import claim, insert_once
 from .keywords import Keyword, classify_keyword
 from .models import InboundMessage, InboundStatus, OutboundPurpose
 from .outbox import outbox_enqueue
@@ -124,33 +125,12 @@ def inbound_receive(*, params: dict) -> int | None:
 
 
 def _insert_once(**values) -> int | None:
-    """INSERT ... ON CONFLICT (message_sid) DO NOTHING RETURNING id (PostgreSQL and SQLite)."""
-    meta = InboundMessage._meta
-    values |= {
-        "status": InboundStatus.RECEIVED,
-        "kind": "",
-        "reply_text": "",
-        "received_at": timezone.now(),
-        "attempts": 0,
-        "last_error": "",
-    }
-    fields = [meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Names come from the model's meta; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({quote(meta.get_field('message_sid').column)}) DO NOTHING RETURNING "
-        f"{quote(meta.pk.column)}"
+    row = insert_once(
+        InboundMessage,
+        conflict="message_sid",
+        values={**values, "status": InboundStatus.RECEIVED},
     )
-    prepared = [
-        field.get_db_prep_save(values[field.name], connection=connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, prepared)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return row.pk if row is not None else None
 
 
 def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:
@@ -160,17 +140,17 @@ def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None)
     worker reaching an earlier row that another worker is processing waits for that transaction,
     then finds it processed and moves on to its own.
     """
-    row = InboundMessage.objects.filter(pk=inbound_id).values("from_number", "status").first()
-    if row is None or row["status"] != InboundStatus.RECEIVED:
-        return
-    earlier = list(
+    sender = InboundMessage.objects.filter(pk=inbound_id).values("from_number")[:1]
+    waiting = list(
         InboundMessage.objects.filter(
-            from_number=row["from_number"], status=InboundStatus.RECEIVED, pk__lt=inbound_id
+            from_number=Subquery(sender), status=InboundStatus.RECEIVED, pk__lte=inbound_id
         )
         .order_by("pk")
         .values_list("pk", flat=True)[: settings.SWEEP_BATCH_SIZE]
     )
-    for pk in [*earlier, inbound_id]:
+    if inbound_id not in waiting:  # processed already (or more than a batch ahead: the sweep's)
+        return
+    for pk in waiting:
         inbound_process(inbound_id=pk, now=now)
 
 
@@ -180,12 +160,13 @@ def inbound_process(*, inbound_id: int, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            claimed = InboundMessage.objects.filter(
-                pk=inbound_id, status=InboundStatus.RECEIVED
-            ).update(status=InboundStatus.PROCESSING, attempts=F("attempts") + 1)
-            if claimed != 1:
+            row = claim(
+                InboundMessage,
+                pk=inbound_id,
+                status=(InboundStatus.RECEIVED, InboundStatus.PROCESSING),
+            )
+            if row is None:
                 return
-            row = InboundMessage.objects.get(pk=inbound_id)
             routed = _route(row, now=now)
             _send_safety(row, routed, now=now)
             row.status = InboundStatus.PROCESSED

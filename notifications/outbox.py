@@ -14,11 +14,12 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .backends import DeliveryError, get_sms_backend
+from .db import claim, insert_once
 from .models import OutboundMessage, OutboundStatus
 from .publisher import bulk_publisher, publisher
 from .ratelimit import sms_send_wait
@@ -43,9 +44,11 @@ def outbox_enqueue(
     now: dt.datetime | None = None,
 ) -> OutboundMessage:
     """Write an outbound message row (once per ``key``) and queue its send after commit."""
-    message, created = OutboundMessage.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
+    message = insert_once(
+        OutboundMessage,
+        conflict="idempotency_key",
+        values={
+            "idempotency_key": key,
             "channel": channel,
             "to": to,
             "body": body,
@@ -60,6 +63,9 @@ def outbox_enqueue(
             "created_at": now or timezone.now(),
         },
     )
+    created = message is not None
+    if not created:  # written before (a retry, a second sweep): that row stands
+        message = OutboundMessage.objects.get(idempotency_key=key)
     if created and (send_after is None or send_after <= timezone.now()):
         message_id = message.pk
         if unsolicited:
@@ -136,29 +142,15 @@ def outbox_send(*, message_id: int) -> str:
 
 
 def _claim(message_id: int, now: dt.datetime) -> OutboundMessage | None:
-    """pending -> sending, and the claimed row, in one statement (UPDATE ... RETURNING, which
-    PostgreSQL and SQLite both have): a round trip less per send than update-then-select."""
-    meta = OutboundMessage._meta
-    quote = connection.ops.quote_name
-    column = {
-        name: quote(meta.get_field(name).column)
-        for name in ("status", "sending_started_at", "attempts", "next_attempt_at")
-    }
-    # Names come from the model's meta; every value is a parameter.
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {column['status']} = %s, "  # noqa: S608
-        f"{column['sending_started_at']} = %s, {column['attempts']} = {column['attempts']} + 1 "
-        f"WHERE {quote(meta.pk.column)} = %s AND {column['status']} = %s "
-        f"AND {column['next_attempt_at']} <= %s RETURNING *"
+    """pending -> sending if due, and the claimed row, in one statement."""
+    return claim(
+        OutboundMessage,
+        pk=message_id,
+        status=(OutboundStatus.PENDING, OutboundStatus.SENDING),
+        values={"sending_started_at": now},
+        due_field="next_attempt_at",
+        due_by=now,
     )
-    field = meta.get_field("sending_started_at")
-    when = field.get_db_prep_value(now, connection)
-    rows = list(
-        OutboundMessage.objects.raw(
-            sql, [OutboundStatus.SENDING, when, message_id, OutboundStatus.PENDING, when]
-        )
-    )
-    return rows[0] if rows else None
 
 
 def outbox_send_many(*, message_ids: list[int]) -> list[str]:

@@ -1,0 +1,74 @@
+"""One-statement writes for the message tables' hot paths (PostgreSQL and SQLite both run them).
+
+``get_or_create`` costs four statements when the row is new (SELECT, SAVEPOINT, INSERT, RELEASE),
+and every webhook text and outbound message is new: ``insert_once`` is one
+``INSERT … ON CONFLICT (…) DO NOTHING RETURNING *``.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Model
+
+
+def insert_once(model: type[Model], *, conflict: str, values: dict) -> Model | None:
+    """Insert a ``model`` row built from ``values`` (field defaults and ``auto_now`` applied as
+    ``save()`` would) unless a row with the same ``conflict`` field exists. Returns the new row,
+    or None when it existed (the caller fetches it if it needs it)."""
+    meta = model._meta
+    instance = model(**values)
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection)
+        for field in fields
+    ]
+    # Names come from the model's meta; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING RETURNING *"
+    )
+    rows = list(model.objects.raw(sql, params))
+    return rows[0] if rows else None
+
+
+def claim(
+    model: type[Model],
+    *,
+    pk: int,
+    status: tuple[str, str],
+    values: dict | None = None,
+    due_field: str = "",
+    due_by=None,
+) -> Model | None:
+    """Move row ``pk`` from ``status[0]`` to ``status[1]`` (setting ``values`` and adding one to
+    ``attempts``), only if it is in ``status[0]`` (and ``due_field`` <= ``due_by``, if given);
+    return the claimed row, or None if another caller has it. One ``UPDATE … RETURNING *``: the
+    claim and the read of the row in a single round trip."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
+    sets = [(column["status"], status[1])] + [
+        (column[name], meta.get_field(name).get_db_prep_save(value, connection=connection))
+        for name, value in (values or {}).items()
+    ]
+    where = [(quote(meta.pk.column), pk), (column["status"], status[0])]
+    due = ""
+    if due_field:
+        due = f" AND {column[due_field]} <= %s"
+    # Names come from the model's meta; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
+        + ", ".join(f"{name} = %s" for name, _ in sets)
+        + f", {column['attempts']} = {column['attempts']} + 1 WHERE "
+        + " AND ".join(f"{name} = %s" for name, _ in where)
+        + due
+        + " RETURNING *"
+    )
+    params = [value for _, value in sets] + [value for _, value in where]
+    if due_field:
+        params.append(meta.get_field(due_field).get_db_prep_save(due_by, connection=connection))
+    rows = list(model.objects.raw(sql, params))
+    return rows[0] if rows else None
