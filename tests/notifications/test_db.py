@@ -1,0 +1,92 @@
+"""The one-statement writes under the outbox and the inbound log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from notifications.db import claim, insert_once
+from notifications.models import InboundMessage, OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(key: str, **extra) -> dict:
+    return {
+        "idempotency_key": key,
+        "channel": "sms",
+        "to": "+15125550100",
+        "body": "héllo ✓",
+        "purpose": "other",
+        "next_attempt_at": timezone.now(),
+        **extra,
+    }
+
+
+def test_insert_once_writes_a_row_with_the_models_defaults_and_refuses_a_second():
+    row = insert_once(OutboundMessage, conflict="idempotency_key", values=_values("k1"))
+
+    assert row is not None and row.pk
+    stored = OutboundMessage.objects.get(pk=row.pk)
+    assert (stored.status, stored.attempts, stored.body) == ("pending", 0, "héllo ✓")
+    assert stored.created_at is not None and stored.updated_at is not None  # defaults, auto_now
+    again = insert_once(OutboundMessage, conflict="idempotency_key", values=_values("k1", body="x"))
+    assert again is None
+    assert OutboundMessage.objects.get(idempotency_key="k1").body == "héllo ✓"  # first one stands
+
+
+def test_insert_once_stores_json_and_long_unicode_as_given():
+    params = {"Body": "😀" * 500, "nested": "<script>'; DROP TABLE x; --"}
+    row = insert_once(
+        InboundMessage,
+        conflict="message_sid",
+        values={
+            "message_sid": "SM1",
+            "from_number": "+1",
+            "body": params["Body"],
+            "params": params,
+        },
+    )
+
+    stored = InboundMessage.objects.get(pk=row.pk)
+    assert stored.params == params and stored.body == "😀" * 500 and stored.status == "received"
+
+
+def test_claim_moves_a_due_row_once_and_counts_the_attempt():
+    row = insert_once(OutboundMessage, conflict="idempotency_key", values=_values("k2"))
+    now = timezone.now()
+
+    def take():
+        return claim(
+            OutboundMessage,
+            pk=row.pk,
+            status=("pending", "sending"),
+            values={"sending_started_at": now},
+            due_field="next_attempt_at",
+            due_by=now,
+        )
+
+    first, second = take(), take()
+
+    assert first is not None and second is None
+    assert (first.status, first.attempts, first.sending_started_at) == ("sending", 1, now)
+
+
+def test_claim_leaves_a_row_that_is_not_due_yet():
+    later = timezone.now() + dt.timedelta(minutes=5)
+    row = insert_once(
+        OutboundMessage, conflict="idempotency_key", values=_values("k3", next_attempt_at=later)
+    )
+
+    taken = claim(
+        OutboundMessage,
+        pk=row.pk,
+        status=("pending", "sending"),
+        due_field="next_attempt_at",
+        due_by=timezone.now(),
+    )
+
+    assert taken is None
+    assert OutboundMessage.objects.get(pk=row.pk).status == "pending"
