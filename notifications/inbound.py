@@ -84,53 +84,36 @@ def _clean(params: dict) -> dict:
     return {str(k): str(v) for k, v in params.items()}
 
 
-def inbound_store(*, params: dict) -> InboundMessage:
-    """Store a webhook's text once per MessageSid (a second store returns the first row)."""
-    params = _clean(params)
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    if not sid:
-        raise ValueError("inbound message without MessageSid")
-    row, _ = InboundMessage.objects.get_or_create(
-        message_sid=sid[:64],
-        defaults={
-            "from_number": params.get("From", "")[:32],
-            "to_number": params.get("To", "")[:32],
-            "body": params.get("Body", ""),
-            "params": params,
-        },
-    )
-    return row
-
-
-def inbound_receive(*, params: dict) -> int | None:
-    """Store one webhook text and queue its processing. Returns the new row's id, or None when
-    this ``MessageSid`` was stored before (a retried or duplicated delivery: nothing to do).
-
-    One statement, no transaction of its own: this runs inside Twilio's webhook request.
-    """
+def inbound_store(*, params: dict) -> InboundMessage | None:
+    """Store a webhook's text once per ``MessageSid``, in one statement (no transaction of its
+    own: this runs inside Twilio's request). Returns the new row, or None when this
+    ``MessageSid`` was stored before (a retried or duplicated delivery: nothing to do)."""
     params = _clean(params)
     sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
     if not sid:
         raise ValueError("inbound message without MessageSid")
-    inbound_id = _insert_once(
-        message_sid=sid,
-        from_number=params.get("From", "")[:32],
-        to_number=params.get("To", "")[:32],
-        body=params.get("Body", ""),
-        params=params,
-    )
-    if inbound_id is not None:
-        transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
-    return inbound_id
-
-
-def _insert_once(**values) -> int | None:
-    row = insert_once(
+    return insert_once(
         InboundMessage,
         conflict="message_sid",
-        values={**values, "status": InboundStatus.RECEIVED},
+        values={
+            "message_sid": sid,
+            "from_number": params.get("From", "")[:32],
+            "to_number": params.get("To", "")[:32],
+            "body": params.get("Body", ""),
+            "params": params,
+            "status": InboundStatus.RECEIVED,
+        },
     )
-    return row.pk if row is not None else None
+
+
+def inbound_receive(*, params: dict) -> int | None:
+    """Store one webhook text and queue its processing; its id, or None for a repeat delivery."""
+    row = inbound_store(params=params)
+    if row is None:
+        return None
+    inbound_id = row.pk
+    transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
+    return inbound_id
 
 
 def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:
@@ -400,7 +383,8 @@ def _opted_out(row: InboundMessage, patients: list[Patient], now: dt.datetime) -
             data={"inbound": row.pk, "kind": "opted_out"},
         )
     if len(patients) == 1:
-        # reply_via_outbox is False and the reply is dropped: the patient asked for no texts.
+        # Screened, escalated, never answered: the safety text it hands back is dropped, as
+        # the patient asked for no texts.
         screen_text(patient=patients[0], text=row.body, inbound=row, now=now)
     return Routed("opted_out", patients[0] if len(patients) == 1 else None)
 

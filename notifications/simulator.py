@@ -79,12 +79,8 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
 def reply(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
     body = request.POST.get("body", "")[:1600]
-    response = webhook_simulate_inbound(from_number=phone, body=body)
-    # The worker would process the text a moment later; doing it here shows the answer on the
-    # page this redirect opens. The worker's task then finds it processed.
-    latest = InboundMessage.objects.filter(from_number=phone).order_by("-pk").first()
-    if response.status_code == 200 and latest is not None:
-        inbound_process_in_order(inbound_id=latest.pk)
+    sid = f"SMsim{uuid.uuid4().hex}"
+    response = webhook_simulate_inbound(from_number=phone, body=body, sid=sid)
     if response.status_code != 200:
         # Say so rather than drop the reply: usually TWILIO_AUTH_TOKEN is not set.
         return HttpResponse(
@@ -93,14 +89,19 @@ def reply(request: HttpRequest, phone: str) -> HttpResponse:
             status=502,
             content_type="text/plain",
         )
+    # The worker would process the text a moment later; doing it here shows the answer on the
+    # page this redirect opens. The worker's task then finds it processed.
+    stored = InboundMessage.objects.filter(message_sid=sid).values_list("pk", flat=True).first()
+    if stored is not None:
+        inbound_process_in_order(inbound_id=stored)
     return redirect(reverse("simulator:thread", args=[phone]) + "#end")
 
 
-def webhook_simulate_inbound(*, from_number: str, body: str) -> HttpResponse:
+def webhook_simulate_inbound(*, from_number: str, body: str, sid: str = "") -> HttpResponse:
     """Sign a Twilio-shaped inbound request and hand it to the real webhook view."""
     path = reverse("webhooks:twilio-sms")
     params = {
-        "MessageSid": f"SMsim{uuid.uuid4().hex}",
+        "MessageSid": sid or f"SMsim{uuid.uuid4().hex}",
         "AccountSid": settings.TWILIO_ACCOUNT_SID or "ACdemo",
         "From": from_number,
         "To": settings.TWILIO_FROM_NUMBER or "+15005550006",

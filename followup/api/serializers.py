@@ -14,6 +14,7 @@ from patients.validators import normalise_phone, validate_time_zone
 from ..models import Answer, Checkpoint, Enrollment, Score
 from ..models.enrollments import Side
 from ..protocols import protocol_current
+from ..services.enrollments import enrollment_create
 
 
 class PatientInputSerializer(serializers.Serializer):
@@ -129,6 +130,24 @@ class EnrollmentCreateSerializer(serializers.Serializer):
             )
         attrs["physician"] = membership.user
         return attrs
+
+    def enroll(self, *, created_by) -> Enrollment:
+        """``enrollment_create`` with the validated data (raises ``EnrollmentConflict``)."""
+        data = self.validated_data
+        baseline = data.get("baseline") or {}
+        return enrollment_create(
+            clinic=data["clinic"],
+            physician=data["physician"],
+            patient_data=dict(data["patient"]),
+            procedure=data["procedure"],
+            performed_on=data["performed_on"],
+            baseline_pain=baseline.get("pain"),
+            baseline_odi=baseline.get("odi"),
+            levels=data.get("levels", ""),
+            side=data.get("side", ""),
+            external_id=data.get("external_id", ""),
+            created_by=created_by,
+        )
 
 
 class CheckpointSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from patients.selectors import clinics_for_user
 
 from ..models import Enrollment
-from ..services.enrollments import EnrollmentConflict, enrollment_create
+from ..services.enrollments import EnrollmentConflict
 from .serializers import EnrollmentCreateSerializer, EnrollmentSerializer
 
 
@@ -43,23 +43,8 @@ class EnrollmentViewSet(
             data=request.data, context={"clinics": clinics_for_user(user=request.user)}
         )
         serializer.is_valid(raise_exception=True)  # another clinic's slug: 404, as an unknown one
-        data = serializer.validated_data
-        clinic = data["clinic"]
-        baseline = data.get("baseline") or {}
         try:
-            enrollment = enrollment_create(
-                clinic=clinic,
-                physician=data["physician"],
-                patient_data=dict(data["patient"]),
-                procedure=data["procedure"],
-                performed_on=data["performed_on"],
-                baseline_pain=baseline.get("pain"),
-                baseline_odi=baseline.get("odi"),
-                levels=data.get("levels", ""),
-                side=data.get("side", ""),
-                external_id=data.get("external_id", ""),
-                created_by=request.user,
-            )
+            enrollment = serializer.enroll(created_by=request.user)
         except EnrollmentConflict as conflict:
             return Response(
                 {

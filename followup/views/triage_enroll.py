@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from patients.audit import audit_record
 from patients.models import AuditAction, Channel, ClinicMembership, Language, Role
@@ -26,7 +26,7 @@ from ..api.serializers import EnrollmentCreateSerializer
 from ..models.enrollments import Side
 from ..protocols import protocol_current
 from ..scheduling import checkpoint_schedule
-from ..services.enrollments import EnrollmentConflict, enrollment_create
+from ..services.enrollments import EnrollmentConflict
 from .triage import clinic_zone, patient_url, render_in_zone
 
 TIME_ZONES = [
@@ -345,48 +345,31 @@ def enroll(request: HttpRequest) -> HttpResponse:
             context={"clinics": clinics_with_perm(user=request.user, perm=ENROLL)},
         )
         try:
-            valid = serializer.is_valid()
+            serializer.is_valid(raise_exception=True)
+            enrollment = serializer.enroll(created_by=request.user)
         except NotFound:  # another clinic's slug, or one that does not exist: the same answer
-            valid, errors, status = False, {"clinic": ["Clinic not found."]}, 404
-        if not valid:
-            if not errors:
-                errors, status = _flatten_errors(serializer.errors), 400
+            errors, status = {"clinic": ["Clinic not found."]}, 404
+        except ValidationError:
+            errors, status = _flatten_errors(serializer.errors), 400
+        except EnrollmentConflict as conflict:
+            errors = {
+                "__all__": ["This patient is already enrolled for this procedure on this date."]
+            }
+            conflict_url = patient_url(conflict.existing.patient_id)
+            status = 409
         else:
-            data = serializer.validated_data
-            clinic = data["clinic"]
-            baseline = data.get("baseline") or {}
-            try:
-                enrollment = enrollment_create(
-                    clinic=clinic,
-                    physician=data["physician"],
-                    patient_data=dict(data["patient"]),
-                    procedure=data["procedure"],
-                    performed_on=data["performed_on"],
-                    baseline_pain=baseline.get("pain"),
-                    baseline_odi=baseline.get("odi"),
-                    levels=data.get("levels", ""),
-                    side=data.get("side", ""),
-                    created_by=request.user,
-                )
-            except EnrollmentConflict as conflict:
-                errors = {
-                    "__all__": ["This patient is already enrolled for this procedure on this date."]
-                }
-                conflict_url = patient_url(conflict.existing.patient_id)
-                status = 409
-            else:
-                audit_record(
-                    action=AuditAction.CREATE,
-                    request=request,
-                    obj=enrollment,
-                    patient=enrollment.patient,
-                    detail={"procedure": enrollment.procedure},
-                )
-                count = enrollment.checkpoints.count()
-                messages.success(
-                    request, f"Enrolled for {enrollment.procedure}: {count} checks scheduled."
-                )
-                return redirect(patient_url(enrollment.patient_id))
+            audit_record(
+                action=AuditAction.CREATE,
+                request=request,
+                obj=enrollment,
+                patient=enrollment.patient,
+                detail={"procedure": enrollment.procedure},
+            )
+            count = enrollment.checkpoints.count()
+            messages.success(
+                request, f"Enrolled for {enrollment.procedure}: {count} checks scheduled."
+            )
+            return redirect(patient_url(enrollment.patient_id))
     preview = None
     if post is not None:
         preview = schedule_preview(
