@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -44,7 +45,9 @@ def raise_flag(
             patient=patient,
             physician=physician,
             procedure=procedure,
-            performed_on=timezone.localdate() - dt.timedelta(days=days_ago),
+            # The queue counts days in the clinic's zone (not UTC's date, a day ahead after 00:00 UTC).
+            performed_on=timezone.localdate(timezone=ZoneInfo(patient.clinic.time_zone))
+            - dt.timedelta(days=days_ago),
         )
     code, reason = REASONS[tier]
     flag = Flag.objects.create(
