@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -39,12 +40,14 @@ def ward(clinic, alice, bob):
             days_ago=days,
             at=now - dt.timedelta(minutes=minutes),
         )
+    # The queue counts procedure days in the clinic's zone (UTC's date is a day ahead at night).
+    today = timezone.localdate(timezone=ZoneInfo(clinic.time_zone))
     missed = PatientFactory(clinic=clinic, first_name="Robert", last_name="Miller")
     check = enroll(
         patient=missed,
         physician=bob,
         procedure="ESI",
-        performed_on=timezone.localdate() - dt.timedelta(days=50),
+        performed_on=today - dt.timedelta(days=50),
     ).checkpoints.first()
     check.status, check.status_reason, check.closed_at = (
         CheckpointStatus.MISSED,
@@ -63,7 +66,7 @@ def ward(clinic, alice, bob):
         patient=opted,
         physician=bob,
         procedure="FACET_SI",
-        performed_on=timezone.localdate() - dt.timedelta(days=16),
+        performed_on=today - dt.timedelta(days=16),
     )
     ana = PatientFactory(
         clinic=clinic, first_name="Ana", last_name="Ruiz", mrn="A-1001", phone="+15125550123"
@@ -72,7 +75,7 @@ def ward(clinic, alice, bob):
         patient=ana,
         physician=bob,
         procedure="VA",
-        performed_on=timezone.localdate() - dt.timedelta(days=3),
+        performed_on=today - dt.timedelta(days=3),
     )
     return {"ana": ana}
 
