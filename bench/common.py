@@ -144,3 +144,44 @@ def machine() -> dict:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+CPU_GROUPS = (
+    ("postgres", "postgres"),
+    ("redis", "redis-server"),
+    ("celery", "celery"),
+    ("gunicorn", "gunicorn"),
+    ("fake-twilio", "fake_twilio"),
+    ("load generator", "bench."),
+    ("wrk", "wrk"),
+)
+
+
+def cpu_seconds_by_group() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the live processes of each part of the bench,
+    found by command line. Read before and after a step, the difference says where its time went."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        group = next((name for name, needle in CPU_GROUPS if needle in cmdline), None)
+        if group:
+            totals[group] = totals.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    """Milliseconds of CPU per item, by group, between two ``cpu_seconds_by_group`` readings."""
+    if not count:
+        return {}
+    return {
+        group: round((after.get(group, 0.0) - before.get(group, 0.0)) * 1000 / count, 2)
+        for group in after
+        if after.get(group, 0.0) - before.get(group, 0.0) > 0.005
+    }

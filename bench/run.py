@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 from bench.common import (  # noqa: E402
     PYTHON,
     Proc,
+    cpu_ms_per,
+    cpu_seconds_by_group,
     load_average,
     machine,
     percentile,
@@ -294,9 +296,9 @@ class Bench:
         count = "600" if self.args.quick else "3000"
         worker = self.workers(self.sweep_db)
         env = self.env(self.sweep_db)
-        noop = run_json(["-m", "bench.send", "noop", count], env)
-        send = run_json(["-m", "bench.send", "send", count], env)
-        bulk = run_json(["-m", "bench.send", "send-bulk", count], env)
+        noop = self.with_cpu(["-m", "bench.send", "noop", count], env)
+        send = self.with_cpu(["-m", "bench.send", "send", count], env)
+        bulk = self.with_cpu(["-m", "bench.send", "send-bulk", count], env)
         self.stop(worker)
         # The limit honoured: 20 a second, no burst for check openings beyond one token.
         self.fake("/_fake/reset", b"{}")
@@ -320,6 +322,13 @@ class Bench:
         }
         self.stop(worker)
         self.results["send"] = {"noop": noop, "send": send, "bulk": bulk, "rate_limited": paced}
+
+    def with_cpu(self, args: list[str], env: dict) -> dict:
+        """``run_json`` with the CPU each part of the bench spent, in ms per item (``count``)."""
+        before = cpu_seconds_by_group()
+        result = run_json(args, env)
+        result["cpu_ms_per_item"] = cpu_ms_per(before, cpu_seconds_by_group(), result["count"])
+        return result
 
     def bench_webhook(self) -> None:
         say("3. inbound webhook (and 6. memory)")
@@ -376,6 +385,7 @@ class Bench:
                 threading.Thread(target=sample, daemon=True).start()
             for connections in CONNECTIONS:
                 threads = min(2, connections)
+                cpu_before = cpu_seconds_by_group()
                 run = subprocess.run(
                     [
                         "wrk",
@@ -404,6 +414,9 @@ class Bench:
                 if target == "webhook":
                     offset += figures["requests"] + threads
                 figures["connections"] = connections
+                figures["cpu_ms_per_request"] = cpu_ms_per(
+                    cpu_before, cpu_seconds_by_group(), figures["requests"]
+                )
                 figures["per_second"] = round(
                     figures["requests"] / (figures["duration_us"] / 1e6), 1
                 )

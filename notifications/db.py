@@ -47,6 +47,24 @@ def claim(
     ``attempts``), only if it is in ``status[0]`` (and ``due_field`` <= ``due_by``, if given);
     return the claimed row, or None if another caller has it. One ``UPDATE … RETURNING *``: the
     claim and the read of the row in a single round trip."""
+    rows = claim_many(
+        model, pks=[pk], status=status, values=values, due_field=due_field, due_by=due_by
+    )
+    return rows[0] if rows else None
+
+
+def claim_many(
+    model: type[Model],
+    *,
+    pks: list[int],
+    status: tuple[str, str],
+    values: dict | None = None,
+    due_field: str = "",
+    due_by=None,
+) -> list[Model]:
+    """``claim`` for several rows in one statement: the ones this caller got, in no set order."""
+    if not pks:
+        return []
     meta = model._meta
     quote = connection.ops.quote_name
     column = {field.name: quote(field.column) for field in meta.concrete_fields}
@@ -54,7 +72,6 @@ def claim(
         (column[name], meta.get_field(name).get_db_prep_save(value, connection=connection))
         for name, value in (values or {}).items()
     ]
-    where = [(quote(meta.pk.column), pk), (column["status"], status[0])]
     due = ""
     if due_field:
         due = f" AND {column[due_field]} <= %s"
@@ -62,13 +79,13 @@ def claim(
     sql = (
         f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
         + ", ".join(f"{name} = %s" for name, _ in sets)
-        + f", {column['attempts']} = {column['attempts']} + 1 WHERE "
-        + " AND ".join(f"{name} = %s" for name, _ in where)
+        + f", {column['attempts']} = {column['attempts']} + 1"
+        + f" WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"
+        + f" AND {column['status']} = %s"
         + due
         + " RETURNING *"
     )
-    params = [value for _, value in sets] + [value for _, value in where]
+    params = [value for _, value in sets] + [int(pk) for pk in pks] + [status[0]]
     if due_field:
         params.append(meta.get_field(due_field).get_db_prep_save(due_by, connection=connection))
-    rows = list(model.objects.raw(sql, params))
-    return rows[0] if rows else None
+    return list(model.objects.raw(sql, params))

@@ -37,7 +37,8 @@ class OutboundMessage(models.Model):
     # Unique through Meta.constraints, not unique=True: on PostgreSQL the latter adds a second,
     # varchar_pattern_ops index that no query uses. Every status change rewrites every index
     # entry of the row (status is in the partial indexes' predicates, so no HOT update): each
-    # index costs each send twice.
+    # index costs each send twice, which is why the indexes on columns most rows leave empty
+    # are partial.
     idempotency_key = models.CharField(max_length=200)
     channel = models.CharField(max_length=10)  # sms | email
     to = models.CharField(max_length=254)
@@ -75,7 +76,12 @@ class OutboundMessage(models.Model):
         related_name="outbound_messages",
     )
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # outbox_recipient_idx: only the staff rows that have one
     )
     # Defaults to now but takes the sweep's clock, so frequency caps hold under --as-of and the demo clock.
     created_at = models.DateTimeField(default=timezone.now)
@@ -97,10 +103,22 @@ class OutboundMessage(models.Model):
             ),
             models.Index(fields=["patient", "created_at"], name="outbox_patient_idx"),
             models.Index(fields=["to", "created_at"], name="outbox_to_idx"),
+            # Partial: most rows go to patients and have no recipient user; a NULL entry would
+            # still be written for each of them on every status change.
+            models.Index(
+                fields=["recipient_user"],
+                name="outbox_recipient_idx",
+                condition=Q(recipient_user__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_key_uniq"),
-            models.UniqueConstraint(fields=["provider_id"], name="outbox_provider_id_uniq"),
+            # Partial for the same reason: a row has no provider id until it is sent.
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                name="outbox_provider_id_uniq",
+                condition=Q(provider_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from .backends import DeliveryError, get_sms_backend
-from .db import claim, insert_once
+from .db import claim, claim_many, insert_once
 from .models import OutboundMessage, OutboundStatus
 from .publisher import bulk_publisher, publisher
 from .ratelimit import sms_send_wait
@@ -113,32 +114,10 @@ def outbox_send(*, message_id: int) -> str:
     message = _claim(message_id, now)
     if message is None:
         return "not-claimed"
-    try:
-        if message.channel == "sms" and (wait := _sms_pace(message)):
-            return _rate_limited(message, wait)
-        provider_id = _deliver(message)
-    except DeliveryError as exc:
-        return _record_failure(message, exc)
-    except ImproperlyConfigured as exc:
-        # The channel is off (no credentials): nothing left this process. Put the row back as it
-        # was, so it is neither "sending" for ever nor taken for an ambiguous send, and say so.
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
-            status=OutboundStatus.PENDING,
-            attempts=F("attempts") - 1,
-            next_attempt_at=now + dt.timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS),
-            last_error=f"channel not configured: {exc}"[:500],
-        )
-        logger.error("outbox: message %s not sent, channel not configured: %s", message.pk, exc)
-        return "not-configured"
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
-        status=OutboundStatus.SENT,
-        provider_id=provider_id,
-        provider_status="queued",
-        sent_at=timezone.now(),
-        last_error="",
-        error_code="",
-    )
-    return OutboundStatus.SENT
+    outcome, provider_id = _attempt(message, now)
+    if outcome == OutboundStatus.SENT:
+        _record_sent({message.pk: provider_id})
+    return outcome
 
 
 def _claim(message_id: int, now: dt.datetime) -> OutboundMessage | None:
@@ -153,15 +132,120 @@ def _claim(message_id: int, now: dt.datetime) -> OutboundMessage | None:
     )
 
 
+def _attempt(message: OutboundMessage, now: dt.datetime) -> tuple[str, str]:
+    """Pace and deliver a claimed row. A failure, a pause for the rate limit or a channel that is
+    off is recorded here; a success is returned (with the provider's id) for the caller to record.
+    """
+    try:
+        if message.channel == "sms" and (wait := _sms_pace(message)):
+            return _rate_limited(message, wait), ""
+        return OutboundStatus.SENT, _deliver(message)
+    except DeliveryError as exc:
+        return _record_failure(message, exc), ""
+    except ImproperlyConfigured as exc:
+        # The channel is off (no credentials): nothing left this process. Put the row back as it
+        # was, so it is neither "sending" for ever nor taken for an ambiguous send, and say so.
+        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now + dt.timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS),
+            last_error=f"channel not configured: {exc}"[:500],
+        )
+        logger.error("outbox: message %s not sent, channel not configured: %s", message.pk, exc)
+        return "not-configured", ""
+
+
+def _record_sent(provider_ids: dict[int, str]) -> None:
+    """Record sent rows (row id -> provider id) in one statement. Only rows still "sending"
+    move: a status callback that came first has already moved the row further."""
+    if not provider_ids:
+        return
+    if len(provider_ids) == 1:
+        [(pk, provider_id)] = provider_ids.items()
+        provider_id_value = Value(provider_id)
+    else:
+        provider_id_value = Case(
+            *(When(pk=pk, then=Value(sid)) for pk, sid in provider_ids.items()),
+            output_field=OutboundMessage._meta.get_field("provider_id"),
+        )
+    OutboundMessage.objects.filter(pk__in=provider_ids, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.SENT,
+        provider_id=provider_id_value,
+        provider_status="queued",
+        sent_at=timezone.now(),
+        last_error="",
+        error_code="",
+    )
+
+
+def _bulk_budget_seconds() -> float:
+    """How long after claiming a chunk a worker may still start sending one of its rows. A row
+    claimed but not yet sent must never look abandoned: the sweep would reconcile it (find
+    nothing at the provider) and queue it again while this worker sends it too. So the last
+    row starts early enough to finish, with a full rate-limit wait and a full provider timeout,
+    well inside both the stale-send timeout and the task's soft time limit."""
+    limit = min(
+        float(settings.OUTBOX_SENDING_TIMEOUT_SECONDS),
+        float(settings.CELERY_TASK_SOFT_TIME_LIMIT or settings.OUTBOX_SENDING_TIMEOUT_SECONDS),
+    )
+    worst_row = float(settings.SMS_RATE_LIMIT_MAX_WAIT_SECONDS) + float(
+        settings.TWILIO_TIMEOUT_SECONDS
+    )
+    return max(1.0, limit / 2 - worst_row)
+
+
 def outbox_send_many(*, message_ids: list[int]) -> list[str]:
-    """Send rows one after the other (a bulk chunk). After the first one the sender's rate limit
-    turns back, the rest would be turned back too: they stay pending, due, for the sweep."""
-    outcomes = []
-    for message_id in message_ids:
-        outcomes.append(outbox_send(message_id=message_id))
-        if outcomes[-1] == "rate-limited":
-            break
+    """Send a chunk of rows (the bulk queue's task) in order, with two statements for the whole
+    chunk instead of two per row: one claims every due row of it, one records the sent ones.
+
+    When the sender's rate limit turns a row back, the rest would be turned back too: they go
+    back to pending, due, for the sweep, as do the rows left when the chunk runs out of time
+    (``_bulk_budget_seconds``). Returns each row's outcome, in ``message_ids`` order (rows not
+    reached are left out)."""
+    now = timezone.now()
+    started = time.monotonic()
+    budget = _bulk_budget_seconds()
+    claimed = {
+        row.pk: row
+        for row in claim_many(
+            OutboundMessage,
+            pks=list(message_ids),
+            status=(OutboundStatus.PENDING, OutboundStatus.SENDING),
+            values={"sending_started_at": now},
+            due_field="next_attempt_at",
+            due_by=now,
+        )
+    }
+    outcomes: list[str] = []
+    sent: dict[int, str] = {}
+    untried = [pk for pk in message_ids if pk in claimed]
+    try:
+        for message_id in message_ids:
+            message = claimed.get(message_id)
+            if message is None:
+                outcomes.append("not-claimed")
+                continue
+            if time.monotonic() - started > budget:
+                break
+            untried.remove(message_id)
+            outcome, provider_id = _attempt(message, now)
+            outcomes.append(outcome)
+            if outcome == OutboundStatus.SENT:
+                sent[message_id] = provider_id
+            elif outcome == "rate-limited":
+                break
+    finally:
+        _record_sent(sent)
+        _release(untried)
     return outcomes
+
+
+def _release(message_ids: list[int]) -> None:
+    """Claimed rows this worker did not try: back to pending as if never claimed."""
+    if message_ids:
+        OutboundMessage.objects.filter(pk__in=message_ids, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.PENDING, attempts=F("attempts") - 1, sending_started_at=None
+        )
 
 
 def _sms_pace(message: OutboundMessage) -> float:

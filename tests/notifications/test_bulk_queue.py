@@ -3,11 +3,14 @@ never delays a page, a safety text or a reply to a patient who is texting."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from config.celery import app
 from notifications import outbox
+from notifications.models import OutboundMessage
 from notifications.outbox import outbox_enqueue, outbox_sweep
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +72,104 @@ def test_bulk_rows_are_published_in_chunks(monkeypatch):
 def test_a_chunk_sends_each_row_once_and_stops_at_the_rate_limit(monkeypatch, sms_outbox):
     from notifications.tasks import send_bulk_outbound_task
 
-    rows = [_row(f"open-{i}", unsolicited=True) for i in range(4)]
+    rows = [_row(f"open-{i}", unsolicited=True) for i in range(5)]
     assert send_bulk_outbound_task([r.pk for r in rows[:2]]) == ["sent", "sent"]
     assert send_bulk_outbound_task(rows[0].pk) == ["not-claimed"]
-    outcomes = iter(["sent", "rate-limited", "sent"])
-    monkeypatch.setattr(outbox, "outbox_send", lambda message_id: next(outcomes))
-    assert outbox.outbox_send_many(message_ids=[1, 2, 3]) == ["sent", "rate-limited"]
-    assert len(sms_outbox) == 2
+    waits = iter([0.0, 3.0])
+    monkeypatch.setattr(outbox, "_sms_pace", lambda message: next(waits))
+    assert outbox.outbox_send_many(message_ids=[r.pk for r in rows[2:]]) == [
+        "sent",
+        "rate-limited",
+    ]
+    assert [m["to"] for m in sms_outbox] == ["+15125550100"] * 3
+    for row in rows:
+        row.refresh_from_db()
+    assert [r.status for r in rows] == ["sent", "sent", "sent", "pending", "pending"]
+    assert all(r.provider_id for r in rows[:3])
+    # The turned-back row waits for its token; the one after it was never tried: as if unclaimed.
+    assert rows[3].next_attempt_at > timezone.now() + dt.timedelta(seconds=2)
+    assert rows[4].next_attempt_at <= timezone.now()
+    assert (rows[3].attempts, rows[4].attempts) == (0, 0)
+    assert rows[4].sending_started_at is None
+
+
+def test_a_chunk_claims_and_records_in_two_statements(sms_outbox, django_assert_num_queries):
+    rows = [_row(f"open-{i}", unsolicited=True) for i in range(outbox.BULK_CHUNK)]
+    with django_assert_num_queries(2):
+        outcomes = outbox.outbox_send_many(message_ids=[r.pk for r in rows])
+    assert outcomes == ["sent"] * outbox.BULK_CHUNK
+    assert len(sms_outbox) == outbox.BULK_CHUNK
+    sent = dict(
+        OutboundMessage.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "provider_id")
+    )
+    # Each row keeps its own provider id (the CASE in the one UPDATE maps them row by row).
+    assert len(set(sent.values())) == outbox.BULK_CHUNK
+    assert sorted(sent.values()) == sorted(m["sid"] for m in sms_outbox)
+
+
+def test_rows_a_chunk_has_no_time_left_for_go_back_to_pending(monkeypatch, sms_outbox):
+    rows = [_row(f"open-{i}", unsolicited=True) for i in range(3)]
+    monkeypatch.setattr(outbox, "_bulk_budget_seconds", lambda: -1.0)
+    assert outbox.outbox_send_many(message_ids=[r.pk for r in rows]) == []
+    assert sms_outbox == []
+    assert (
+        list(
+            OutboundMessage.objects.filter(pk__in=[r.pk for r in rows]).values_list(
+                "status", "attempts", "sending_started_at"
+            )
+        )
+        == [("pending", 0, None)] * 3
+    )
+
+
+def test_the_budget_leaves_room_for_a_full_wait_and_timeout(settings):
+    settings.OUTBOX_SENDING_TIMEOUT_SECONDS = 300
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 90
+    settings.SMS_RATE_LIMIT_MAX_WAIT_SECONDS = 5
+    settings.TWILIO_TIMEOUT_SECONDS = 10
+    assert outbox._bulk_budget_seconds() == 30.0
+    settings.OUTBOX_SENDING_TIMEOUT_SECONDS = 20
+    assert outbox._bulk_budget_seconds() == 1.0
+
+
+def test_a_crash_mid_chunk_records_what_went_and_frees_what_did_not(monkeypatch, sms_outbox):
+    rows = [_row(f"open-{i}", unsolicited=True) for i in range(4)]
+    real_deliver = outbox._deliver
+    calls = []
+
+    def deliver(message):
+        calls.append(message.pk)
+        if len(calls) == 2:
+            raise RuntimeError("worker torn down mid-send")
+        return real_deliver(message)
+
+    monkeypatch.setattr(outbox, "_deliver", deliver)
+    with pytest.raises(RuntimeError):
+        outbox.outbox_send_many(message_ids=[r.pk for r in rows])
+    statuses = dict(
+        OutboundMessage.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "status")
+    )
+    # Sent: recorded. In flight: left "sending" for the sweep to reconcile. Never tried: pending.
+    assert [statuses[r.pk] for r in rows] == ["sent", "sending", "pending", "pending"]
+    assert len(sms_outbox) == 1
+
+
+def test_a_status_callback_before_the_chunk_records_wins(monkeypatch, sms_outbox):
+    from notifications.webhooks import delivery_status_record
+
+    rows = [_row(f"open-{i}", unsolicited=True) for i in range(2)]
+    real_deliver = outbox._deliver
+
+    def deliver(message):
+        sid = real_deliver(message)
+        delivery_status_record(
+            message_id=str(message.pk), provider_id=sid, provider_status="delivered"
+        )
+        return sid
+
+    monkeypatch.setattr(outbox, "_deliver", deliver)
+    assert outbox.outbox_send_many(message_ids=[r.pk for r in rows]) == ["sent", "sent"]
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.status, row.provider_status) == ("delivered", "delivered")
+        assert row.provider_id and row.delivered_at
