@@ -172,7 +172,10 @@ def cpu_seconds_by_group() -> dict[str, float]:
             continue
         group = next((name for name, needle in CPU_GROUPS if needle in cmdline), None)
         if group:
-            totals[group] = totals.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+            # utime + stime, and cutime + cstime: the children that ended (a PostgreSQL backend
+            # whose connection closed) are counted in their parent.
+            used = sum(int(value) for value in fields[11:15])
+            totals[group] = totals.get(group, 0.0) + used / ticks
     return totals
 
 
