@@ -35,7 +35,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ from followup.timeline import timeline_add
 from patients.models import Patient
 from patients.services import patient_opt_in, patient_opt_out
 
-from .db import claim, insert_once
+from .db import claim, insert_once_pk
 from .keywords import Keyword, classify_keyword
 from .models import InboundMessage, InboundStatus, OutboundPurpose
 from .outbox import outbox_enqueue
@@ -84,34 +84,41 @@ def _clean(params: dict) -> dict:
     return {str(k): str(v) for k, v in params.items()}
 
 
-def inbound_store(*, params: dict) -> InboundMessage | None:
+def inbound_store(*, params: dict) -> int | None:
     """Store a webhook's text once per ``MessageSid``, in one statement (no transaction of its
-    own: this runs inside Twilio's request). Returns the new row, or None when this
+    own: this runs inside Twilio's request). Returns the new row's id, or None when this
     ``MessageSid`` was stored before (a retried or duplicated delivery: nothing to do)."""
     params = _clean(params)
     sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
     if not sid:
         raise ValueError("inbound message without MessageSid")
-    return insert_once(
-        InboundMessage,
-        conflict="message_sid",
-        values={
-            "message_sid": sid,
-            "from_number": params.get("From", "")[:32],
-            "to_number": params.get("To", "")[:32],
-            "body": params.get("Body", ""),
-            "params": params,
-            "status": InboundStatus.RECEIVED,
-        },
-    )
+    values = {
+        "message_sid": sid,
+        "from_number": params.get("From", "")[:32],
+        "to_number": params.get("To", "")[:32],
+        "body": params.get("Body", ""),
+        "params": params,
+        "status": InboundStatus.RECEIVED,
+    }
+    if connection.in_atomic_block:
+        return insert_once_pk(InboundMessage, conflict="message_sid", values=values)
+    # Django's health check (CONN_HEALTH_CHECKS) would spend a round trip on every text to make
+    # sure a kept connection still works. The insert is idempotent (nothing happens for a sid
+    # already stored), so here a connection found dead costs one retry on a fresh one instead.
+    connection.health_check_done = True
+    try:
+        return insert_once_pk(InboundMessage, conflict="message_sid", values=values)
+    except (InterfaceError, OperationalError):
+        connection.close()
+        logger.warning("inbound: database connection lost, storing the text on a new one")
+        return insert_once_pk(InboundMessage, conflict="message_sid", values=values)
 
 
 def inbound_receive(*, params: dict) -> int | None:
     """Store one webhook text and queue its processing; its id, or None for a repeat delivery."""
-    row = inbound_store(params=params)
-    if row is None:
+    inbound_id = inbound_store(params=params)
+    if inbound_id is None:
         return None
-    inbound_id = row.pk
     transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
     return inbound_id
 

@@ -30,12 +30,23 @@ _STOP = object()
 class BrokerPublisher:
     """Publishes message ids from a daemon thread; drops them while the broker is known down."""
 
-    def __init__(self, publish: Callable, *, pause_seconds: float = 5.0, batch: int = 1) -> None:
+    def __init__(
+        self,
+        publish: Callable,
+        *,
+        pause_seconds: float = 5.0,
+        batch: int = 1,
+        linger_seconds: float = 0.0,
+    ) -> None:
         # With ``batch`` > 1, ``publish`` takes a list: the ids waiting when the thread wakes,
-        # up to ``batch`` of them (one task instead of many when requests arrive together).
+        # up to ``batch`` of them (one task instead of many when requests arrive together), and
+        # any that arrive within ``linger_seconds`` of the first. A publish costs the process
+        # about 0.35 ms of CPU whatever the list's length: under load, waiting a few ms for
+        # company makes it a tenth of that per id.
         self._publish = publish
         self._pause_seconds = pause_seconds
         self._batch = batch
+        self._linger_seconds = linger_seconds
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._queue: queue.Queue | None = None
@@ -78,9 +89,11 @@ class BrokerPublisher:
     def _run(self, ids: queue.Queue) -> None:
         while True:
             taken = [ids.get()]
-            while self._batch > 1 and len(taken) < self._batch:
+            linger_until = time.monotonic() + self._linger_seconds
+            while self._batch > 1 and len(taken) < self._batch and taken[-1] is not _STOP:
                 try:
-                    taken.append(ids.get_nowait())
+                    wait = linger_until - time.monotonic()
+                    taken.append(ids.get(timeout=wait) if wait > 0 else ids.get_nowait())
                 except queue.Empty:
                     break
             try:
@@ -115,6 +128,9 @@ class BrokerPublisher:
             self.published += count
 
 
+INBOUND_PUBLISH_LINGER_SECONDS = 0.005
+
+
 def _publish_send_task(message_id: int) -> None:
     from .tasks import send_outbound_task
 
@@ -135,7 +151,10 @@ def _publish_inbound_task(inbound_ids: list[int]) -> None:
 
 publisher = BrokerPublisher(_publish_send_task)
 # Stored webhook texts waiting for a worker (notifications.inbound): the sweep is their fallback.
-inbound_publisher = BrokerPublisher(_publish_inbound_task, batch=10)
+# A text waits at most INBOUND_PUBLISH_LINGER_SECONDS for others to share its task.
+inbound_publisher = BrokerPublisher(
+    _publish_inbound_task, batch=10, linger_seconds=INBOUND_PUBLISH_LINGER_SECONDS
+)
 # Unsolicited texts: their own thread and queue, so thousands of them never delay a page.
 bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.

@@ -38,8 +38,10 @@ def reminders(checkpoint) -> list[OutboundMessage]:
 
 def text(checkpoint, body: str, at: dt.datetime) -> None:
     phone = checkpoint.enrollment.patient.phone
-    row = inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": body})
-    inbound_process(inbound_id=row.pk, now=at)
+    inbound_process(
+        inbound_id=inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": body}),
+        now=at,
+    )
 
 
 def test_the_policy_caps_the_protocols_three_reminders_at_two(checkpoint):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from notifications.db import claim, insert_once
+from notifications.db import claim, claim_many, insert_once, insert_once_pk
 from notifications.models import InboundMessage, OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,46 @@ def test_claim_leaves_a_row_that_is_not_due_yet():
 
     assert taken is None
     assert OutboundMessage.objects.get(pk=row.pk).status == "pending"
+
+
+def test_insert_once_pk_returns_the_new_id_or_none_for_a_repeat():
+    values = {"message_sid": "SM2", "from_number": "+1", "body": "ñ", "params": {"Body": "ñ"}}
+    first = insert_once_pk(InboundMessage, conflict="message_sid", values=values)
+    assert isinstance(first, int)
+    assert (
+        insert_once_pk(InboundMessage, conflict="message_sid", values=values | {"body": "x"})
+        is None
+    )
+    stored = InboundMessage.objects.get(pk=first)
+    assert (stored.body, stored.status, stored.params) == ("ñ", "received", {"Body": "ñ"})
+
+
+def test_claim_many_takes_only_the_due_rows_in_the_first_status():
+    due = [
+        insert_once(OutboundMessage, conflict="idempotency_key", values=_values(f"d{i}"))
+        for i in range(3)
+    ]
+    later = insert_once(
+        OutboundMessage,
+        conflict="idempotency_key",
+        values=_values("later", next_attempt_at=timezone.now() + dt.timedelta(hours=1)),
+    )
+    now = timezone.now()
+    OutboundMessage.objects.filter(pk=due[2].pk).update(status="sent")
+    pks = [row.pk for row in due] + [later.pk, 999999]
+
+    claimed = claim_many(
+        OutboundMessage,
+        pks=pks,
+        status=("pending", "sending"),
+        values={"sending_started_at": now},
+        due_field="next_attempt_at",
+        due_by=now,
+    )
+
+    assert sorted(row.pk for row in claimed) == [due[0].pk, due[1].pk]
+    assert {(row.status, row.attempts) for row in claimed} == {("sending", 1)}
+    # Without a due condition the row that is not due yet is taken too; the claimed ones are not.
+    again = claim_many(OutboundMessage, pks=pks, status=("pending", "sending"))
+    assert [row.pk for row in again] == [later.pk]
+    assert claim_many(OutboundMessage, pks=[], status=("pending", "sending")) == []

@@ -144,3 +144,18 @@ def test_a_batching_publisher_sends_what_arrived_together_as_one_call():
     assert [len(batch) for batch in calls[1:]] == [10, 10, 4]
     assert [n for batch in calls for n in batch] == list(range(1, 26))
     assert publisher.published == 25
+
+
+def test_a_lingering_publisher_waits_briefly_for_company_then_publishes_alone():
+    calls: list[list[int]] = []
+    publisher = BrokerPublisher(lambda ids: calls.append(list(ids)), batch=10, linger_seconds=0.3)
+    publisher.submit(1)
+    time.sleep(0.05)
+    publisher.submit(2)  # inside the first one's linger: the same task
+    assert publisher.flush(5)
+    time.sleep(0.05)
+    started = time.monotonic()
+    publisher.submit(3)  # alone: published once the linger is over, not held for ever
+    assert publisher.flush(5)
+    assert 0.2 < time.monotonic() - started < 2
+    assert calls == [[1, 2], [3]]

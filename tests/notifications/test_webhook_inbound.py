@@ -196,10 +196,10 @@ def test_a_text_that_keeps_crashing_is_marked_failed_for_staff(phone, checkpoint
         raise RuntimeError("always")
 
     monkeypatch.setattr(inbound, "conversation_inbound", broken)
-    row = inbound.inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": "no"})
+    row_id = inbound.inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": "no"})
     for _ in range(inbound.MAX_PROCESSING_ATTEMPTS):
-        inbound.inbound_process(inbound_id=row.pk)
-    row.refresh_from_db()
+        inbound.inbound_process(inbound_id=row_id)
+    row = InboundMessage.objects.get(pk=row_id)
     assert row.status == InboundStatus.FAILED and row.attempts == inbound.MAX_PROCESSING_ATTEMPTS
 
 
