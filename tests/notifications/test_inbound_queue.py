@@ -159,3 +159,29 @@ def test_a_lingering_publisher_waits_briefly_for_company_then_publishes_alone():
     assert publisher.flush(5)
     assert 0.2 < time.monotonic() - started < 2
     assert calls == [[1, 2], [3]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_arriving_on_a_dead_connection_is_stored_on_a_new_one(caplog):
+    """The webhook skips Django's per-request health check; a connection the database dropped
+    (restart, idle timeout) costs one retry of the idempotent insert, not the text."""
+    import psycopg
+    from django.db import connection
+
+    from notifications.inbound import inbound_store
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close_if_unusable_or_obsolete()  # what the next request's start does
+
+    stored = inbound_store(params={"MessageSid": "SMdead1", "From": "+15125550100", "Body": "no"})
+
+    assert InboundMessage.objects.get(pk=stored).message_sid == "SMdead1"
+    assert "database connection lost" in caplog.text
+    assert inbound_store(params={"MessageSid": "SMdead1", "From": "+1", "Body": "x"}) is None

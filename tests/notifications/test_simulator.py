@@ -56,6 +56,10 @@ def test_the_simulated_webhook_request_is_refused_with_a_wrong_token(demo, clini
 
 
 def test_advancing_the_demo_clock_runs_the_sweep_as_of_that_time(demo, client, clinic, bob):
+    # The clock moves by whole days, so the sweep runs at this hour of the day: without quiet
+    # hours the check opens whenever the suite runs (21:00-08:00 Chicago would defer it).
+    clinic.quiet_hours_start = clinic.quiet_hours_end = dt.time(0, 0)
+    clinic.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
     patient = PatientFactory(clinic=clinic)
     enrollment = enroll(
         patient=patient, physician=bob, procedure="ESI", performed_on=dt.date.today()
