@@ -128,7 +128,7 @@ class BrokerPublisher:
             self.published += count
 
 
-INBOUND_PUBLISH_LINGER_SECONDS = 0.005
+INBOUND_PUBLISH_LINGER_SECONDS = 0.01
 
 
 def _publish_send_task(message_id: int) -> None:

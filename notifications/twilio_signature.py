@@ -7,9 +7,13 @@ Behind a proxy the URL Django sees is not the one Twilio called, so the URL is r
 
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.http import HttpRequest
 from twilio.request_validator import (
+    HMAC_SHA1,
+    HMAC_SHA256,
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
@@ -37,7 +41,23 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
         return False
     algorithm = get_signature_algorithm(request.META.get(_SETTINGS_META, ""))
     validator = RequestValidator(token)
-    return validator.validate(public_url(request), request.POST, signature, algorithm=algorithm)
+    url = public_url(request)
+    # The common case first: the URL exactly as configured, one HMAC. The SDK's validate() always
+    # computes two (the URL with and without its port) and reads a QueryDict through two failed
+    # lookups per parameter: a tenth of the webhook's CPU under load. Anything else (a port in
+    # the URL, a JSON body's bodySHA256) still gets the SDK's full check.
+    if algorithm.upper() in (HMAC_SHA1, HMAC_SHA256):
+        expected = validator.compute_signature(url, _Lists(request.POST.lists()), algorithm)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return True
+    return validator.validate(url, request.POST, signature, algorithm=algorithm)
+
+
+class _Lists(dict):
+    """Parameter name -> its values, read the way the SDK reads a Flask MultiDict."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
 
 
 def twilio_signature(url: str, params: dict, *, token: str | None = None) -> str:
