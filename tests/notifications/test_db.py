@@ -104,6 +104,20 @@ def test_insert_once_pk_returns_the_new_id_or_none_for_a_repeat():
     assert (stored.body, stored.status, stored.params) == ("ñ", "received", {"Body": "ñ"})
 
 
+def test_insert_once_pk_fills_defaults_and_refuses_a_key_that_is_not_a_column():
+    before = timezone.now()
+    pk = insert_once_pk(InboundMessage, conflict="message_sid", values={"message_sid": "SM3"})
+    stored = InboundMessage.objects.get(pk=pk)
+    assert (stored.attempts, stored.kind, stored.params, stored.patient_id) == (0, "", {}, None)
+    assert before <= stored.received_at <= timezone.now()
+    with pytest.raises(TypeError, match="patient"):
+        # The model name of a foreign key is not a column: the caller passes ``patient_id``.
+        insert_once_pk(
+            InboundMessage, conflict="message_sid", values={"message_sid": "SM4", "patient": 1}
+        )
+    assert not InboundMessage.objects.filter(message_sid="SM4").exists()
+
+
 def test_claim_many_takes_only_the_due_rows_in_the_first_status():
     due = [
         insert_once(OutboundMessage, conflict="idempotency_key", values=_values(f"d{i}"))

@@ -161,6 +161,16 @@ def test_a_lingering_publisher_waits_briefly_for_company_then_publishes_alone():
     assert calls == [[1, 2], [3]]
 
 
+def test_a_lingering_publisher_takes_what_arrived_during_its_linger_in_full_batches():
+    calls: list[list[int]] = []
+    publisher = BrokerPublisher(lambda ids: calls.append(list(ids)), batch=10, linger_seconds=0.2)
+    for number in range(1, 26):
+        publisher.submit(number)
+    assert publisher.flush(5)
+    assert [len(batch) for batch in calls] == [10, 10, 5]
+    assert [n for batch in calls for n in batch] == list(range(1, 26))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_text_arriving_on_a_dead_connection_is_stored_on_a_new_one(caplog):
     """The webhook skips Django's per-request health check; a connection the database dropped
