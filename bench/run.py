@@ -58,10 +58,19 @@ FROM_NUMBER = "+15005550006"
 # Up to where the webhook's p99 passes 100 ms: with the publisher's batching its rate still
 # rose from 16 to 32 connections (p99 60 ms), so a ladder ending at 32 did not find its limit.
 CONNECTIONS = [1, 2, 4, 8, 16, 32, 64, 128]
-# Texts each wrk thread may post in one step (webhook.lua); bench/replies.py prepares enough
-# for every step: len(CONNECTIONS) steps x 2 threads x this.
-WEBHOOK_BLOCK = 15_000
+# One wrk thread drives every step (it needs a fraction of a core at these rates). With two,
+# wrk's second thread loaded the script's data while the first was already posting, and those
+# early requests counted against a clock that had not started: rates came out 10-35 % high.
+WRK_THREADS = 1
+# Texts the wrk thread may post in one step (webhook.lua); bench/replies.py prepares enough
+# for every step: len(CONNECTIONS) steps x WRK_THREADS x this.
+WEBHOOK_BLOCK = 30_000
 SWEEP_INTERVAL = 60
+# gunicorn's default sync worker, as README's production command runs it behind a buffering
+# proxy. With gthread (4 threads) the webhook cost 0.9 ms of CPU per request instead of 0.7
+# (threads waiting on PostgreSQL handing the interpreter lock back and forth) and its p99 passed
+# 100 ms at 64 connections; BENCH_GUNICORN_ARGS="-k gthread --threads 4" measures that.
+GUNICORN_ARGS = "-k sync"
 # A server sized for the data, as production's would be: with PostgreSQL's default 128 MB of
 # shared buffers the 2 GB of benchmark data is read through the OS cache on every miss.
 PG_SETTINGS = {"shared_buffers": "2GB", "effective_cache_size": "8GB", "work_mem": "16MB"}
@@ -359,10 +368,7 @@ class Bench:
                 f"127.0.0.1:{self.web_port}",
                 "-w",
                 "2",
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
+                *os.environ.get("BENCH_GUNICORN_ARGS", GUNICORN_ARGS).split(),
                 "--timeout",
                 "30",
             ],
@@ -389,7 +395,7 @@ class Bench:
             if target == "webhook":
                 threading.Thread(target=sample, daemon=True).start()
             for connections in CONNECTIONS:
-                threads = min(2, connections)
+                threads = WRK_THREADS
                 cpu_before = cpu_seconds_by_group()
                 run = subprocess.run(
                     [

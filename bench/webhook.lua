@@ -1,4 +1,5 @@
--- wrk script: POST pre-signed Twilio webhooks, each request used once across threads and runs.
+-- wrk script: POST pre-signed Twilio webhooks, each request used once across threads and runs
+-- (bench/run.py runs one thread: see WRK_THREADS there).
 -- args: data file (bodies, sigs), path, offset, thread count, block
 -- Thread t of a run takes requests offset + t*block + 1, + 2, ...: its own block, so a thread
 -- that runs ahead of the other never reuses its texts (a repeated MessageSid costs the server
