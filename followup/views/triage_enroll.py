@@ -136,6 +136,13 @@ def _choices(user) -> dict:
     )
     return {
         "clinics": [(c.slug, c.name) for c in clinics],
+        # The date picker's limit is the latest "today" among the user's clinics: the server's
+        # UTC date would refuse today's procedure in a clinic east of UTC each morning. The
+        # enrollment itself is still checked against the chosen clinic's own date.
+        "today": max(
+            (dt.datetime.now(zoneinfo.ZoneInfo(c.time_zone)).date() for c in clinics),
+            default=timezone.localdate(),
+        ),
         "physicians": [
             (
                 m.user.get_username(),
@@ -187,7 +194,7 @@ def _form_fields(post, errors: dict[str, list[str]], choices: dict) -> dict[str,
             v("performed_on"),
             required=True,
             errors=e("performed_on"),
-            max=timezone.localdate().isoformat(),
+            max=choices["today"].isoformat(),
         ),
         _field(
             "physician",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -95,6 +96,37 @@ def test_the_form_has_a_label_for_every_field(clinic, alice, bob):
     assert len(ids) >= 15
     for field_id in ids:
         assert f'<label for="{field_id}"' in html, field_id
+
+
+def zone_on_another_date() -> str:
+    """A zone whose date differs from UTC's right now: 14 hours ahead late in the UTC day,
+    12 hours behind early in it."""
+    return "Pacific/Kiritimati" if timezone.now().hour >= 11 else "Etc/GMT+12"
+
+
+def test_the_date_pickers_limit_is_today_in_the_clinic_not_on_the_servers_clock(clinic, alice, bob):
+    """A nurse east of UTC must be able to pick today's procedure in the morning, and one west
+    of it must not be offered tomorrow in the evening."""
+    clinic.time_zone = zone_on_another_date()
+    clinic.save()
+    html = signed_in(alice).get("/enroll/").content.decode()
+
+    field = re.search(r'<input type="date" id="f-performed_on"[^>]*>', html).group(0)
+    clinic_today = dt.datetime.now(zoneinfo.ZoneInfo(clinic.time_zone)).date()
+    assert clinic_today != timezone.now().date()
+    assert f'max="{clinic_today.isoformat()}"' in field
+
+
+def test_a_procedure_today_in_the_clinics_zone_enrolls(clinic, alice, bob):
+    clinic.time_zone = zone_on_another_date()
+    clinic.save()
+    clinic_today = dt.datetime.now(zoneinfo.ZoneInfo(clinic.time_zone)).date()
+    response = signed_in(alice).post(
+        "/enroll/", form_data(clinic, performed_on=clinic_today.isoformat())
+    )
+
+    assert response.status_code == 302
+    assert Enrollment.objects.get().performed_on == clinic_today
 
 
 def test_a_valid_form_enrolls_and_opens_the_patient(clinic, alice, bob):
