@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,7 +44,7 @@ from followup import messages as msg
 from followup.conversation import Handled, conversation_inbound, language_of, screen_text
 from followup.messages import render
 from followup.models import SenderPrompt, SenderPromptStatus
-from followup.parsing import parse_choice
+from followup.parsing import parse_choice, parse_yes_no
 from followup.timeline import timeline_add
 from patients.models import Patient
 from patients.services import patient_opt_in, patient_opt_out
@@ -52,7 +53,7 @@ from .db import claim, insert_once_pk
 from .keywords import Keyword, classify_keyword
 from .models import InboundMessage, InboundStatus, OutboundPurpose
 from .outbox import outbox_enqueue
-from .publisher import inbound_publisher
+from .publisher import inbound_publisher, inbound_urgent_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,30 @@ def inbound_receive(*, params: dict) -> int | None:
     inbound_id = inbound_store(params=params)
     if inbound_id is None:
         return None
-    transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
+    if inbound_lane(str(params.get("Body", ""))) == "routine":
+        transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
+    else:
+        transaction.on_commit(lambda: inbound_urgent_publisher.submit(inbound_id))
     return inbound_id
+
+
+# A pain score, an ODI or sender-prompt choice: digits, maybe a decimal and "/10".
+_PLAIN_NUMBER = re.compile(r"\s*\d{1,3}(?:[.,]\d{1,2})?(?:\s*/\s*10)?\s*[.!]*\s*")
+_ROUTINE_MAX_LENGTH = 40
+
+
+def inbound_lane(body: str) -> str:
+    """ "routine" for a text that cannot raise a red flag: a plain number, or a plain "no" in
+    English or Spanish (red-flag rules fire on a YES; a "no" can only be a ROUTINE care gap).
+    "urgent" for anything else: a yes, words the screener must read, a keyword, a clinician's
+    ACK. Only the queue differs, and a text in doubt takes the urgent one."""
+    if len(body) > _ROUTINE_MAX_LENGTH:
+        return "urgent"
+    if _PLAIN_NUMBER.fullmatch(body):
+        return "routine"
+    if all(parse_yes_no(body, language).value is False for language in ("en", "es")):
+        return "routine"
+    return "urgent"
 
 
 def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:

@@ -152,15 +152,30 @@ def _publish_inbound_task(inbound_ids: list[int]) -> None:
     process_inbound_task.delay(inbound_ids)
 
 
+# Texts that might carry a red flag skip the ``inbound`` queue, where a morning burst of
+# "no"s and pain scores can stand thousands deep, for the queue that carries pages.
+URGENT_INBOUND_QUEUE = "celery"
+
+
+def _publish_urgent_inbound_task(inbound_ids: list[int]) -> None:
+    from .tasks import process_inbound_task
+
+    process_inbound_task.apply_async(args=(inbound_ids,), queue=URGENT_INBOUND_QUEUE)
+
+
 publisher = BrokerPublisher(_publish_send_task)
 # Stored webhook texts waiting for a worker (notifications.inbound): the sweep is their fallback.
 # A text waits at most INBOUND_PUBLISH_LINGER_SECONDS for others to share its task.
 inbound_publisher = BrokerPublisher(
     _publish_inbound_task, batch=10, linger_seconds=INBOUND_PUBLISH_LINGER_SECONDS
 )
+# Stored webhook texts that are not a plain "no" or number (notifications.inbound.inbound_lane):
+# at once, with no linger: only those that arrived while the thread was busy share a task.
+inbound_urgent_publisher = BrokerPublisher(_publish_urgent_inbound_task, batch=10)
 # Unsolicited texts: their own thread and queue, so thousands of them never delay a page.
 bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
 atexit.register(publisher.flush, 5.0)
 atexit.register(bulk_publisher.flush, 5.0)
 atexit.register(inbound_publisher.flush, 5.0)
+atexit.register(inbound_urgent_publisher.flush, 5.0)

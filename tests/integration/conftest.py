@@ -59,7 +59,13 @@ def _purge_queue() -> None:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, fake_twilio) -> Iterator[Worker]:
+def worker_queues() -> str:
+    """The queues the worker consumes (``-Q``); a module overrides this to leave some unserved."""
+    return ",".join(settings.CELERY_TASK_QUEUES)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, fake_twilio, worker_queues) -> Iterator[Worker]:
     """A real ``celery -A config worker`` process on the test database, sending SMS to ``fake_twilio``."""
     _purge_queue()
     log = Path(tempfile.mkdtemp(prefix="celery-worker-")) / "worker.log"
@@ -90,6 +96,8 @@ def celery_worker(transactional_db, fake_twilio) -> Iterator[Worker]:
         "--without-gossip",
         "-n",
         f"it-{os.getpid()}@%h",
+        "-Q",
+        worker_queues,
     ]
     with open(log, "w") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
