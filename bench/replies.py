@@ -26,7 +26,8 @@ from followup.questions import QUESTIONS  # noqa: E402
 from notifications.twilio_signature import twilio_signature  # noqa: E402
 
 WEBHOOK = "/webhooks/twilio/sms/"
-REDFLAGS = int(os.environ.get("BENCH_REDFLAGS", "200"))
+# 200 for item 4 (a settled system) and 20 posted while the burst's backlog waits (item 3).
+REDFLAGS = int(os.environ.get("BENCH_REDFLAGS", "220"))
 # Enough for every step of the webhook ladder to post texts never seen before: a repeated
 # MessageSid is answered without an insert or a publish, and would flatter the figure.
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "240000"))

@@ -66,6 +66,10 @@ WRK_THREADS = 1
 # for every step: len(CONNECTIONS) steps x WRK_THREADS x this.
 WEBHOOK_BLOCK = 30_000
 SWEEP_INTERVAL = 60
+# Red flags for item 4, on a settled system, and for the burst step: posted one a second while
+# the workers are working through the webhook ladder's backlog (bench/replies.py prepares both).
+REDFLAGS_SETTLED = 200
+REDFLAGS_IN_BURST = 20
 # gunicorn's default sync worker, as README's production command runs it behind a buffering
 # proxy. With gthread (4 threads) the webhook cost 0.9 ms of CPU per request instead of 0.7
 # (threads waiting on PostgreSQL handing the interpreter lock back and forth) and its p99 passed
@@ -456,6 +460,87 @@ class Bench:
         }
         self.results["memory"] = memory
 
+    def _redflags(self) -> dict[str, list[dict]]:
+        flags = json.loads((self.logdir / "redflags.json").read_text())["redflags"]
+        burst, settled = flags[-REDFLAGS_IN_BURST:], flags[:-REDFLAGS_IN_BURST]
+        return {"burst": burst, "settled": settled[: 50 if self.args.quick else REDFLAGS_SETTLED]}
+
+    def _post_signed(self, item: dict) -> None:
+        from urllib.parse import urlencode
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
+        conn.request(
+            "POST",
+            "/webhooks/twilio/sms/",
+            urlencode(item["params"]),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": item["signature"],
+            },
+        )
+        response = conn.getresponse()
+        reply = response.read().decode()
+        assert response.status == 200, reply[:300]
+
+    def _redflags_in_burst(self, backlog: dict, stop: threading.Event) -> dict:
+        """Post the burst's red flags one a second from 5 s into the drain, each with the
+        number of texts then waiting ahead of it; returns phone -> posting time."""
+        posted: dict[str, float] = {}
+        self.results["redflag_burst_backlog"] = []
+        if stop.wait(5):
+            return posted
+        for item in self._redflags()["burst"]:
+            posted[item["phone"]] = time.time()
+            self.results.setdefault("redflag_burst_sids", []).append(item["params"]["MessageSid"])
+            self._post_signed(item)
+            self.results["redflag_burst_backlog"].append(backlog.get("received", 0))
+            if stop.wait(1):
+                break
+        return posted
+
+    def _redflag_burst_latency(self, posted: dict[str, float], since: str) -> dict:
+        """Page and safety-text latency of the red flags posted during the drain."""
+        codes: dict = {}
+        deadline = time.monotonic() + 30
+        env = self.env(self.sweep_db)
+        while len(codes) < len(posted) and time.monotonic() < deadline:
+            codes = run_json(["-m", "bench.replies", "codes", since, *posted], env)
+            if len(codes) < len(posted):
+                time.sleep(2)
+        latencies = self._wait_for_texts(
+            {phone: f"flag {code}." for phone, code in codes.items()}, posted, limit=30
+        )
+        safety = self._wait_for_texts(
+            {phone: "911" for phone in posted},
+            posted,
+            to={phone: phone for phone in posted},
+            limit=30,
+        )
+        backlog = self.results.pop("redflag_burst_backlog", [])
+        import psycopg
+
+        with psycopg.connect(self.sweep_db, autocommit=True) as conn:
+            statuses = dict(
+                conn.execute(
+                    "SELECT status, count(*) FROM notifications_inboundmessage "
+                    "WHERE message_sid = ANY(%s) GROUP BY status",
+                    [self.results.pop("redflag_burst_sids", [])],
+                ).fetchall()
+            )
+        return {
+            "flags": len(posted),
+            "texts": statuses,
+            "escalations": len(codes),
+            "paged": len(latencies),
+            "p50_s": _round(percentile(latencies, 50)),
+            "p99_s": _round(percentile(latencies, 99)),
+            "max_s": _round(max(latencies) if latencies else None),
+            "safety_texts": len(safety),
+            "safety_p99_s": _round(percentile(safety, 99)),
+            "backlog_min": min(backlog, default=0),
+            "backlog_max": max(backlog, default=0),
+        }
+
     def _settle(self, limit: float = 300) -> float:
         """Wait until the queues are empty: the texts item 3's replies caused are still going
         out. Item 4 measures a red flag on a settled system (docs/benchmarks.md says what a
@@ -496,15 +581,33 @@ class Bench:
                 return dict(rows)
 
             stored = sum(counts().values())
+            from datetime import UTC, datetime
+
+            since = datetime.now(UTC).isoformat()
+            backlog: dict = {}
+            stop = threading.Event()
+            flags_posted: dict[str, float] = {}
+            poster = threading.Thread(
+                target=lambda: flags_posted.update(self._redflags_in_burst(backlog, stop)),
+                daemon=True,
+            )
             started = time.monotonic()
+            poster.start()
             while True:
                 now = counts(waiting_only=True)
+                backlog.clear()
+                backlog.update(now)
                 if not now.get("received") and not now.get("processing"):
                     break
                 if time.monotonic() - started > window:
                     break
                 time.sleep(0.5)
             seconds = time.monotonic() - started
+            stop.set()
+            poster.join(30)
+            # Before the workers stop: the burst's red flags must have been paged by now.
+            self.results["redflag_burst"] = self._redflag_burst_latency(flags_posted, since)
+            say(f"   red flags during the burst: {self.results['redflag_burst']}")
             self.stop(self.worker)
             final = counts()
             conn.execute(
@@ -546,30 +649,14 @@ class Bench:
         beat.wait_for_log("beat: Starting")
         self.results["redflag_settle_s"] = self._settle()
         self.fake("/_fake/reset", b"{}")
-        flags = json.loads((self.logdir / "redflags.json").read_text())["redflags"]
-        if self.args.quick:
-            flags = flags[:50]
+        flags = self._redflags()["settled"]
         posted: dict[str, float] = {}
         from datetime import UTC, datetime
-        from urllib.parse import urlencode
 
         since = datetime.now(UTC).isoformat()
         for item in flags:
-            body = urlencode(item["params"])
-            conn = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=30)
             posted[item["phone"]] = time.time()
-            conn.request(
-                "POST",
-                "/webhooks/twilio/sms/",
-                body,
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Twilio-Signature": item["signature"],
-                },
-            )
-            response = conn.getresponse()
-            reply = response.read().decode()
-            assert response.status == 200, reply[:300]
+            self._post_signed(item)
             time.sleep(0.25)
         env = self.env(self.sweep_db)
         codes: dict = {}
@@ -615,8 +702,9 @@ class Bench:
         *,
         exact: bool = False,
         to: dict[str, str] | None = None,
+        limit: float = 90,
     ):
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + limit
         found: dict[str, float] = {}
         while time.monotonic() < deadline and len(found) < len(needles):
             for message in self.fake("/_fake/messages")["messages"]:
@@ -786,6 +874,18 @@ def summary(results: dict) -> list[dict]:
                 "",
                 None,
             )
+    burst = results.get("redflag_burst")
+    if burst and burst["flags"]:
+        add(
+            f"red flag to page during the burst p99 ({burst['paged']}/{burst['flags']} paged, "
+            f"{burst['backlog_min']:,}-{burst['backlog_max']:,} texts waiting)",
+            burst["p99_s"],
+            "s",
+            (results.get("redflag") or {}).get("p99_s"),
+            "the same on a settled system",
+            "< 5 s",
+            burst["p99_s"] is not None and burst["p99_s"] < 5 and burst["paged"] == burst["flags"],
+        )
     flag = results.get("redflag")
     if flag:
         add(

@@ -44,7 +44,10 @@ from followup import messages as msg
 from followup.conversation import Handled, conversation_inbound, language_of, screen_text
 from followup.messages import render
 from followup.models import SenderPrompt, SenderPromptStatus
-from followup.parsing import parse_choice, parse_yes_no
+from followup.parsing import normalise, parse_choice, parse_yes_no
+from followup.screening import EMERGENCY, URGENT
+from followup.screening import screen_text as screen_text_only
+from followup.services.redflags import parse_ack
 from followup.timeline import timeline_add
 from patients.models import Patient
 from patients.services import patient_opt_in, patient_opt_out
@@ -129,21 +132,33 @@ def inbound_receive(*, params: dict) -> int | None:
 
 # A pain score, an ODI or sender-prompt choice: digits, maybe a decimal and "/10".
 _PLAIN_NUMBER = re.compile(r"\s*\d{1,3}(?:[.,]\d{1,2})?(?:\s*/\s*10)?\s*[.!]*\s*")
-_ROUTINE_MAX_LENGTH = 40
+# Longer than any answer: read in full, first, without screening it in Twilio's request.
+_SCREEN_MAX_LENGTH = 500
 
 
 def inbound_lane(body: str) -> str:
-    """ "routine" for a text that cannot raise a red flag: a plain number, or a plain "no" in
-    English or Spanish (red-flag rules fire on a YES; a "no" can only be a ROUTINE care gap).
-    "urgent" for anything else: a yes, words the screener must read, a keyword, a clinician's
-    ACK. Only the queue differs, and a text in doubt takes the urgent one."""
-    if len(body) > _ROUTINE_MAX_LENGTH:
-        return "urgent"
+    """ "urgent" for a text that could raise a red flag or stop a page: a yes (red-flag rules
+    fire on a YES), words the screener reads as EMERGENCY or URGENT, a clinician's ACK, a text
+    with no words (a photo) or too long to screen here. "routine" for the rest: numbers, a plain
+    "no" (at most a ROUTINE care gap), option words, keywords. Only the queue differs; both
+    are processed the same way, and a routine text is still screened by the worker."""
     if _PLAIN_NUMBER.fullmatch(body):
         return "routine"
-    if all(parse_yes_no(body, language).value is False for language in ("en", "es")):
+    if not body.strip() or len(body) > _SCREEN_MAX_LENGTH:
+        return "urgent"
+    answers = {parse_yes_no(body, language).value for language in ("en", "es")}
+    if answers == {False}:
         return "routine"
-    return "urgent"
+    # "Yes, since yesterday" is no clean yes to the parser (the worker asks again), but it is a
+    # yes to whatever red-flag question was asked: a yes among the first words is urgent.
+    leading = normalise(body).split()[:3]
+    if any(
+        parse_yes_no(word, language).value is True for word in leading for language in ("en", "es")
+    ):
+        return "urgent"
+    if True in answers or parse_ack(body) is not None:
+        return "urgent"
+    return "urgent" if screen_text_only(body).tier in (EMERGENCY, URGENT) else "routine"
 
 
 def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from .backends import DeliveryError, get_sms_backend
 from .db import claim, claim_many, insert_once
-from .models import OutboundMessage, OutboundStatus
-from .publisher import bulk_publisher, publisher
+from .models import OutboundMessage, OutboundPurpose, OutboundStatus
+from .publisher import bulk_publisher, publisher, reply_publisher
 from .ratelimit import sms_send_wait
 
 logger = logging.getLogger(__name__)
@@ -72,18 +72,28 @@ def outbox_enqueue(
         if unsolicited:
             transaction.on_commit(lambda: enqueue_send(message_id, bulk=True))
         else:
-            transaction.on_commit(lambda: enqueue_send(message_id))
+            urgent = purpose in URGENT_PURPOSES
+            transaction.on_commit(lambda: enqueue_send(message_id, urgent=urgent))
     return message
 
 
-def enqueue_send(message_id: int, *, bulk: bool = False) -> None:
+# What a red flag sends: these alone (and texts that may carry one) use the ``celery`` queue.
+URGENT_PURPOSES = frozenset(
+    {OutboundPurpose.PAGE, OutboundPurpose.SAFETY, OutboundPurpose.STAFF_ALERT}
+)
+
+
+def enqueue_send(message_id: int, *, bulk: bool = False, urgent: bool = True) -> None:
     """Hand a row to Celery without waiting for the broker (see ``notifications.publisher``): a
     dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed.
-    ``bulk`` (unsolicited texts) goes to its own queue, so it never holds up a page."""
+    ``bulk`` (unsolicited texts) and conversation replies (not ``urgent``) go to queues of
+    their own, so neither holds up a page."""
     if bulk:
         enqueue_sends([message_id], bulk=True)
-    else:
+    elif urgent:
         publisher.submit(message_id)
+    else:
+        reply_publisher.submit(message_id)
 
 
 # Unsolicited rows go out this many to a task: a 10,000-check morning is 500 tasks to publish

@@ -140,6 +140,17 @@ def _publish_send_task(message_id: int) -> None:
     send_outbound_task.delay(message_id)
 
 
+# Conversation replies (the next question, keyword answers, the reply to an unknown number):
+# a morning burst makes thousands of them, which on ``celery`` would queue ahead of its pages.
+REPLY_QUEUE = "replies"
+
+
+def _publish_reply_send_task(message_id: int) -> None:
+    from .tasks import send_outbound_task
+
+    send_outbound_task.apply_async(args=(message_id,), queue=REPLY_QUEUE)
+
+
 def _publish_bulk_send_task(message_ids: list[int]) -> None:
     from .tasks import send_bulk_outbound_task
 
@@ -164,6 +175,7 @@ def _publish_urgent_inbound_task(inbound_ids: list[int]) -> None:
 
 
 publisher = BrokerPublisher(_publish_send_task)
+reply_publisher = BrokerPublisher(_publish_reply_send_task)
 # Stored webhook texts waiting for a worker (notifications.inbound): the sweep is their fallback.
 # A text waits at most INBOUND_PUBLISH_LINGER_SECONDS for others to share its task.
 inbound_publisher = BrokerPublisher(
@@ -176,6 +188,7 @@ inbound_urgent_publisher = BrokerPublisher(_publish_urgent_inbound_task, batch=1
 bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
 atexit.register(publisher.flush, 5.0)
+atexit.register(reply_publisher.flush, 5.0)
 atexit.register(bulk_publisher.flush, 5.0)
 atexit.register(inbound_publisher.flush, 5.0)
 atexit.register(inbound_urgent_publisher.flush, 5.0)

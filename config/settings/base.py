@@ -180,9 +180,10 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Unsolicited texts (check openings, reminders: thousands at 10:00) have a queue of their own
 # too, so a page or a reply to a patient never waits behind them (docs/benchmarks.md, item 4).
-# Texts the webhook stored wait in "inbound": at the morning burst thousands of replies queue
-# there, while the sends they cause (and pages) keep moving on "celery".
-CELERY_TASK_QUEUES = {"celery": {}, "sweep": {}, "bulk": {}, "inbound": {}}
+# Texts the webhook stored wait in "inbound" (at the morning burst thousands of them), and the
+# conversation replies they cause go out from "replies": "celery" keeps only what a red flag
+# needs (pages, safety texts, staff alerts, and stored texts that may carry a red flag).
+CELERY_TASK_QUEUES = {"celery": {}, "sweep": {}, "bulk": {}, "inbound": {}, "replies": {}}
 CELERY_TASK_ROUTES = {
     "followup.tasks.dispatch_due_task": {"queue": "sweep"},
     "notifications.tasks.send_bulk_outbound_task": {"queue": "bulk"},

@@ -412,9 +412,10 @@ def production_like(settings, stack: Stack) -> Iterator[None]:
     try:
         yield
     finally:
-        from notifications.publisher import publisher
+        from notifications.publisher import publisher, reply_publisher
 
         publisher.flush(5)
+        reply_publisher.flush(5)
         _point_celery_at(previous_broker)
         _backend_for.cache_clear()
 

@@ -26,33 +26,48 @@ ROUTINE = [
     "nada",
     "ninguno",
     "no 👍",
+    "no " * 20,
     "4",
     "7/10",
     "7.5",
     "10!",
+    "much better",  # an option's words
+    "walk less than 1 mile",
+    "a bit worse",
+    "severe pain, worse than before",  # ROUTINE at most: triage reads it, nobody is paged
+    "STOP",
+    "HELP",
+    "nothing new",
+    "🙂",
 ]
 URGENT = [
     "yes",
     "y",
     "sí",
     "si",
+    "Yes, since yesterday",
+    "yeah a little",
+    "si desde ayer",
+    "oh yes it is",
+    "not sure",  # "sure" may be a yes: in doubt, urgent
     "no, but I have a fever",
     "no but numb legs",
     "No. Fever 39",
     "no, I can't pee",
-    "No 10/10 pain",
     "not really, chest pain",
-    "ACK 1234",
-    "STOP",
-    "",
-    "🙂",
-    "no " * 20,  # longer than a plain answer: read in full, first
-    "4" * 5000,
+    "No, pero tengo fiebre",
+    "I can't feel my legs",
+    "ACK 4821",  # a clinician stopping a page
+    "4821",
+    "",  # a photo, no words
+    "   ",
+    "4" * 5000,  # longer than any answer: not screened in the request
+    "everything is fine " * 40,
 ]
 
 
 @pytest.mark.parametrize("body", ROUTINE)
-def test_a_plain_no_or_number_is_routine(body):
+def test_texts_that_cannot_raise_a_red_flag_are_routine(body):
     assert inbound_lane(body) == "routine"
 
 
@@ -92,3 +107,45 @@ def test_each_lane_lands_on_its_own_broker_queue(publish, queue):
     assert after[queue] == before[queue] + 1
     assert all(after[name] == before[name] for name in queues if name != queue)
     broker.lpop(queue)  # kombu pushes on the left and workers pop on the right: ours is first
+
+
+@pytest.mark.parametrize(
+    ("purpose", "lane"),
+    [
+        ("page", "urgent"),
+        ("safety", "urgent"),
+        ("staff_alert", "urgent"),
+        ("question", "reply"),
+        ("keyword", "reply"),
+        ("neutral", "reply"),
+    ],
+)
+def test_what_a_red_flag_sends_keeps_the_urgent_queue_and_replies_go_to_their_own(
+    db, monkeypatch, django_capture_on_commit_callbacks, purpose, lane
+):
+    from notifications import outbox
+
+    seen: dict[str, list[int]] = {"urgent": [], "reply": []}
+    monkeypatch.setattr(outbox.publisher, "submit", seen["urgent"].append)
+    monkeypatch.setattr(outbox.reply_publisher, "submit", seen["reply"].append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = outbox.outbox_enqueue(
+            key=f"lane-{purpose}", channel="sms", to="+15125550100", body="x", purpose=purpose
+        )
+
+    other = "reply" if lane == "urgent" else "urgent"
+    assert seen[lane] == [row.pk] and seen[other] == []
+
+
+def test_a_reply_lands_on_the_replies_queue():
+    from notifications.publisher import REPLY_QUEUE, _publish_reply_send_task
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = {name: broker.llen(name) for name in ("celery", REPLY_QUEUE)}
+
+    _publish_reply_send_task(987654321)
+
+    assert broker.llen(REPLY_QUEUE) == before[REPLY_QUEUE] + 1
+    assert broker.llen("celery") == before["celery"]
+    broker.lpop(REPLY_QUEUE)
