@@ -72,8 +72,7 @@ def outbox_enqueue(
         if unsolicited:
             transaction.on_commit(lambda: enqueue_send(message_id, bulk=True))
         else:
-            urgent = purpose in URGENT_PURPOSES
-            transaction.on_commit(lambda: enqueue_send(message_id, urgent=urgent))
+            transaction.on_commit(lambda: enqueue_send(message_id, purpose=purpose))
     return message
 
 
@@ -83,14 +82,15 @@ URGENT_PURPOSES = frozenset(
 )
 
 
-def enqueue_send(message_id: int, *, bulk: bool = False, urgent: bool = True) -> None:
+def enqueue_send(message_id: int, *, bulk: bool = False, purpose: str = "") -> None:
     """Hand a row to Celery without waiting for the broker (see ``notifications.publisher``): a
     dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed.
-    ``bulk`` (unsolicited texts) and conversation replies (not ``urgent``) go to queues of
-    their own, so neither holds up a page."""
+    ``bulk`` (unsolicited texts) and conversation replies (a ``purpose`` outside
+    ``URGENT_PURPOSES``) go to queues of their own, so neither holds up a page; a row whose
+    purpose the caller does not say goes with the pages."""
     if bulk:
         enqueue_sends([message_id], bulk=True)
-    elif urgent:
+    elif not purpose or purpose in URGENT_PURPOSES:
         publisher.submit(message_id)
     else:
         reply_publisher.submit(message_id)
@@ -389,13 +389,15 @@ def outbox_sweep(*, now: dt.datetime) -> dict:
     due = list(
         OutboundMessage.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
-        .values_list("pk", "unsolicited")[: settings.SWEEP_BATCH_SIZE]
+        .values_list("pk", "unsolicited", "purpose")[: settings.SWEEP_BATCH_SIZE]
     )
-    due_ids = [message_id for message_id, _ in due]
-    for message_id, unsolicited in due:
+    due_ids = [message_id for message_id, _, _ in due]
+    # Each on its own lane, as when it was written: a reply the rate limit put back must not
+    # come round again on the pages' queue.
+    for message_id, unsolicited, purpose in due:
         if not unsolicited:
-            enqueue_send(message_id)
-    enqueue_sends([message_id for message_id, unsolicited in due if unsolicited], bulk=True)
+            enqueue_send(message_id, purpose=purpose)
+    enqueue_sends([message_id for message_id, unsolicited, _ in due if unsolicited], bulk=True)
     return {
         "outbox_queued": len(due_ids),
         "outbox_recovered": recovered,

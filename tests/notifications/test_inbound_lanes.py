@@ -138,6 +138,28 @@ def test_what_a_red_flag_sends_keeps_the_urgent_queue_and_replies_go_to_their_ow
     assert seen[lane] == [row.pk] and seen[other] == []
 
 
+def test_the_sweep_requeues_each_due_row_on_the_lane_it_was_written_for(db, monkeypatch):
+    """A reply the rate limit put back (pending, due again) must not come round on the pages'
+    queue when the sweep queues it again."""
+    from django.utils import timezone
+
+    from notifications import outbox
+
+    seen: dict[str, list[int]] = {"urgent": [], "reply": []}
+    monkeypatch.setattr(outbox.publisher, "submit", seen["urgent"].append)
+    monkeypatch.setattr(outbox.reply_publisher, "submit", seen["reply"].append)
+    rows = {
+        purpose: outbox.outbox_enqueue(
+            key=f"due-{purpose}", channel="sms", to="+15125550100", body="x", purpose=purpose
+        )
+        for purpose in ("page", "question")
+    }
+
+    outbox.outbox_sweep(now=timezone.now())
+
+    assert seen == {"urgent": [rows["page"].pk], "reply": [rows["question"].pk]}
+
+
 def test_a_reply_lands_on_the_replies_queue():
     from notifications.publisher import REPLY_QUEUE, _publish_reply_send_task
 

@@ -174,7 +174,9 @@ def test_a_row_left_sending_by_a_dead_worker_is_recovered_for_reconciliation(set
 def test_the_sweep_requeues_due_rows_when_the_broker_lost_them(monkeypatch):
     row = message()
     queued = []
-    monkeypatch.setattr("notifications.outbox.enqueue_send", queued.append)
+    monkeypatch.setattr(
+        "notifications.outbox.enqueue_send", lambda message_id, **_: queued.append(message_id)
+    )
     summary = outbox_sweep(now=timezone.now())
     assert summary["outbox_queued"] == 1 and queued == [row.pk]
 
