@@ -482,24 +482,24 @@ class Bench:
         reply = response.read().decode()
         assert response.status == 200, reply[:300]
 
-    def _redflags_in_burst(self, backlog: dict, stop: threading.Event) -> dict:
-        """Post the burst's red flags one a second from 5 s into the drain, each with the
-        number of texts then waiting ahead of it; returns phone -> posting time."""
-        posted: dict[str, float] = {}
-        self.results["redflag_burst_backlog"] = []
+    def _redflags_in_burst(self, backlog: dict, stop: threading.Event, posted: dict) -> None:
+        """Post the burst's red flags one a second from 5 s into the drain. Fills ``posted``
+        (shared with the caller, which waits on this thread): phone -> posting time, the
+        MessageSids, and the texts then waiting ahead of each."""
+        posted.update(times={}, sids=[], backlog=[])
         if stop.wait(5):
-            return posted
+            return
         for item in self._redflags()["burst"]:
-            posted[item["phone"]] = time.time()
-            self.results.setdefault("redflag_burst_sids", []).append(item["params"]["MessageSid"])
+            posted["times"][item["phone"]] = time.time()
+            posted["sids"].append(item["params"]["MessageSid"])
             self._post_signed(item)
-            self.results["redflag_burst_backlog"].append(backlog.get("received", 0))
+            posted["backlog"].append(backlog.get("received", 0))
             if stop.wait(1):
                 break
-        return posted
 
-    def _redflag_burst_latency(self, posted: dict[str, float], since: str) -> dict:
+    def _redflag_burst_latency(self, burst: dict, since: str) -> dict:
         """Page and safety-text latency of the red flags posted during the drain."""
+        posted = burst.get("times", {})
         codes: dict = {}
         deadline = time.monotonic() + 30
         env = self.env(self.sweep_db)
@@ -516,7 +516,7 @@ class Bench:
             to={phone: phone for phone in posted},
             limit=30,
         )
-        backlog = self.results.pop("redflag_burst_backlog", [])
+        backlog = burst.get("backlog", [])
         import psycopg
 
         with psycopg.connect(self.sweep_db, autocommit=True) as conn:
@@ -524,7 +524,7 @@ class Bench:
                 conn.execute(
                     "SELECT status, count(*) FROM notifications_inboundmessage "
                     "WHERE message_sid = ANY(%s) GROUP BY status",
-                    [self.results.pop("redflag_burst_sids", [])],
+                    [burst.get("sids", [])],
                 ).fetchall()
             )
         return {
@@ -586,10 +586,9 @@ class Bench:
             since = datetime.now(UTC).isoformat()
             backlog: dict = {}
             stop = threading.Event()
-            flags_posted: dict[str, float] = {}
+            burst: dict = {}
             poster = threading.Thread(
-                target=lambda: flags_posted.update(self._redflags_in_burst(backlog, stop)),
-                daemon=True,
+                target=self._redflags_in_burst, args=(backlog, stop, burst), daemon=True
             )
             started = time.monotonic()
             poster.start()
@@ -606,7 +605,7 @@ class Bench:
             stop.set()
             poster.join(30)
             # Before the workers stop: the burst's red flags must have been paged by now.
-            self.results["redflag_burst"] = self._redflag_burst_latency(flags_posted, since)
+            self.results["redflag_burst"] = self._redflag_burst_latency(burst, since)
             say(f"   red flags during the burst: {self.results['redflag_burst']}")
             self.stop(self.worker)
             final = counts()

@@ -123,10 +123,9 @@ def inbound_receive(*, params: dict) -> int | None:
     inbound_id = inbound_store(params=params)
     if inbound_id is None:
         return None
-    if inbound_lane(str(params.get("Body", ""))) == "routine":
-        transaction.on_commit(lambda: inbound_publisher.submit(inbound_id))
-    else:
-        transaction.on_commit(lambda: inbound_urgent_publisher.submit(inbound_id))
+    routine = inbound_lane(str(params.get("Body", ""))) == "routine"
+    lane = inbound_publisher if routine else inbound_urgent_publisher
+    transaction.on_commit(lambda: lane.submit(inbound_id))
     return inbound_id
 
 
