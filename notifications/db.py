@@ -132,6 +132,22 @@ def claim_many(
     """``claim`` for several rows in one statement: the ones this caller got, in no set order."""
     if not pks:
         return []
+    sql, params = claim_sql(
+        model, pks=pks, status=status, values=values, due_field=due_field, due_by=due_by
+    )
+    return list(model.objects.raw(sql, params))
+
+
+def claim_sql(
+    model: type[Model],
+    *,
+    pks: list[int],
+    status: tuple[str, str],
+    values: dict | None = None,
+    due_field: str = "",
+    due_by=None,
+) -> tuple[str, list]:
+    """The statement ``claim_many`` runs (separate so a test can look at its plan)."""
     meta = model._meta
     quote = connection.ops.quote_name
     column = {field.name: quote(field.column) for field in meta.concrete_fields}
@@ -142,17 +158,22 @@ def claim_many(
     due = ""
     if due_field:
         due = f" AND {column[due_field]} <= %s"
+    # The rows are found by primary key, always. "status = 'pending'" would let PostgreSQL use a
+    # partial index whose condition that is (the outbox's pending index, the inbound one), and
+    # with statistics older than a burst it does: it then read every waiting row to claim one
+    # (0.6 ms instead of 0.06 per claim with 9,000 rows waiting, the pages' claim included).
+    # IS NOT DISTINCT FROM means the same for a NOT NULL column and implies no index condition.
     # Names come from the model's meta; every value is a parameter.
     sql = (
         f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
         + ", ".join(f"{name} = %s" for name, _ in sets)
         + f", {column['attempts']} = {column['attempts']} + 1"
         + f" WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})"
-        + f" AND {column['status']} = %s"
+        + f" AND {column['status']} IS NOT DISTINCT FROM %s"
         + due
         + " RETURNING *"
     )
     params = [value for _, value in sets] + [int(pk) for pk in pks] + [status[0]]
     if due_field:
         params.append(meta.get_field(due_field).get_db_prep_save(due_by, connection=connection))
-    return list(model.objects.raw(sql, params))
+    return sql, params

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from notifications.db import claim, claim_many, insert_once, insert_once_pk
+from notifications.db import claim, claim_many, claim_sql, insert_once, insert_once_pk
 from notifications.models import InboundMessage, OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,45 @@ def test_claim_many_takes_only_the_due_rows_in_the_first_status():
     again = claim_many(OutboundMessage, pks=pks, status=("pending", "sending"))
     assert [row.pk for row in again] == [later.pk]
     assert claim_many(OutboundMessage, pks=[], status=("pending", "sending")) == []
+
+
+def _plan(sql: str, params: list) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_claim_finds_its_row_by_primary_key_even_when_the_planner_knows_nothing_of_the_table():
+    # A burst's rows, written since the last ANALYZE (here: never). Asked for "status =
+    # 'pending' AND next_attempt_at <= now", PostgreSQL chose the pending rows' partial index
+    # and read all of them to claim one.
+    now = timezone.now()
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(**_values(f"burst{i}", to=f"+1512555{i:04d}", next_attempt_at=now))
+        for i in range(3000)
+    )
+    InboundMessage.objects.bulk_create(
+        InboundMessage(message_sid=f"SM{i:032d}", from_number=f"+1512555{i:04d}", body="no")
+        for i in range(3000)
+    )
+    pk = OutboundMessage.objects.order_by("pk").values_list("pk", flat=True)[1500]
+    inbound_pk = InboundMessage.objects.order_by("pk").values_list("pk", flat=True)[1500]
+
+    outbox_plan = _plan(
+        *claim_sql(
+            OutboundMessage,
+            pks=[pk],
+            status=("pending", "sending"),
+            values={"sending_started_at": now},
+            due_field="next_attempt_at",
+            due_by=now,
+        )
+    )
+    inbound_plan = _plan(
+        *claim_sql(InboundMessage, pks=[inbound_pk], status=("received", "processing"))
+    )
+
+    assert "notifications_inboundmessage_pkey" in inbound_plan, inbound_plan
+    assert "inbound_unprocessed_idx" not in inbound_plan, inbound_plan
+    assert "notifications_outboundmessage_pkey" in outbox_plan, outbox_plan
+    assert "outbox_pending_idx" not in outbox_plan, outbox_plan
