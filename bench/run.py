@@ -78,6 +78,11 @@ GUNICORN_ARGS = "-k sync"
 # A server sized for the data, as production's would be: with PostgreSQL's default 128 MB of
 # shared buffers the 2 GB of benchmark data is read through the OS cache on every miss.
 PG_SETTINGS = {"shared_buffers": "2GB", "effective_cache_size": "8GB", "work_mem": "16MB"}
+# BENCH_PGSS=1: load pg_stat_statements and record the statements that cost the drain of item
+# 3 the most (results: webhook.processing.top_statements). Off by default: it costs a little.
+STATEMENT_STATS = bool(os.environ.get("BENCH_PGSS"))
+if STATEMENT_STATS:
+    PG_SETTINGS["shared_preload_libraries"] = "pg_stat_statements"
 
 
 class Bench:
@@ -239,6 +244,17 @@ class Bench:
         self.pg_host = host
         for name in ("bench_sweep", "bench_pages"):
             subprocess.run([str(pg_bin() / "createdb"), *host, name], check=True)
+            if STATEMENT_STATS:
+                subprocess.run(
+                    [
+                        str(pg_bin() / "psql"),
+                        *host,
+                        name,
+                        "-c",
+                        "create extension pg_stat_statements",
+                    ],
+                    check=True,
+                )
         quick = self.args.quick
         sweep_args = (
             ["20000", "--completed", "6000", "--due", "2000", "--answers", "60000"]
@@ -591,6 +607,9 @@ class Bench:
                 target=self._redflags_in_burst, args=(backlog, stop, burst), daemon=True
             )
             started = time.monotonic()
+            cpu_before = cpu_seconds_by_group()
+            if STATEMENT_STATS:
+                conn.execute("SELECT pg_stat_statements_reset()")
             poster.start()
             while True:
                 now = counts(waiting_only=True)
@@ -602,6 +621,8 @@ class Bench:
                     break
                 time.sleep(0.5)
             seconds = time.monotonic() - started
+            cpu_after = cpu_seconds_by_group()
+            statements = _top_statements(conn) if STATEMENT_STATS else None
             stop.set()
             poster.join(30)
             # Before the workers stop: the burst's red flags must have been paged by now.
@@ -617,6 +638,10 @@ class Bench:
         self.worker = self.workers(self.sweep_db)
         processed = final.get("processed", 0)
         figures = {
+            # Every part's CPU over the window, per text processed (the workers' share includes
+            # sending each reply; PostgreSQL's, every statement of both).
+            "cpu_ms_per_text": cpu_ms_per(cpu_before, cpu_after, processed),
+            **({"top_statements": statements} if statements else {}),
             "posted_with_200": posted,
             "stored": stored,
             "statuses": final,
@@ -725,6 +750,24 @@ class Bench:
             BENCH_PAGE_RUNS="10" if self.args.quick else "30",
         )
         self.results["pages"] = run_json(["-m", "bench.pages"], env)
+
+
+def _top_statements(conn, limit: int = 15) -> list[dict]:
+    """pg_stat_statements' costliest statements since its last reset, printed and returned."""
+    rows = conn.execute(
+        "SELECT calls, total_exec_time + total_plan_time, "
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 200) FROM pg_stat_statements "
+        "ORDER BY 2 DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
+    found = [
+        {"calls": calls, "ms": round(ms, 1), "ms_per_call": round(ms / calls, 3), "query": query}
+        for calls, ms, query in rows
+        if calls
+    ]
+    for row in found:
+        say(f"   {row['ms']:>9} ms {row['calls']:>7} calls  {row['query'][:110]}")
+    return found
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:

@@ -6,9 +6,10 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 
 from followup.models import Answer, Flag
-from notifications.inbound import inbound_process_in_order
+from notifications.inbound import inbound_process_in_order, waiting_from_sender_sql
 from notifications.models import InboundMessage, InboundStatus, OutboundMessage
 from notifications.publisher import BrokerPublisher, inbound_publisher
 from notifications.tasks import process_inbound_task
@@ -195,3 +196,42 @@ def test_a_text_arriving_on_a_dead_connection_is_stored_on_a_new_one(caplog):
     assert InboundMessage.objects.get(pk=stored).message_sid == "SMdead1"
     assert "database connection lost" in caplog.text
     assert inbound_store(params={"MessageSid": "SMdead1", "From": "+1", "Body": "x"}) is None
+
+
+def test_the_senders_waiting_texts_are_found_through_the_senders_index_during_a_burst():
+    # Statistics from a quiet night (no text waiting), then a morning's texts arrive. Asked for
+    # "status = 'received'", PostgreSQL read the partial index of unprocessed texts, which it
+    # believed empty, and filtered every waiting text to find this number's few.
+    InboundMessage.objects.bulk_create(
+        InboundMessage(
+            message_sid=f"SMnight{i:027d}",
+            from_number=f"+1512555{i % 2000:04d}",
+            body="3",
+            status=InboundStatus.PROCESSED,
+        )
+        for i in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_inboundmessage")
+    InboundMessage.objects.bulk_create(
+        InboundMessage(
+            message_sid=f"SMburst{i:027d}", from_number=f"+1512555{i % 2000:04d}", body="no"
+        )
+        for i in range(4000)
+    )
+    waiting = list(
+        InboundMessage.objects.filter(from_number="+15125550007", status=InboundStatus.RECEIVED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    sql, params = waiting_from_sender_sql(waiting[-1], limit=500)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert found == waiting and len(found) == 2
+    assert "inbound_unprocessed_idx" not in plan, plan
+    assert "inbound_from_idx" in plan, plan
