@@ -237,13 +237,15 @@ def inbound_process(*, inbound_id: int, now: dt.datetime | None = None) -> None:
 
 def _record_crash(inbound_id: int, exc: Exception) -> None:
     row = (
-        InboundMessage.objects.filter(pk=inbound_id).exclude(status=InboundStatus.PROCESSED).first()
+        InboundMessage.objects.filter(pk=inbound_id)
+        .exclude(status__same=InboundStatus.PROCESSED)
+        .first()
     )
     if row is None:
         return
     attempts = row.attempts + 1
     status = InboundStatus.FAILED if attempts >= MAX_PROCESSING_ATTEMPTS else InboundStatus.RECEIVED
-    InboundMessage.objects.filter(pk=inbound_id, status=row.status).update(
+    InboundMessage.objects.filter(pk=inbound_id, status__same=row.status).update(
         attempts=attempts, status=status, last_error=f"{type(exc).__name__}: {exc}"[:500]
     )
 

@@ -407,6 +407,7 @@ def outbox_sweep(*, now: dt.datetime) -> dict:
 
 def outbox_cancel(*, queryset) -> int:
     """Cancel rows that have not been handed to a provider yet."""
-    return queryset.filter(status=OutboundStatus.PENDING).update(
+    # status__same: the caller's condition finds the rows, not the pending index (lookups.py).
+    return queryset.filter(status__same=OutboundStatus.PENDING).update(
         status=OutboundStatus.CANCELLED, last_error="cancelled before sending"
     )

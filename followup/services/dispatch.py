@@ -344,7 +344,7 @@ def checkpoints_close_expired(*, now: dt.datetime) -> dict:
                     update_fields=["status", "status_reason", "closed_at", "next_reminder_at"]
                 )
                 OutboundMessage.objects.filter(
-                    checkpoint=checkpoint, status=OutboundStatus.PENDING
+                    checkpoint=checkpoint, status__same=OutboundStatus.PENDING
                 ).update(status=OutboundStatus.CANCELLED, last_error="check closed")
                 missed += 1
         if len(rows) < batch:

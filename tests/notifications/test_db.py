@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from notifications.db import claim, claim_many, claim_sql, insert_once, insert_once_pk
 from notifications.models import InboundMessage, OutboundMessage
+from notifications.outbox import outbox_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +191,36 @@ def test_a_claim_finds_its_row_by_primary_key_even_when_the_planner_knows_nothin
     assert "inbound_unprocessed_idx" not in inbound_plan, inbound_plan
     assert "notifications_outboundmessage_pkey" in outbox_plan, outbox_plan
     assert "outbox_pending_idx" not in outbox_plan, outbox_plan
+
+
+def test_cancelling_one_numbers_pending_texts_does_not_read_every_pending_row_of_a_burst():
+    now = timezone.now()
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(**_values(f"night{i}", status="sent", next_attempt_at=now))
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_outboundmessage")
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(**_values(f"burst{i}", next_attempt_at=now)) for i in range(3000)
+    )
+    mine = [
+        insert_once(
+            OutboundMessage,
+            conflict="idempotency_key",
+            values=_values(f"mine{i}", to="+15125559999", status=status),
+        )
+        for i, status in enumerate(["pending", "pending", "sent"])
+    ]
+    queryset = OutboundMessage.objects.filter(to="+15125559999")
+
+    plan = queryset.filter(status__same="pending").explain()
+    cancelled = outbox_cancel(queryset=queryset)
+
+    assert "outbox_pending_idx" not in plan, plan
+    assert cancelled == 2
+    assert [
+        row.status
+        for row in OutboundMessage.objects.filter(pk__in=[m.pk for m in mine]).order_by("pk")
+    ] == ["cancelled", "cancelled", "sent"]
+    assert OutboundMessage.objects.filter(status="pending").count() == 3000
