@@ -158,11 +158,9 @@ def claim_sql(
     due = ""
     if due_field:
         due = f" AND {column[due_field]} <= %s"
-    # The rows are found by primary key, always. "status = 'pending'" would let PostgreSQL use a
-    # partial index whose condition that is (the outbox's pending index, the inbound one), and
-    # with statistics older than a burst it does: it then read every waiting row to claim one
-    # (0.6 ms instead of 0.06 per claim with 9,000 rows waiting, the pages' claim included).
-    # IS NOT DISTINCT FROM means the same for a NOT NULL column and implies no index condition.
+    # The rows are found by primary key, always: "status = 'pending'" let PostgreSQL read the
+    # pending rows' partial index instead, with statistics older than a burst (0.6 ms a claim
+    # with 9,000 waiting, against 0.06). IS NOT DISTINCT FROM, as notifications/lookups.py says.
     # Names come from the model's meta; every value is a parameter.
     sql = (
         f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608

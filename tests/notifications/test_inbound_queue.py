@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from followup.models import Answer, Flag
-from notifications.inbound import inbound_process_in_order, waiting_from_sender_sql
+from notifications.inbound import inbound_process_in_order, waiting_from_sender
 from notifications.models import InboundMessage, InboundStatus, OutboundMessage
 from notifications.publisher import BrokerPublisher, inbound_publisher
 from notifications.tasks import process_inbound_task
@@ -225,12 +225,9 @@ def test_the_senders_waiting_texts_are_found_through_the_senders_index_during_a_
         .values_list("pk", flat=True)
     )
 
-    sql, params = waiting_from_sender_sql(waiting[-1], limit=500)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = [pk for (pk,) in cursor.fetchall()]
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    query = waiting_from_sender(waiting[-1])[:500]
+    found = list(query)
+    plan = query.explain()
 
     assert found == waiting and len(found) == 2
     assert "inbound_unprocessed_idx" not in plan, plan
