@@ -516,22 +516,7 @@ class Bench:
     def _redflag_burst_latency(self, burst: dict, since: str) -> dict:
         """Page and safety-text latency of the red flags posted during the drain."""
         posted = burst.get("times", {})
-        codes: dict = {}
-        deadline = time.monotonic() + 30
-        env = self.env(self.sweep_db)
-        while len(codes) < len(posted) and time.monotonic() < deadline:
-            codes = run_json(["-m", "bench.replies", "codes", since, *posted], env)
-            if len(codes) < len(posted):
-                time.sleep(2)
-        latencies = self._wait_for_texts(
-            {phone: f"flag {code}." for phone, code in codes.items()}, posted, limit=30
-        )
-        safety = self._wait_for_texts(
-            {phone: "911" for phone in posted},
-            posted,
-            to={phone: phone for phone in posted},
-            limit=30,
-        )
+        codes, latencies, safety = self._page_and_safety_latencies(posted, since, limit=30)
         backlog = burst.get("backlog", [])
         import psycopg
 
@@ -682,18 +667,7 @@ class Bench:
             posted[item["phone"]] = time.time()
             self._post_signed(item)
             time.sleep(0.25)
-        env = self.env(self.sweep_db)
-        codes: dict = {}
-        deadline = time.monotonic() + 60
-        while len(codes) < len(posted) and time.monotonic() < deadline:
-            codes = run_json(["-m", "bench.replies", "codes", since, *posted], env)
-        latencies = self._wait_for_texts(
-            {phone: f"flag {code}." for phone, code in codes.items()}, posted
-        )
-        # The patient's own safety instruction ("call 911 ..."), through the outbox.
-        safety = self._wait_for_texts(
-            {phone: "911" for phone in posted}, posted, to={phone: phone for phone in posted}
-        )
+        _, latencies, safety = self._page_and_safety_latencies(posted, since, limit=90)
         # Baseline: a view that queues one text straight away, the same way to the fake.
         pinged: dict[str, float] = {}
         for number in range(len(flags) // 2):
@@ -718,6 +692,30 @@ class Bench:
             "baseline_p50_s": _round(percentile(base, 50)),
             "baseline_p99_s": _round(percentile(base, 99)),
         }
+
+    def _page_and_safety_latencies(
+        self, posted: dict[str, float], since: str, *, limit: float
+    ) -> tuple[dict, list[float], list[float]]:
+        """For red flags posted at ``posted`` (phone -> time): the escalation codes they opened,
+        then the seconds until each page (which quotes its code) and each patient's own safety
+        instruction ("call 911 ...") reached the fake Twilio, each wait up to ``limit``."""
+        env = self.env(self.sweep_db)
+        codes: dict = {}
+        deadline = time.monotonic() + min(limit, 60)
+        while len(codes) < len(posted) and time.monotonic() < deadline:
+            codes = run_json(["-m", "bench.replies", "codes", since, *posted], env)
+            if len(codes) < len(posted):
+                time.sleep(2)
+        latencies = self._wait_for_texts(
+            {phone: f"flag {code}." for phone, code in codes.items()}, posted, limit=limit
+        )
+        safety = self._wait_for_texts(
+            {phone: "911" for phone in posted},
+            posted,
+            to={phone: phone for phone in posted},
+            limit=limit,
+        )
+        return codes, latencies, safety
 
     def _wait_for_texts(
         self,
