@@ -250,7 +250,7 @@ def conversation_for(*, patient, now: dt.datetime) -> Checkpoint | None:
     """The patient's check waiting for a text answer, locked; the most recently active one if several."""
     candidates = list(
         Checkpoint.objects.select_for_update(of=("self",))
-        .select_related("enrollment__patient", "enrollment__clinic", "enrollment__protocol")
+        .select_related("enrollment__clinic", "enrollment__protocol")
         .filter(
             enrollment__patient=patient,
             status=CheckpointStatus.OPEN,
@@ -260,6 +260,9 @@ def conversation_for(*, patient, now: dt.datetime) -> Checkpoint | None:
         .order_by("-last_activity_at", "-id")
     )
     for checkpoint in candidates:
+        # The caller's patient: joining it again would compile and read its columns twice
+        # (every text comes through here).
+        checkpoint.enrollment.patient = patient
         if awaiting_answer(checkpoint):
             return checkpoint
     return None
@@ -456,24 +459,38 @@ def _save_state(checkpoint: Checkpoint) -> None:
 
 def _store_answer(
     checkpoint, code, *, raw: str, value, status: str, inbound, now: dt.datetime
-) -> Answer:
-    question = QUESTIONS[code]
-    answer, _ = Answer.objects.update_or_create(
-        checkpoint=checkpoint,
-        question_code=code,
-        defaults={
-            "instrument": question["type"],
-            "raw_text": raw,
-            "value": value,
-            "status": status,
-            "attempts": checkpoint.attempts
-            if status == AnswerStatus.UNANSWERED
-            else checkpoint.attempts + 1,
-            "answered_at": now,
-            "inbound_message_id": getattr(inbound, "pk", None),
-        },
+) -> None:
+    # One INSERT ... ON CONFLICT DO UPDATE: update_or_create spends six statements on a new
+    # answer (two savepoints, a locking SELECT, the INSERT, two releases), and nearly every
+    # answer is new. The check is locked, so no other answer to it can be written meanwhile.
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                checkpoint=checkpoint,
+                question_code=code,
+                instrument=QUESTIONS[code]["type"],
+                raw_text=raw,
+                value=value,
+                status=status,
+                attempts=checkpoint.attempts
+                if status == AnswerStatus.UNANSWERED
+                else checkpoint.attempts + 1,
+                answered_at=now,
+                inbound_message_id=getattr(inbound, "pk", None),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["checkpoint", "question_code"],
+        update_fields=[
+            "instrument",
+            "raw_text",
+            "value",
+            "status",
+            "attempts",
+            "answered_at",
+            "inbound_message_id",
+        ],
     )
-    return answer
 
 
 def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:

@@ -626,11 +626,14 @@ def _close_prompt(prompt: SenderPrompt, now: dt.datetime, *, reason: str) -> Non
 
 
 def _close_sender_prompts(phone: str, now: dt.datetime, *, reason: str) -> None:
-    for prompt in (
-        SenderPrompt.objects.select_for_update()
-        .filter(phone=phone)
-        .exclude(status=SenderPromptStatus.CLOSED)
-    ):
+    open_prompts = SenderPrompt.objects.filter(phone=phone).exclude(
+        status=SenderPromptStatus.CLOSED
+    )
+    # Every text from a patient's own number comes here and almost none has a prompt open: a
+    # one-column probe, and the locking read of whole rows only when there is one.
+    if not open_prompts.values_list("pk", flat=True)[:1]:
+        return
+    for prompt in open_prompts.select_for_update():
         _close_prompt(prompt, now, reason=reason)
 
 

@@ -120,6 +120,11 @@ _REVOCATION_PHRASES = _table(
       for x in _LISTS_ES),
     "borrenme", "es un numero equivocado", "numero equivocado",
 )  # fmt: skip
+# Every text is checked against every phrase: looked up by the word a phrase starts with, a
+# "no" or a pain score touches none of them.
+_REVOCATION_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _REVOCATION_PHRASES:
+    _REVOCATION_BY_FIRST_WORD.setdefault(_phrase[0], []).append(_phrase)
 # The token before a phrase that turns it around: "don't stop texting me", "no dejen de...".
 # Not applied to phrases that are negations themselves: "No, no more texts" is emphasis.
 _NEGATIONS = _words("dont not never no cant wont doesnt didnt nunca")
@@ -131,11 +136,6 @@ _SYMPTOM_WORDS = _words(
     dolor duele duelen ardor sangre sangrando fiebre hinchado hinchazon entumido adormecido
     debil mareado ayuda emergencia morir"""
 )
-
-
-def _find(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:
-    n = len(phrase)
-    return [i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase]
 
 
 def _bare_keywords(tokens: list[str], tables: list[tuple[Keyword, frozenset]]) -> Keyword:
@@ -160,8 +160,10 @@ def _bare_keywords(tokens: list[str], tables: list[tuple[Keyword, frozenset]]) -
 
 
 def _has_revocation_phrase(tokens: list[str]) -> bool:
-    for phrase in _REVOCATION_PHRASES:
-        for start in _find(tokens, phrase):
+    for start, token in enumerate(tokens):
+        for phrase in _REVOCATION_BY_FIRST_WORD.get(token, ()):
+            if tuple(tokens[start : start + len(phrase)]) != phrase:
+                continue
             negated = start > 0 and tokens[start - 1] in _NEGATIONS
             if not negated or phrase[0] in _NEGATIONS:
                 return True

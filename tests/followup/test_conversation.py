@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from followup.conversation import STOPPED_REASON
 from followup.models import (
@@ -15,7 +17,14 @@ from followup.models import (
     TimelineEvent,
 )
 from notifications.models import InboundMessage, OutboundMessage
-from tests.survey_helpers import bodies_to, last_text, post_sms, safety_text, start_survey
+from tests.survey_helpers import (
+    bodies_to,
+    last_text,
+    post_sms,
+    process_inbound,
+    safety_text,
+    start_survey,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -262,6 +271,23 @@ def test_an_unclear_non_red_flag_answer_raises_no_flag(client, checkpoint):
     reach_pain_now(client, checkpoint)
     answer(client, checkpoint, "idk", "dunno really")
     assert not Flag.objects.filter(rule_code="RF_UNANSWERED").exists()
+
+
+def test_an_answer_is_processed_in_a_fixed_handful_of_statements(client, checkpoint):
+    """The morning burst runs this path tens of thousands of times: the answer is one upsert
+    (update_or_create spent six statements: two savepoints, a locking read, the insert, two
+    releases) and the patient is read once, not again through the check's joins."""
+    post_sms(client, body="no", from_=checkpoint.enrollment.patient.phone, process=False)
+    with CaptureQueriesContext(connection) as captured:
+        assert process_inbound() == 1
+    statements = [q["sql"] for q in captured.captured_queries]
+    answer_writes = [s for s in statements if '"followup_answer"' in s]
+    assert len(answer_writes) == 1 and "ON CONFLICT" in answer_writes[0]
+    # The one savepoint is the processing transaction's, nested in the test's own transaction.
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1
+    assert sum('FROM "patients_patient"' in s for s in statements) == 1
+    assert len(statements) <= 14, "\n".join(statements)
+    assert answers(checkpoint)["RF_WEAKNESS"].value is False
 
 
 def test_both_raw_texts_of_a_reprompted_question_are_kept(client, checkpoint):
