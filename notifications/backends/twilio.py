@@ -12,6 +12,10 @@ from django.core.exceptions import ImproperlyConfigured
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+# The client imports its Messages API on first use (~30 ms): here, so a worker that preloads this
+# module before forking (sms_backend_preload) gives its children the whole SDK.
+from twilio.rest.api.v2010.account import message as _messages_api  # noqa: F401
+
 from notifications.twilio_http import build_http_client
 
 from .base import DeliveryError, SmsBackend
