@@ -155,7 +155,7 @@ def _attempt(message: OutboundMessage, now: dt.datetime) -> tuple[str, str]:
     except ImproperlyConfigured as exc:
         # The channel is off (no credentials): nothing left this process. Put the row back as it
         # was, so it is neither "sending" for ever nor taken for an ambiguous send, and say so.
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+        OutboundMessage.objects.filter(pk=message.pk, status__same=OutboundStatus.SENDING).update(
             status=OutboundStatus.PENDING,
             attempts=F("attempts") - 1,
             next_attempt_at=now + dt.timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS),
@@ -178,7 +178,7 @@ def _record_sent(provider_ids: dict[int, str]) -> None:
             *(When(pk=pk, then=Value(sid)) for pk, sid in provider_ids.items()),
             output_field=OutboundMessage._meta.get_field("provider_id"),
         )
-    OutboundMessage.objects.filter(pk__in=provider_ids, status=OutboundStatus.SENDING).update(
+    OutboundMessage.objects.filter(pk__in=provider_ids, status__same=OutboundStatus.SENDING).update(
         status=OutboundStatus.SENT,
         provider_id=provider_id_value,
         provider_status="queued",
@@ -253,9 +253,9 @@ def outbox_send_many(*, message_ids: list[int]) -> list[str]:
 def _release(message_ids: list[int]) -> None:
     """Claimed rows this worker did not try: back to pending as if never claimed."""
     if message_ids:
-        OutboundMessage.objects.filter(pk__in=message_ids, status=OutboundStatus.SENDING).update(
-            status=OutboundStatus.PENDING, attempts=F("attempts") - 1, sending_started_at=None
-        )
+        OutboundMessage.objects.filter(
+            pk__in=message_ids, status__same=OutboundStatus.SENDING
+        ).update(status=OutboundStatus.PENDING, attempts=F("attempts") - 1, sending_started_at=None)
 
 
 def _sms_pace(message: OutboundMessage) -> float:
@@ -267,7 +267,7 @@ def _sms_pace(message: OutboundMessage) -> float:
 
 def _rate_limited(message: OutboundMessage, wait: float) -> str:
     """No token in time: the row goes back to pending as if never claimed, due when one is."""
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+    OutboundMessage.objects.filter(pk=message.pk, status__same=OutboundStatus.SENDING).update(
         status=OutboundStatus.PENDING,
         attempts=F("attempts") - 1,
         sending_started_at=None,
@@ -311,7 +311,7 @@ def _record_failure(message: OutboundMessage, exc: DeliveryError) -> str:
         backoff = settings.OUTBOX_BACKOFF_BASE_SECONDS * (2 ** (message.attempts - 1))
         delay = max(backoff, exc.retry_after or 0)
         fields["next_attempt_at"] = now + dt.timedelta(seconds=min(delay, 3600))
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.SENDING).update(
+    OutboundMessage.objects.filter(pk=message.pk, status__same=OutboundStatus.SENDING).update(
         status=status, **fields
     )
     logger.warning(
@@ -351,14 +351,16 @@ def outbox_reconcile(*, message_id: int) -> str:
     if provider_id:
         try:
             with transaction.atomic():
-                OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
+                OutboundMessage.objects.filter(
+                    pk=message.pk, status__same=OutboundStatus.UNKNOWN
+                ).update(
                     status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now()
                 )
         except IntegrityError:
             # A status callback gave that sid to another row meanwhile: look again next sweep.
             return OutboundStatus.UNKNOWN
         return OutboundStatus.SENT
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundStatus.UNKNOWN).update(
+    OutboundMessage.objects.filter(pk=message.pk, status__same=OutboundStatus.UNKNOWN).update(
         status=OutboundStatus.PENDING, next_attempt_at=timezone.now()
     )
     return OutboundStatus.PENDING

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.db import claim, claim_many, claim_sql, insert_once, insert_once_pk
 from notifications.models import InboundMessage, OutboundMessage
-from notifications.outbox import outbox_cancel
+from notifications.outbox import _record_sent, outbox_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +225,39 @@ def test_cancelling_one_numbers_pending_texts_does_not_read_every_pending_row_of
         for row in OutboundMessage.objects.filter(pk__in=[m.pk for m in mine]).order_by("pk")
     ] == ["cancelled", "cancelled", "sent"]
     assert OutboundMessage.objects.filter(status="pending").count() == 3000
+
+
+def test_recording_a_batch_as_sent_finds_its_rows_by_primary_key_during_a_burst():
+    # Thousands of rows went in flight since the last ANALYZE, which saw none. Asked for "pk IN
+    # (...) AND status = 'sending'", PostgreSQL read the in-flight rows' partial index instead.
+    now = timezone.now()
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(**_values(f"night{i}", status="sent")) for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_outboundmessage")
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(**_values(f"burst{i}", status="sending", sending_started_at=now))
+        for i in range(3000)
+    )
+    mine = [
+        insert_once(
+            OutboundMessage,
+            conflict="idempotency_key",
+            values=_values(f"mine{i}", status="sending", sending_started_at=now),
+        )
+        for i in range(2)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        _record_sent({mine[0].pk: "SM" + "a" * 32, mine[1].pk: "SM" + "b" * 32})
+
+    [update] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    plan = _plan(update, None)
+    assert "outbox_inflight_idx" not in plan, plan
+    assert list(
+        OutboundMessage.objects.filter(pk__in=[m.pk for m in mine])
+        .order_by("pk")
+        .values_list("status", "provider_id")
+    ) == [("sent", "SM" + "a" * 32), ("sent", "SM" + "b" * 32)]
+    assert OutboundMessage.objects.filter(status="sending").count() == 3000
