@@ -8,7 +8,8 @@ and about 1,000,000 answers), then runs, in order:
 2. Celery throughput with 4 worker processes: SMS sends to the fake Twilio vs no-op tasks, and
    the per-sender rate limit honoured;
 3. the inbound webhook under gunicorn (2 workers) with wrk at rising concurrency, vs a trivial
-   view; with 6. the memory of web and workers at rest and under that load;
+   view, and vs a view that only commits the posted body (the floor of any webhook that stores
+   the text before answering); with 6. the memory of web and workers at rest and under that load;
 4. red flag to page: 200 signed "yes" answers, each to the page reaching the fake Twilio, with
    the beat running (its interval in the results), vs a view that queues one text;
 5. the staff pages on the 50,000-enrollment database (bench/pages.py).
@@ -50,6 +51,13 @@ from bench.common import (  # noqa: E402
     wait_http,
 )
 from scripts.services import free_port, pg_bin, postgres, redis  # noqa: E402
+
+# bench/urls.py's durable view writes here; created before the server starts (two workers
+# creating it on their first request would race).
+DURABLE_FLOOR_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_durable_floor (id bigserial PRIMARY KEY, body text NOT NULL, "
+    "received_at timestamptz NOT NULL DEFAULT now())"
+)
 
 RESULTS = ROOT / "bench" / "results"
 ACCOUNT_SID = "AC" + "be" * 16
@@ -377,6 +385,10 @@ class Bench:
         worker = self.workers(self.sweep_db)
         worker_rest_mb = rss_mb(worker.pid)
         self.stop(worker)
+        subprocess.run(
+            [str(pg_bin() / "psql"), *self.pg_host, "-qc", DURABLE_FLOOR_TABLE, "bench_sweep"],
+            check=True,
+        )
         web = self.start(
             "web",
             [
@@ -408,10 +420,15 @@ class Bench:
                 if getattr(self, "worker", None) is not None:
                     peaks["worker"] = max(peaks["worker"], rss_mb(self.worker.pid))
 
-        steps: dict[str, list] = {"noop": [], "webhook": []}
+        steps: dict[str, list] = {"noop": [], "durable": [], "webhook": []}
         offset = 0
         duration = "4s" if self.args.quick else "8s"
-        for target, path in (("noop", "/bench/noop/"), ("webhook", "/webhooks/twilio/sms/")):
+        targets = (
+            ("noop", "/bench/noop/"),
+            ("durable", "/bench/durable/"),
+            ("webhook", "/webhooks/twilio/sms/"),
+        )
+        for target, path in targets:
             if target == "webhook":
                 threading.Thread(target=sample, daemon=True).start()
             for connections in CONNECTIONS:
@@ -891,6 +908,28 @@ def summary(results: dict) -> list[dict]:
             "ratio >= 0.5",
             bool(w and n and w["per_second"] / n["per_second"] >= 0.5),
         )
+        floor = best.get("durable")
+        if floor:
+            # What any view that stores the text before answering costs on this machine: the
+            # webhook's target measured against the work no design of it can leave out.
+            add(
+                "webhook floor: a view that only commits the body (one INSERT), highest rate",
+                floor["per_second"],
+                "req/s",
+                n and n["per_second"],
+                "trivial view, same server",
+                "",
+                None,
+            )
+            add(
+                "webhook against that floor",
+                w and w["per_second"],
+                "req/s",
+                floor["per_second"],
+                "view that only commits the body",
+                "",
+                None,
+            )
         if w:
             add(
                 f"webhook: p50 / p99 at that rate (c={w['connections']})",

@@ -1,5 +1,7 @@
-"""The application's URLs plus two baselines: a trivial view, and a view that queues one SMS."""
+"""The application's URLs plus three baselines: a trivial view, a view that only commits the posted
+body, and a view that queues one SMS."""
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -8,6 +10,20 @@ from django.views.decorators.csrf import csrf_exempt
 @csrf_exempt
 def noop(request: HttpRequest) -> HttpResponse:
     """The cheapest Django answer under the same server, middleware and settings."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+def durable(request: HttpRequest) -> HttpResponse:
+    """The floor of "store, then answer": the posted body committed in one INSERT before the
+    answer, and nothing else (no signature, no parsing, no queue, no model). bench/run.py
+    creates the table before the server starts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_durable_floor (body) VALUES (%s) RETURNING id",
+            [request.body.decode("utf-8", "replace")],
+        )
+        cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -22,6 +38,7 @@ def ping_sms(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("bench/noop/", noop),
+    path("bench/durable/", durable),
     path("bench/ping-sms/", ping_sms),
     path("", include("config.urls")),
 ]
