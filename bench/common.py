@@ -1,11 +1,11 @@
-"""Process handling and statistics for the benchmark driver (no Django here)."""
+"""Process statistics and helpers for the benchmark driver (no Django here); the processes
+themselves are scripts.processes.Proc."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,47 +27,6 @@ def percentile(values: list[float], p: float) -> float | None:
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-class Proc:
-    """A child process in its own process group, its output in a log file."""
-
-    def __init__(self, name: str, cmd: list[str], env: dict, logdir: Path) -> None:
-        self.name = name
-        self.log = logdir / f"{name}.log"
-        self.out = open(self.log, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=self.out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def wait_for_log(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log.read_text(errors="replace"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
-            time.sleep(0.2)
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.out.close()
 
 
 def tree_pids(pid: int) -> list[int]:

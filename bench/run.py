@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     PYTHON,
-    Proc,
     cpu_ms_per,
     cpu_seconds_by_group,
     load_average,
@@ -50,6 +49,7 @@ from bench.common import (  # noqa: E402
     say,
     wait_http,
 )
+from scripts.processes import Proc  # noqa: E402
 from scripts.services import free_port, pg_bin, postgres, redis  # noqa: E402
 
 # bench/urls.py's durable view writes here; created before the server starts (two workers
@@ -134,7 +134,7 @@ class Bench:
 
     def start(self, name: str, cmd: list[str], env: dict) -> Proc:
         self.started = getattr(self, "started", 0) + 1
-        proc = Proc(f"{self.started:02d}-{name}", cmd, env, self.logdir)
+        proc = Proc.spawn(f"{self.started:02d}-{name}", cmd, env, self.logdir)
         self.procs.append(proc)
         return proc
 
@@ -164,7 +164,7 @@ class Bench:
             ],
             self.env(database, LOG_LEVEL="INFO", **extra),
         )
-        proc.wait_for_log("ready.")
+        proc.wait_for_output("ready.")
         return proc
 
     def purge_queues(self) -> None:
@@ -217,7 +217,7 @@ class Bench:
                 deadline = time.monotonic() + 30
                 while not re.search(r"http://\S+", fake.log.read_text()):
                     if time.monotonic() > deadline:
-                        raise RuntimeError(fake.tail())
+                        raise RuntimeError(fake.output())
                     time.sleep(0.1)
                 self.fake_url = re.search(r"http://\S+", fake.log.read_text()).group(0)
                 self.catch_up()
@@ -672,7 +672,7 @@ class Bench:
             ],
             self.env(self.sweep_db, SWEEP_INTERVAL_SECONDS=str(SWEEP_INTERVAL), LOG_LEVEL="INFO"),
         )
-        beat.wait_for_log("beat: Starting")
+        beat.wait_for_output("beat: Starting")
         self.results["redflag_settle_s"] = self._settle()
         self.fake("/_fake/reset", b"{}")
         flags = self._redflags()["settled"]
@@ -1049,6 +1049,9 @@ def print_table(rows: list[dict]) -> None:
             print(f"{'':<62} {'':>10} ({row['baseline_is']})")
 
 
+ITEMS = ("sweep", "send", "webhook", "redflag", "pages")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, for development")
@@ -1061,6 +1064,16 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     args.only = {item.strip() for item in args.only.split(",") if item.strip()}
+    unknown = args.only - set(ITEMS)
+    if unknown:
+        parser.error(
+            f"unknown item(s) {', '.join(sorted(unknown))}: choose from {', '.join(ITEMS)}"
+        )
+    if "redflag" in args.only and "webhook" not in args.only:
+        parser.error(
+            "redflag needs webhook: the webhook step prepares the red-flag texts and posts the "
+            "burst they are measured in (--only webhook,redflag)"
+        )
     if not shutil.which("wrk"):
         print("wrk not found: `apt-get install wrk` (make bench does it as root)", file=sys.stderr)
         return 2

@@ -26,8 +26,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +39,7 @@ import requests
 from django.conf import settings
 
 from notifications.twilio_signature import twilio_signature
+from scripts.processes import Proc
 from scripts.services import RedisServer, free_port, wait_for_port
 from tests.fakes.fake_twilio import FakeTwilio
 
@@ -116,53 +115,6 @@ def assert_sent_exactly_once(fake: FakeTwilio, row_ids: Iterable[int]) -> None:
 
 
 @dataclass
-class Proc:
-    """A subprocess in its own process group, with its output in a log file."""
-
-    name: str
-    process: subprocess.Popen
-    log: Path
-
-    def output(self, tail: int = 6000) -> str:
-        return self.log.read_text(errors="replace")[-tail:]
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def wait_for_output(self, text: str, timeout: float = START_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log.read_text(errors="replace"):
-            if not self.alive() or time.monotonic() > deadline:
-                pytest.fail(f"{self.name} did not print {text!r}:\n{self.output()}")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL the process and its children at once: no cleanup, no acks, no goodbyes."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self, timeout: float = 15) -> None:
-        if not self.alive():
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
-def _spawn(name: str, cmd: list[str], env: dict, logdir: Path) -> Proc:
-    log = logdir / f"{name}.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    return Proc(name, process, log)
-
-
-@dataclass
 class Stack:
     """What every scenario shares: the environment of its processes and where they log."""
 
@@ -213,7 +165,7 @@ class Processes:
             "-n",
             f"{full}@%h",
         ]
-        proc = _spawn(full, cmd, {**self.stack.env, **(env or {})}, self.stack.logdir)
+        proc = Proc.spawn(full, cmd, {**self.stack.env, **(env or {})}, self.stack.logdir)
         self.started.append(proc)
         if wait:
             proc.wait_for_output("ready.")
@@ -234,7 +186,7 @@ class Processes:
             "--schedule",
             str(schedule),
         ]
-        proc = _spawn(full, cmd, {**self.stack.env, **(env or {})}, self.stack.logdir)
+        proc = Proc.spawn(full, cmd, {**self.stack.env, **(env or {})}, self.stack.logdir)
         self.started.append(proc)
         proc.wait_for_output("beat: Starting")
         return proc
@@ -284,7 +236,7 @@ def _gunicorn(name: str, *, port: int, env: dict, logdir: Path) -> Proc:
         "--error-logfile",
         "-",
     ]
-    proc = _spawn(name, cmd, env, logdir)
+    proc = Proc.spawn(name, cmd, env, logdir)
     wait_for_port(port, timeout=START_SECONDS)
     deadline = time.monotonic() + START_SECONDS
     while True:  # the port opens before Django is loaded: wait for a real answer

@@ -8,19 +8,17 @@ The worker runs ``config.settings.test`` against the *test* database (the tests 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from scripts.processes import Proc
 from tests.fakes.fake_twilio import FakeTwilio
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER_START_SECONDS = 60
 
 
@@ -36,15 +34,6 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     """A FakeTwilio that accepts the test settings' account sid and auth token."""
     with FakeTwilio(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN) as fake:
         yield fake
-
-
-class Worker:
-    def __init__(self, process: subprocess.Popen, log: Path) -> None:
-        self.process = process
-        self.log = log
-
-    def output(self, tail: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-tail:]
 
 
 def _purge_queue() -> None:
@@ -65,10 +54,9 @@ def worker_queues() -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, fake_twilio, worker_queues) -> Iterator[Worker]:
+def celery_worker(transactional_db, fake_twilio, worker_queues) -> Iterator[Proc]:
     """A real ``celery -A config worker`` process on the test database, sending SMS to ``fake_twilio``."""
     _purge_queue()
-    log = Path(tempfile.mkdtemp(prefix="celery-worker-")) / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -99,20 +87,9 @@ def celery_worker(transactional_db, fake_twilio, worker_queues) -> Iterator[Work
         "-Q",
         worker_queues,
     ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    worker = Worker(process, log)
+    worker = Proc.spawn("worker", cmd, env, Path(tempfile.mkdtemp(prefix="celery-worker-")))
     try:
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while "ready." not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start:\n{worker.output()}")
-            time.sleep(0.2)
+        worker.wait_for_output("ready.", timeout=WORKER_START_SECONDS)
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        worker.stop(timeout=15)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,12 +26,12 @@ from followup.services.dispatch import dispatch_due
 from followup.services.enrollments import enrollment_create
 from notifications.twilio_signature import twilio_signature
 from patients.models import Role
+from scripts.processes import Proc
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.fakes.fake_twilio import FakeTwilio
 
 pytestmark = [pytest.mark.integration]
 
-ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK = "/webhooks/twilio/sms/"
 PATIENT_PHONE = "+15125557001"
 WAIT = 30.0
@@ -53,7 +52,6 @@ def fake_twilio():
 @pytest.fixture
 def worker(transactional_db, fake_twilio):
     """A real Celery worker process on the test database, sending through the fake Twilio."""
-    log = Path(tempfile.mkdtemp(prefix="redflag-e2e-")) / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -89,23 +87,12 @@ def worker(transactional_db, fake_twilio):
         "-n",
         "redflag-e2e@%h",
     ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    worker = Proc.spawn("worker", cmd, env, Path(tempfile.mkdtemp(prefix="redflag-e2e-")))
     try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Celery worker did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        process.log = log
-        yield process
+        worker.wait_for_output("ready.")
+        yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        worker.stop(timeout=15)
 
 
 def _post_sms(client: Client, *, sid: str, from_: str, body: str):
@@ -129,7 +116,7 @@ def _wait_for_text(fake: FakeTwilio, number: str, count: int, worker) -> list[st
     if not fake.wait_for(lambda f: len(_texts_to(f, number)) >= count, timeout=WAIT):
         pytest.fail(
             f"no text #{count} to {number} within {WAIT}s; fake saw {fake.messages}\n"
-            f"worker log:\n{worker.log.read_text()[-3000:]}"
+            f"worker log:\n{worker.output()}"
         )
     return _texts_to(fake, number)
 
