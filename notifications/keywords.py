@@ -120,8 +120,8 @@ _REVOCATION_PHRASES = _table(
       for x in _LISTS_ES),
     "borrenme", "es un numero equivocado", "numero equivocado",
 )  # fmt: skip
-# Every text is checked against every phrase: looked up by the word a phrase starts with, a
-# "no" or a pain score touches none of them.
+# Every text is searched for these phrases: indexed by their first word, a "no" or a pain score
+# costs one lookup per word instead of a pass over every phrase.
 _REVOCATION_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _REVOCATION_PHRASES:
     _REVOCATION_BY_FIRST_WORD.setdefault(_phrase[0], []).append(_phrase)
