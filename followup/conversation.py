@@ -462,7 +462,8 @@ def _store_answer(
 ) -> None:
     # One INSERT ... ON CONFLICT DO UPDATE: update_or_create spends six statements on a new
     # answer (two savepoints, a locking SELECT, the INSERT, two releases), and nearly every
-    # answer is new. The check is locked, so no other answer to it can be written meanwhile.
+    # answer is new. The check is locked, so no other answer to it can be written meanwhile; a
+    # second answer to a question replaces every column of the first but the key.
     Answer.objects.bulk_create(
         [
             Answer(
@@ -480,17 +481,16 @@ def _store_answer(
             )
         ],
         update_conflicts=True,
-        unique_fields=["checkpoint", "question_code"],
+        unique_fields=_ANSWER_KEY,
         update_fields=[
-            "instrument",
-            "raw_text",
-            "value",
-            "status",
-            "attempts",
-            "answered_at",
-            "inbound_message_id",
+            field.name
+            for field in Answer._meta.concrete_fields
+            if not field.primary_key and field.name not in _ANSWER_KEY
         ],
     )
+
+
+_ANSWER_KEY = ["checkpoint", "question_code"]
 
 
 def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from followup.conversation import STOPPED_REASON
 from followup.models import (
@@ -288,6 +291,29 @@ def test_an_answer_is_processed_in_a_fixed_handful_of_statements(client, checkpo
     assert sum('FROM "patients_patient"' in s for s in statements) == 1
     assert len(statements) <= 14, "\n".join(statements)
     assert answers(checkpoint)["RF_WEAKNESS"].value is False
+
+
+def test_a_second_answer_to_the_same_question_replaces_the_first(checkpoint):
+    """The answer is an upsert on (check, question): a later write replaces every column."""
+    from followup.conversation import _store_answer
+
+    first_at = timezone.now()
+    later = first_at + dt.timedelta(minutes=3)
+    _store_answer(
+        checkpoint, "PAIN_NOW", raw="7", value=7, status=AnswerStatus.ANSWERED, inbound=None,
+        now=first_at,
+    )  # fmt: skip
+    _store_answer(
+        checkpoint, "PAIN_NOW", raw="??", value=None, status=AnswerStatus.UNANSWERED,
+        inbound=None, now=later,
+    )  # fmt: skip
+    [row] = Answer.objects.filter(checkpoint=checkpoint, question_code="PAIN_NOW")
+    assert (row.raw_text, row.value, row.status, row.answered_at) == (
+        "??",
+        None,
+        AnswerStatus.UNANSWERED,
+        later,
+    )
 
 
 def test_both_raw_texts_of_a_reprompted_question_are_kept(client, checkpoint):
