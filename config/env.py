@@ -7,6 +7,7 @@ helper raises ``ImproperlyConfigured`` instead of guessing.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,3 +62,13 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def redis_url_next_database(url: str) -> str:
+    """``url`` with the database after its own (``redis://h:6379/0`` -> ``redis://h:6379/1``): the
+    same server for a second use that must not share a database with the first."""
+    parts = urlsplit(url)
+    current = parts.path.strip("/")
+    if current and not current.isdigit():
+        raise ImproperlyConfigured(f"Redis URL database is not a number: {url!r}")
+    return urlunsplit(parts._replace(path=f"/{int(current or 0) + 1}"))

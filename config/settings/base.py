@@ -7,7 +7,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    redis_url_next_database,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -222,6 +229,22 @@ FOLLOWUP_SEND_HOUR = env_int("FOLLOWUP_SEND_HOUR", 10)
 SWEEP_BATCH_SIZE = env_int("SWEEP_BATCH_SIZE", 2000)
 # The cohort dashboard's whole-cohort aggregates are kept this long (0 = always recomputed).
 OUTCOMES_CACHE_SECONDS = env_int("OUTCOMES_CACHE_SECONDS", 300)
+# Where they are kept: Redis, so every web process shares them (a per-process cache made each
+# gunicorn worker compute its own, a couple of seconds each). Its own database by default, since
+# clearing a Django Redis cache flushes the whole database, and Celery's queues live in REDIS_URL's.
+CACHE_URL = env_str("CACHE_URL", redis_url_next_database(REDIS_URL))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "followup",
+        # A dead Redis costs a page at most this, once (followup/selectors/outcomes/cached.py).
+        "OPTIONS": {
+            "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 1.0),
+            "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 2.0),
+        },
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

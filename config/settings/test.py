@@ -25,3 +25,6 @@ DEMO_MODE = False
 SMS_RATE_LIMIT_PER_SECOND = float(os.environ.get("SMS_RATE_LIMIT_PER_SECOND") or 0)
 # Tests change the data between two views of the dashboard; a cached figure would be stale.
 OUTCOMES_CACHE_SECONDS = 0
+# Each test process keeps its own; tests/followup/test_outcomes_cache.py uses Redis where the
+# sharing is the subject.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from followup.selectors.outcomes import CohortFilters, OutcomeAccess
+from config.env import redis_url_next_database
+from followup.selectors.outcomes import CohortFilters, OutcomeAccess, cached
 from followup.selectors.outcomes.cached import _key, cohort_figures
+from scripts.services import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +61,61 @@ def test_scopes_and_filters_never_share_an_entry():
     assert _key(access(wide=[1], user=1), CohortFilters()) == _key(
         access(wide=[1], user=2), CohortFilters()
     )
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The production arrangement: Redis, in the database after the broker's."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url_next_database(settings.REDIS_URL),
+            "KEY_PREFIX": "followup-test",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_web_processes_share_the_figures_through_redis(shared_cache, clinic):
+    figures = cohort_figures(access=access(wide=[clinic.pk]), filters=CohortFilters())
+    # Another web process: its own connection to the same Redis finds them.
+    other = RedisCache(redis_url_next_database(settings.REDIS_URL), {"KEY_PREFIX": "followup-test"})
+    assert other.get(_key(access(wide=[clinic.pk]), CohortFilters())) == figures
+
+
+def test_clearing_the_cache_leaves_the_brokers_database_alone(shared_cache):
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.set("followup-test-sentinel", "queued work")
+    try:
+        cache.set("something", 1)
+        cache.clear()
+        assert cache.get("something") is None
+        assert broker.get("followup-test-sentinel") == b"queued work"
+    finally:
+        broker.delete("followup-test-sentinel")
+
+
+def test_a_dead_cache_costs_one_timeout_then_is_left_alone(clinic, caplog, monkeypatch):
+    monkeypatch.setattr(cached, "_paused_until", 0.0)
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/1",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    scope = access(wide=[clinic.pk])
+    with (
+        override_settings(CACHES=dead),
+        caplog.at_level("WARNING", logger="followup.selectors.outcomes.cached"),
+    ):
+        first = cohort_figures(access=scope, filters=CohortFilters())
+        second = cohort_figures(access=scope, filters=CohortFilters())
+    assert first.summary == second.summary and first.safety == second.safety
+    warnings = [r for r in caplog.records if "outcomes cache unavailable" in r.getMessage()]
+    # The first page's read failed and paused the cache: its write and the second page never
+    # tried (each would have waited for the connect timeout again).
+    assert len(warnings) == 1
+    assert "ConnectionError" in warnings[0].getMessage()

@@ -7,11 +7,17 @@ are computed once per scope and filter set and kept for ``OUTCOMES_CACHE_SECONDS
 off). The key holds everything that decides the result: the clinics seen whole, the clinics seen
 only for one's own patients (with the user, since then the rows depend on who asks) and every
 filter; a cached answer is never shown to someone with a different scope.
+
+The cache is Redis (``CACHE_URL``), shared by every web process. It is only a shortcut: when it
+fails the figures are computed as if it were off, and it is left alone for a while so that every
+page does not wait for a dead server's timeout.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -42,17 +48,41 @@ class CohortFigures:
     literature: list[LiteratureComparison]
 
 
+logger = logging.getLogger(__name__)
+
+# After the cache fails, it is not asked again for this long.
+CACHE_PAUSE_SECONDS = 30.0
+_paused_until = 0.0
+
+
 def cohort_figures(*, access: OutcomeAccess, filters: CohortFilters) -> CohortFigures:
     seconds = settings.OUTCOMES_CACHE_SECONDS
+    if seconds <= 0:
+        return _compute(access, filters)
     key = _key(access, filters)
-    if seconds > 0:
-        found = cache.get(key)
-        if found is not None:
-            return found
+    found = _cached(cache.get, key)
+    if found is not None:
+        return found
     figures = _compute(access, filters)
-    if seconds > 0:
-        cache.set(key, figures, seconds)
+    _cached(cache.set, key, figures, seconds)
     return figures
+
+
+def _cached(operation, *args):
+    """``operation(*args)`` on the cache; None when the cache failed or is paused after a failure."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        return None
+    try:
+        return operation(*args)
+    except Exception as exc:  # noqa: BLE001 - any cache failure: compute, never fail the page
+        _paused_until = time.monotonic() + CACHE_PAUSE_SECONDS
+        logger.warning(
+            "outcomes cache unavailable (%s); computing the figures, cache paused for %ss",
+            type(exc).__name__,
+            CACHE_PAUSE_SECONDS,
+        )
+        return None
 
 
 def _key(access: OutcomeAccess, filters: CohortFilters) -> str:
