@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -196,6 +197,8 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         "safety_rows": _safety_rows(safety),
         "literature": figures.literature,
         "enrollment_count": safety.overall.enrollments if safety.overall else 0,
+        "figures_age": duration(timezone.now() - figures.computed_at),
+        "figures_kept_minutes": settings.OUTCOMES_CACHE_SECONDS // 60,
     }
     return render(request, "followup/outcomes/cohort.html", context)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from followup.models import Escalation
 from patients.models import AuditEvent, Role
@@ -180,6 +183,25 @@ def test_the_dashboard_shows_the_figures_and_the_definitions(client, bob, patien
         "group",
     ):
         assert f'id="id_{field}"' in page
+
+
+def test_the_dashboard_says_how_old_its_figures_are(client, bob, patients, settings, monkeypatch):
+    settings.OUTCOMES_CACHE_SECONDS = 300
+    cache.clear()
+    try:
+        first = get(client, bob, "/outcomes/").content.decode()
+        assert re.search(
+            r"Figures computed \d+ s ago; they are kept up to 5 minutes, so answers since then "
+            r"may not be counted yet",
+            first,
+        ), first
+        # Three minutes later the same (cached) figures are shown, and said to be that old.
+        later = timezone.now() + dt.timedelta(minutes=3)
+        monkeypatch.setattr(timezone, "now", lambda: later)
+        again = get(client, bob, "/outcomes/").content.decode()
+        assert "Figures computed 3 min ago" in again
+    finally:
+        cache.clear()
 
 
 def test_the_patient_list_offers_only_the_filters_that_apply(client, bob, patients):

@@ -15,6 +15,7 @@ page does not wait for a dead server's timeout.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from .cohort import (
     CheckpointSummary,
@@ -46,6 +48,8 @@ class CohortFigures:
     choices: list[ChoiceTrend]
     safety: SafetySummary
     literature: list[LiteratureComparison]
+    # When they were computed: the page says how old cached figures are.
+    computed_at: dt.datetime
 
 
 logger = logging.getLogger(__name__)
@@ -108,4 +112,5 @@ def _compute(access: OutcomeAccess, filters: CohortFilters) -> CohortFigures:
         choices=cohort_choice_trend(checkpoints=checkpoints),
         safety=cohort_safety(enrollments=enrollments),
         literature=cohort_literature(enrollments=enrollments),
+        computed_at=timezone.now(),
     )
