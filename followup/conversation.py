@@ -482,15 +482,16 @@ def _store_answer(
         ],
         update_conflicts=True,
         unique_fields=_ANSWER_KEY,
-        update_fields=[
-            field.name
-            for field in Answer._meta.concrete_fields
-            if not field.primary_key and field.name not in _ANSWER_KEY
-        ],
+        update_fields=_ANSWER_UPDATE_FIELDS,
     )
 
 
 _ANSWER_KEY = ["checkpoint", "question_code"]
+_ANSWER_UPDATE_FIELDS = [
+    field.name
+    for field in Answer._meta.concrete_fields
+    if not field.primary_key and field.name not in _ANSWER_KEY
+]
 
 
 def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:

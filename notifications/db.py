@@ -139,15 +139,15 @@ def claim_many(
 
 
 def claim_sql(
-    model: type[Model], *, pks: list[int], status: tuple[str, str], **where
+    model: type[Model],
+    *,
+    pks: list[int],
+    status: tuple[str, str],
+    values: dict | None = None,
+    due_field: str = "",
+    due_by=None,
 ) -> tuple[str, list]:
-    """The statement ``claim_many`` runs (separate so a test can look at its plan); ``where``
-    takes ``claim_many``'s ``values``, ``due_field`` and ``due_by``."""
-    values: dict | None = where.pop("values", None)
-    due_field: str = where.pop("due_field", "")
-    due_by = where.pop("due_by", None)
-    if where:
-        raise TypeError(f"claim_sql got unexpected arguments {sorted(where)!r}")
+    """The statement ``claim_many`` runs (separate so a test can look at its plan)."""
     meta = model._meta
     quote = connection.ops.quote_name
     column = {field.name: quote(field.column) for field in meta.concrete_fields}

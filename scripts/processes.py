@@ -1,5 +1,5 @@
 """Child processes for the harnesses that run the product as real processes (``make bench``,
-tests/faults): each in its own process group, so stopping it stops its children (gunicorn's and
+tests/faults, the integration tests' Celery workers): each in its own process group, so stopping it stops its children (gunicorn's and
 Celery's workers too), with its output in a log file."""
 
 from __future__ import annotations
