@@ -420,12 +420,18 @@ class Bench:
                 if getattr(self, "worker", None) is not None:
                     peaks["worker"] = max(peaks["worker"], rss_mb(self.worker.pid))
 
-        steps: dict[str, list] = {"noop": [], "durable": [], "webhook": []}
+        steps: dict[str, list] = {
+            "noop": [],
+            "noop_webhook_stack": [],
+            "durable": [],
+            "webhook": [],
+        }
         offset = 0
         duration = "4s" if self.args.quick else "8s"
         targets = (
             ("noop", "/bench/noop/"),
-            ("durable", "/bench/durable/"),
+            ("noop_webhook_stack", "/webhooks/bench/noop/"),
+            ("durable", "/webhooks/bench/durable/"),
             ("webhook", "/webhooks/twilio/sms/"),
         )
         for target, path in targets:
@@ -908,12 +914,26 @@ def summary(results: dict) -> list[dict]:
             "ratio >= 0.5",
             bool(w and n and w["per_second"] / n["per_second"] >= 0.5),
         )
+        lean = best.get("noop_webhook_stack")
+        if lean:
+            # The webhook skips the staff middleware (config/handlers.py); the same trivial
+            # view under the webhooks' stack shows what that alone is worth.
+            add(
+                "webhook against a trivial view under the webhooks' middleware",
+                w and w["per_second"],
+                "req/s",
+                lean["per_second"],
+                "trivial view, webhooks' middleware",
+                "",
+                None,
+            )
         floor = best.get("durable")
         if floor:
             # What any view that stores the text before answering costs on this machine: the
             # webhook's target measured against the work no design of it can leave out.
             add(
-                "webhook floor: a view that only commits the body (one INSERT), highest rate",
+                "webhook floor: a view that only commits the body (one INSERT, webhooks' "
+                "middleware), highest rate",
                 floor["per_second"],
                 "req/s",
                 n and n["per_second"],

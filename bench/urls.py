@@ -1,5 +1,6 @@
-"""The application's URLs plus three baselines: a trivial view, a view that only commits the posted
-body, and a view that queues one SMS."""
+"""The application's URLs plus the baselines: a trivial view (under the site's middleware, and
+again under the webhooks' shorter stack, config/handlers.py), a view that only commits the posted
+body (under the webhooks' stack, as the webhook runs), and a view that queues one SMS."""
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,8 @@ def durable(request: HttpRequest) -> HttpResponse:
     """The floor of "store, then answer": the posted body committed in one INSERT before the
     answer, and nothing else (no signature, no parsing, no queue, no model). bench/run.py
     creates the table before the server starts."""
+    # As the webhook does (notifications.inbound.inbound_store): no health-check round trip.
+    connection.health_check_done = True
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO bench_durable_floor (body) VALUES (%s) RETURNING id",
@@ -38,7 +41,9 @@ def ping_sms(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("bench/noop/", noop),
-    path("bench/durable/", durable),
+    # Under WEBHOOK_PATH_PREFIX: served with the webhooks' middleware, like the webhook.
+    path("webhooks/bench/noop/", noop),
+    path("webhooks/bench/durable/", durable),
     path("bench/ping-sms/", ping_sms),
     path("", include("config.urls")),
 ]

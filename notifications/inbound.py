@@ -31,6 +31,7 @@ traffic (the outbox's non-bulk lane) so it reaches the patient within seconds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -135,12 +136,29 @@ _PLAIN_NUMBER = re.compile(r"\s*\d{1,3}(?:[.,]\d{1,2})?(?:\s*/\s*10)?\s*[.!]*\s*
 _SCREEN_MAX_LENGTH = 500
 
 
+# The morning's replies are mostly the same few short bodies ("no", "3", option words): each
+# is read in both languages once per process, not once per text (a tenth of the webhook's own
+# work). Longer, free texts are rarely repeated and are read every time.
+_LANE_CACHED_LENGTH = 40
+
+
 def inbound_lane(body: str) -> str:
     """ "urgent" for a text that could raise a red flag or stop a page: a yes (red-flag rules
     fire on a YES), words the screener reads as EMERGENCY or URGENT, a clinician's ACK, a text
     with no words (a photo) or too long to screen here. "routine" for the rest: numbers, a plain
     "no" (at most a ROUTINE care gap), option words, keywords. Only the queue differs; both
     are processed the same way, and a routine text is still screened by the worker."""
+    if len(body) <= _LANE_CACHED_LENGTH:
+        return _short_lane(body)
+    return _lane(body)
+
+
+@functools.lru_cache(maxsize=2048)
+def _short_lane(body: str) -> str:
+    return _lane(body)
+
+
+def _lane(body: str) -> str:
     if _PLAIN_NUMBER.fullmatch(body):
         return "routine"
     if not body.strip() or len(body) > _SCREEN_MAX_LENGTH:

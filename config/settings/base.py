@@ -58,6 +58,15 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Twilio's signed, cookie-less requests skip the staff middleware (config/handlers.py): what
+# applies to any request, and nothing a staff page needs.
+WEBHOOK_PATH_PREFIX = "/webhooks/"
+WEBHOOK_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

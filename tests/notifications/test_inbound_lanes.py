@@ -6,6 +6,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from notifications import inbound
 from notifications.inbound import inbound_lane
 from notifications.models import InboundMessage
 from notifications.publisher import (
@@ -74,6 +75,25 @@ def test_texts_that_cannot_raise_a_red_flag_are_routine(body):
 @pytest.mark.parametrize("body", URGENT)
 def test_anything_that_could_be_a_red_flag_is_urgent(body):
     assert inbound_lane(body) == "urgent"
+
+
+@pytest.mark.parametrize("body", ROUTINE + URGENT)
+def test_a_repeated_body_gets_the_lane_it_got_the_first_time(body):
+    first, again = inbound_lane(body), inbound_lane(body)
+    assert first == again == inbound._lane(body)
+
+
+def test_short_bodies_are_read_once_and_long_ones_every_time(monkeypatch):
+    inbound._short_lane.cache_clear()
+    reads = []
+    real = inbound._lane
+    monkeypatch.setattr(inbound, "_lane", lambda body: reads.append(body) or real(body))
+    long_text = "my back hurts and I have a fever since this morning, 38.9"
+    for _ in range(3):
+        assert inbound_lane("no") == "routine"
+        assert inbound_lane("yes") == "urgent"
+        assert inbound_lane(long_text) == "urgent"
+    assert reads == ["no", "yes", long_text, long_text, long_text]
 
 
 @pytest.mark.django_db(transaction=True)
