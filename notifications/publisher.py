@@ -132,13 +132,13 @@ class BrokerPublisher:
             self.published += count
 
 
-# Routine texts only (numbers, plain "no"s): 20 ms before their worker starts is nothing to a
-# patient waiting for the next question by SMS. Under load, tasks of 10 texts made publishing
-# 14 % of the web tier's CPU, tasks of 30-50 4 %. The batch is capped for the pages' sake: a
-# worker process busy with a task of routine texts (~5 ms each) finishes it before it takes a
-# red flag's, and with tasks of 50 a red flag's page waited up to 0.37 s during a burst.
-INBOUND_PUBLISH_LINGER_SECONDS = 0.02
-INBOUND_PUBLISH_BATCH = 20
+# Routine texts only (numbers, plain "no"s). Bigger tasks would cost the web tier less (under
+# load, tasks of 10 made publishing 14 % of its CPU, tasks of 30-50 4 %), but a worker process
+# finishes its task of routine texts (~5 ms each) before it takes a red flag's: with tasks of
+# 20 a page waited 0.28 s (p99) during the burst, with 50 0.37 s, with 10 0.12 s
+# (docs/benchmarks.md, 17). The pages win.
+INBOUND_PUBLISH_LINGER_SECONDS = 0.01
+INBOUND_PUBLISH_BATCH = 10
 
 
 def _publish_send_task(message_id: int) -> None:
