@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from config.handlers import wsgi_application
-from notifications.models import InboundMessage
-from tests.survey_helpers import SMS_URL, new_sid, sign
+from notifications.models import InboundMessage, OutboundMessage, OutboundStatus
+from notifications.outbox import outbox_send
+from tests.survey_helpers import SMS_URL, STATUS_URL, new_sid, sign, start_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,22 @@ def test_a_text_is_stored_even_when_the_staff_middleware_fails(broken_staff_stac
     assert body.startswith(b"<?xml")
     stored = InboundMessage.objects.get(message_sid=params["MessageSid"])
     assert stored.body == "I have a fever"
+
+
+def test_a_delivery_callback_is_recorded_even_when_the_staff_middleware_fails(
+    broken_staff_stack, clinic, bob
+):
+    checkpoint = start_survey(clinic=clinic, physician=bob)
+    message = OutboundMessage.objects.get(checkpoint=checkpoint, purpose="check_open")
+    assert outbox_send(message_id=message.pk) == OutboundStatus.SENT
+    message.refresh_from_db()
+    url = f"{STATUS_URL}?m={message.pk}"
+    params = {"MessageSid": message.provider_id, "MessageStatus": "delivered"}
+    environ = RequestFactory().post(url, params, HTTP_X_TWILIO_SIGNATURE=sign(url, params)).environ
+    status, _, _ = call(broken_staff_stack, environ)
+    assert status == 200
+    message.refresh_from_db()
+    assert message.status == OutboundStatus.DELIVERED
 
 
 def test_staff_pages_still_go_through_the_staff_middleware(broken_staff_stack):
