@@ -1,8 +1,15 @@
 from celery import shared_task
 
+from .selectors.outcomes.cached import cohort_figures_refresh
 from .services.dispatch import dispatch_due
 
 
 @shared_task(name="followup.tasks.dispatch_due_task", ignore_result=True)
 def dispatch_due_task() -> dict:
     return dispatch_due()
+
+
+@shared_task(name="followup.tasks.refresh_cohort_figures_task", ignore_result=True)
+def refresh_cohort_figures_task(scope: dict) -> None:
+    """Compute the cohort dashboard's figures for ``scope`` (followup.selectors.outcomes.cached)."""
+    cohort_figures_refresh(scope)

@@ -204,6 +204,8 @@ CELERY_TASK_ROUTES = {
     "followup.tasks.dispatch_due_task": {"queue": "sweep"},
     "notifications.tasks.send_bulk_outbound_task": {"queue": "bulk"},
     "notifications.tasks.process_inbound_task": {"queue": "inbound"},
+    # Seconds of aggregates: never on "celery", where a page would wait behind them.
+    "followup.tasks.refresh_cohort_figures_task": {"queue": "bulk"},
 }
 
 # --- Messaging ----------------------------------------------------------------------------------
@@ -238,6 +240,10 @@ FOLLOWUP_SEND_HOUR = env_int("FOLLOWUP_SEND_HOUR", 10)
 SWEEP_BATCH_SIZE = env_int("SWEEP_BATCH_SIZE", 2000)
 # The cohort dashboard's whole-cohort aggregates are kept this long (0 = always recomputed).
 OUTCOMES_CACHE_SECONDS = env_int("OUTCOMES_CACHE_SECONDS", 300)
+# Older figures are still shown, with their age, for this much longer while a worker computes new
+# ones on the "bulk" queue: the first viewer after OUTCOMES_CACHE_SECONDS no longer waits seconds
+# for them. Past it they are computed in the request again.
+OUTCOMES_STALE_SECONDS = env_int("OUTCOMES_STALE_SECONDS", 3600)
 # Where they are kept: Redis, so every web process shares them (a per-process cache made each
 # gunicorn worker compute its own, a couple of seconds each). Its own database by default, since
 # clearing a Django Redis cache flushes the whole database, and Celery's queues live in REDIS_URL's.

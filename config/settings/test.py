@@ -28,3 +28,12 @@ OUTCOMES_CACHE_SECONDS = 0
 # Each test process keeps its own; tests/followup/test_outcomes_cache.py uses Redis where the
 # sharing is the subject.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("TEST_CACHE_URL"):
+    # A Celery worker that must share the test's cache (tests/integration/test_outcomes_refresh.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TEST_CACHE_URL"],
+            "KEY_PREFIX": "followup-test",
+        }
+    }

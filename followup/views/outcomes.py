@@ -44,7 +44,7 @@ from ..selectors.outcomes import (
     enrollment_trend,
     outcome_access,
 )
-from ..selectors.outcomes.cached import cohort_figures
+from ..selectors.outcomes.cached import cohort_figures, figures_stale
 
 PAGE_SIZE = 50
 
@@ -172,7 +172,8 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
     }
     if filters is None:
         return render(request, "followup/outcomes/cohort.html", context, status=400)
-    # Whole-cohort aggregates, kept for OUTCOMES_CACHE_SECONDS (see selectors/outcomes/cached).
+    # Whole-cohort aggregates, kept for OUTCOMES_CACHE_SECONDS and shown older while new ones are
+    # computed (see selectors/outcomes/cached).
     figures = cohort_figures(access=access, filters=filters)
     summary, groups, choices, safety = (
         figures.summary,
@@ -199,6 +200,7 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         "enrollment_count": safety.overall.enrollments if safety.overall else 0,
         "figures_age": duration(timezone.now() - figures.computed_at),
         "figures_kept_minutes": settings.OUTCOMES_CACHE_SECONDS // 60,
+        "figures_stale": figures_stale(figures),
     }
     return render(request, "followup/outcomes/cohort.html", context)
 

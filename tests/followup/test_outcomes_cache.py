@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 import redis
 from django.conf import settings
@@ -10,10 +13,12 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from config.env import redis_url_next_database
 from followup.selectors.outcomes import CohortFilters, OutcomeAccess, cached
 from followup.selectors.outcomes.cached import _key, cohort_figures
+from followup.tasks import refresh_cohort_figures_task
 from scripts.services import free_port
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +124,92 @@ def test_a_dead_cache_costs_one_timeout_then_is_left_alone(clinic, caplog, monke
     # tried (each would have waited for the connect timeout again).
     assert len(warnings) == 1
     assert "ConnectionError" in warnings[0].getMessage()
+
+
+# --- stale figures, refreshed by a worker -------------------------------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[dict]:
+    """What would go to the broker (the publisher's own tests cover the broker side)."""
+    sent: list[dict] = []
+    monkeypatch.setattr(cached.refresh_publisher, "submit", sent.append)
+    return sent
+
+
+def later(monkeypatch, **delta) -> None:
+    moment = timezone.now() + dt.timedelta(**delta)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_stale_figures_are_shown_at_once_and_one_refresh_is_queued(clinic, queued, monkeypatch):
+    scope = access(wide=[clinic.pk])
+    first = cohort_figures(access=scope, filters=CohortFilters())
+    later(monkeypatch, seconds=30)  # fresh (OUTCOMES_CACHE_SECONDS is 60 here)
+    assert cohort_figures(access=scope, filters=CohortFilters()) == first
+    assert queued == []
+    later(monkeypatch, seconds=90)
+    with CaptureQueriesContext(connection) as captured:
+        stale = cohort_figures(access=scope, filters=CohortFilters())
+        again = cohort_figures(access=scope, filters=CohortFilters())
+    assert len(captured.captured_queries) == 0  # nobody waits for the aggregates
+    assert stale == again == first
+    assert cached.figures_stale(stale)
+    assert len(queued) == 1  # the second viewer found the refresh claimed
+
+
+def test_the_refresh_stores_new_figures_and_frees_the_claim(clinic, queued, monkeypatch):
+    scope = access(wide=[clinic.pk])
+    first = cohort_figures(access=scope, filters=CohortFilters())
+    later(monkeypatch, seconds=90)
+    cohort_figures(access=scope, filters=CohortFilters())
+    refresh_cohort_figures_task(json.loads(json.dumps(queued[0])))  # as the broker carries it
+    fresh = cohort_figures(access=scope, filters=CohortFilters())
+    assert fresh.computed_at > first.computed_at
+    assert not cached.figures_stale(fresh)
+    # Stale again later: the claim was released, so a new refresh is queued.
+    later(monkeypatch, seconds=200)
+    cohort_figures(access=scope, filters=CohortFilters())
+    assert len(queued) == 2
+
+
+def test_a_claim_that_was_never_finished_is_taken_again_after_it_expires(
+    clinic, queued, monkeypatch
+):
+    scope = access(wide=[clinic.pk])
+    cohort_figures(access=scope, filters=CohortFilters())
+    later(monkeypatch, seconds=90)
+    cohort_figures(access=scope, filters=CohortFilters())
+    assert len(queued) == 1
+    # The task was lost (broker down): the claim's expiry lets a later view ask again.
+    cache.delete(_key(scope, CohortFilters()) + ":refreshing")
+    cohort_figures(access=scope, filters=CohortFilters())
+    assert len(queued) == 2
+
+
+@pytest.mark.parametrize(("stale_seconds", "kept"), [(3600, 60 + 3600), (0, 60), (-5, 60)])
+def test_figures_are_kept_for_the_fresh_time_plus_the_stale_window(
+    settings, clinic, monkeypatch, stale_seconds, kept
+):
+    # Past that the cache has dropped them and the next view computes them in the request.
+    settings.OUTCOMES_STALE_SECONDS = stale_seconds
+    stored = []
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout: stored.append(timeout))
+    cohort_figures(access=access(wide=[clinic.pk]), filters=CohortFilters())
+    assert stored == [kept]
+
+
+def test_the_refresh_task_gets_the_same_scope_and_filters_through_json():
+    scope = access(wide=[3, 1], own=[7], user=42)
+    filters = CohortFilters(
+        procedure="ESI",
+        physician_id=5,
+        clinic_id=3,
+        performed_from=dt.date(2026, 1, 1),
+        performed_to=dt.date(2026, 6, 30),
+        checkpoint="w6",
+        include_withdrawn=False,
+        group="procedure",
+    )
+    carried = json.loads(json.dumps(cached._scope(scope, filters)))
+    assert cached._from_scope(carried) == (scope, filters)

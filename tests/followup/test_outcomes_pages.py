@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from followup.models import Escalation
+from followup.selectors.outcomes import cached
 from patients.models import AuditEvent, Role
 from tests.factories import MembershipFactory, UserFactory
 
@@ -200,6 +201,17 @@ def test_the_dashboard_says_how_old_its_figures_are(client, bob, patients, setti
         monkeypatch.setattr(timezone, "now", lambda: later)
         again = get(client, bob, "/outcomes/").content.decode()
         assert "Figures computed 3 min ago" in again
+        # Past the 5 minutes they are still shown at once, and said to be on their way.
+        queued = []
+        monkeypatch.setattr(cached.refresh_publisher, "submit", queued.append)
+        later = timezone.now() + dt.timedelta(minutes=3)
+        monkeypatch.setattr(timezone, "now", lambda: later)
+        stale = get(client, bob, "/outcomes/").content.decode()
+        assert (
+            "Figures computed 6 min ago; newer figures are being computed: reload in a minute "
+            "to see them." in stale
+        ), stale
+        assert len(queued) == 1
     finally:
         cache.clear()
 

@@ -11,6 +11,11 @@ filter; a cached answer is never shown to someone with a different scope.
 The cache is Redis (``CACHE_URL``), shared by every web process. It is only a shortcut: when it
 fails the figures are computed as if it were off, and it is left alone for a while so that every
 page does not wait for a dead server's timeout.
+
+Past ``OUTCOMES_CACHE_SECONDS`` the figures are stale, not gone: for ``OUTCOMES_STALE_SECONDS``
+more they are still shown (the page says how old they are) while a worker computes new ones on the
+"bulk" queue, so only the first viewer of a scope, or one after a long quiet spell, waits for the
+aggregates. One refresh per scope at a time: the first stale view claims it in the cache.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+
+from notifications.publisher import BrokerPublisher
 
 from .cohort import (
     CheckpointSummary,
@@ -57,19 +64,90 @@ logger = logging.getLogger(__name__)
 # After the cache fails, it is not asked again for this long.
 CACHE_PAUSE_SECONDS = 30.0
 _paused_until = 0.0
+# A refresh claimed and never finished (its task lost, the broker down) is claimed again after
+# this long: longer than the task's time limit.
+REFRESH_CLAIM_SECONDS = 150
+_DATE_FILTERS = ("performed_from", "performed_to")
 
 
 def cohort_figures(*, access: OutcomeAccess, filters: CohortFilters) -> CohortFigures:
-    seconds = settings.OUTCOMES_CACHE_SECONDS
-    if seconds <= 0:
+    if settings.OUTCOMES_CACHE_SECONDS <= 0:
         return _compute(access, filters)
     key = _key(access, filters)
     found = _cached(cache.get, key)
     if found is not None:
+        if figures_stale(found):
+            _refresh_later(key, access, filters)
         return found
     figures = _compute(access, filters)
-    _cached(cache.set, key, figures, seconds)
+    _store(key, figures)
     return figures
+
+
+def figures_stale(figures: CohortFigures) -> bool:
+    """Older than ``OUTCOMES_CACHE_SECONDS``: shown, while newer ones are computed."""
+    age = timezone.now() - figures.computed_at
+    return settings.OUTCOMES_CACHE_SECONDS > 0 and age.total_seconds() > (
+        settings.OUTCOMES_CACHE_SECONDS
+    )
+
+
+def cohort_figures_refresh(scope: dict) -> CohortFigures:
+    """Compute and keep the figures for ``scope`` (what ``_refresh_later`` queued); a worker's job."""
+    access, filters = _from_scope(scope)
+    key = _key(access, filters)
+    figures = _compute(access, filters)
+    _store(key, figures)
+    _cached(cache.delete, key + ":refreshing")
+    return figures
+
+
+def _store(key: str, figures: CohortFigures) -> None:
+    timeout = settings.OUTCOMES_CACHE_SECONDS + max(settings.OUTCOMES_STALE_SECONDS, 0)
+    _cached(cache.set, key, figures, timeout)
+
+
+def _refresh_later(key: str, access: OutcomeAccess, filters: CohortFilters) -> None:
+    if _cached(cache.add, key + ":refreshing", True, REFRESH_CLAIM_SECONDS):
+        refresh_publisher.submit(_scope(access, filters))
+
+
+def _publish_refresh(scope: dict) -> None:
+    from followup.tasks import refresh_cohort_figures_task
+
+    refresh_cohort_figures_task.delay(scope)
+
+
+# A page never waits for the broker: the task is published from a background thread, and
+# dropped while the broker is down (the claim expires and a later view asks again).
+refresh_publisher = BrokerPublisher(_publish_refresh)
+
+
+def _scope(access: OutcomeAccess, filters: CohortFilters) -> dict:
+    """``access`` and ``filters`` as JSON for the task."""
+    values = asdict(filters)
+    for name in _DATE_FILTERS:
+        if values[name] is not None:
+            values[name] = values[name].isoformat()
+    return {
+        "user_id": access.user_id,
+        "clinic_wide": sorted(access.clinic_wide),
+        "own_only": sorted(access.own_only),
+        "filters": values,
+    }
+
+
+def _from_scope(scope: dict) -> tuple[OutcomeAccess, CohortFilters]:
+    values = dict(scope["filters"])
+    for name in _DATE_FILTERS:
+        if values.get(name):
+            values[name] = dt.date.fromisoformat(values[name])
+    access = OutcomeAccess(
+        user_id=scope["user_id"],
+        clinic_wide=frozenset(scope["clinic_wide"]),
+        own_only=frozenset(scope["own_only"]),
+    )
+    return access, CohortFilters(**values)
 
 
 def _cached(operation, *args):
