@@ -647,9 +647,9 @@ def _close_sender_prompts(phone: str, now: dt.datetime, *, reason: str) -> None:
     open_prompts = SenderPrompt.objects.filter(phone=phone).exclude(
         status=SenderPromptStatus.CLOSED
     )
-    # Every text from a patient's own number comes here and almost none has a prompt open: a
-    # one-column probe, and the locking read of whole rows only when there is one.
-    if not open_prompts.values_list("pk", flat=True)[:1]:
+    # Every text from a patient's own number comes here and almost none has a prompt open: an
+    # EXISTS probe, and the locking read of whole rows only when there is one.
+    if not open_prompts.exists():
         return
     for prompt in open_prompts.select_for_update():
         _close_prompt(prompt, now, reason=reason)

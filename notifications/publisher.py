@@ -135,7 +135,7 @@ class BrokerPublisher:
 # Routine texts only (numbers, plain "no"s). Bigger tasks would cost the web tier less (under
 # load, tasks of 10 made publishing 14 % of its CPU, tasks of 30-50 4 %), but a worker process
 # finishes its task of routine texts (~5 ms each) before it takes a red flag's: with tasks of
-# 20 a page waited 0.28 s (p99) during the burst, with 50 0.37 s, with 10 0.12 s
+# 20 a page waited 0.28 s (p99) during the burst, with 50 0.37 s, with 10 0.12-0.19 s
 # (docs/benchmarks.md, 17). The pages win.
 INBOUND_PUBLISH_LINGER_SECONDS = 0.01
 INBOUND_PUBLISH_BATCH = 10

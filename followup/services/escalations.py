@@ -836,9 +836,9 @@ def escalation_resolve(
 def clinician_memberships_for_phone(phone: str) -> list[ClinicMembership]:
     """The active memberships whose page phone is ``phone`` (with user and clinic)."""
     active = ClinicMembership.objects.filter(page_phone=phone, is_active=True, user__is_active=True)
-    # Every text is checked here first, and nearly all come from patients: a one-column probe
+    # Every text is checked here first, and nearly all come from patients: an EXISTS probe
     # keeps the joined rows (and compiling them) off their path; a clinician pays one query more.
-    if not active.values_list("pk", flat=True)[:1]:
+    if not active.exists():
         return []
     return list(active.select_related("user", "clinic"))
 
