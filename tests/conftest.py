@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.env import redis_url_next_database
 from notifications.backends import memory
 from patients.models import Role
 
@@ -112,3 +114,19 @@ def fake_twilio(settings):
     finally:
         fake.stop()
         _backend_for.cache_clear()
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The production arrangement: Redis, in the database after the broker's. A worker process
+    gets the same cache from config.settings.test when TEST_CACHE_URL is this LOCATION."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url_next_database(settings.REDIS_URL),
+            "KEY_PREFIX": "followup-test",
+        }
+    }
+    cache.clear()
+    yield settings.CACHES["default"]["LOCATION"]
+    cache.clear()

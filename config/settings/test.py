@@ -29,7 +29,7 @@ OUTCOMES_CACHE_SECONDS = 0
 # sharing is the subject.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("TEST_CACHE_URL"):
-    # A Celery worker that must share the test's cache (tests/integration/test_outcomes_refresh.py).
+    # A Celery worker sharing the test process's cache: the shared_cache fixture (tests/conftest.py).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -68,21 +68,6 @@ def test_scopes_and_filters_never_share_an_entry():
     )
 
 
-@pytest.fixture
-def shared_cache(settings):
-    """The production arrangement: Redis, in the database after the broker's."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url_next_database(settings.REDIS_URL),
-            "KEY_PREFIX": "followup-test",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_web_processes_share_the_figures_through_redis(shared_cache, clinic):
     figures = cohort_figures(access=access(wide=[clinic.pk]), filters=CohortFilters())
     # Another web process: its own connection to the same Redis finds them.

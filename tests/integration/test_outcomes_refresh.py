@@ -12,7 +12,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from config.env import redis_url_next_database
 from followup.selectors.outcomes import CohortFilters, OutcomeAccess, cached
 from followup.selectors.outcomes.cached import _key, cohort_figures
 from tests.followup.outcomes_data import patient_enrolled
@@ -26,22 +25,10 @@ def worker_queues() -> str:
 
 
 @pytest.fixture
-def worker_sharing_the_cache(settings, monkeypatch, request):
-    url = redis_url_next_database(settings.REDIS_URL)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "followup-test",
-        }
-    }
+def worker_sharing_the_cache(shared_cache, settings, monkeypatch, request):
     settings.OUTCOMES_CACHE_SECONDS = 60
-    monkeypatch.setenv("TEST_CACHE_URL", url)  # read by config.settings.test in the worker
-    cache.clear()
-    try:
-        yield request.getfixturevalue("celery_worker")
-    finally:
-        cache.clear()
+    monkeypatch.setenv("TEST_CACHE_URL", shared_cache)  # read by config.settings.test in the worker
+    return request.getfixturevalue("celery_worker")
 
 
 def test_the_worker_computes_new_figures_while_the_stale_ones_are_shown(
