@@ -18,6 +18,7 @@ install: $(STAMP)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser-deps:
