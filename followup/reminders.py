@@ -60,7 +60,9 @@ def reminder_policy(checkpoint: Checkpoint) -> tuple[int, dt.timedelta]:
 
 def survey_sweep(*, now: dt.datetime) -> dict:
     """The survey engine's sweep step (see module docstring)."""
-    from notifications.inbound import inbound_retry_stale, sender_prompts_expire
+    from notifications.inbound import inbound_retry_stale
+
+    from .conversation.shared_phone import sender_prompts_expire
 
     summary = reminders_send_due(now=now)
     summary.update(inbound_retry_stale(now=now))

@@ -16,16 +16,15 @@ conversation (parsing, scoring, screening, escalation) for every reply while Twi
 first keeps the webhook close to a trivial view's speed (bench item 3), and every reply the patient
 gets, safety instructions included, goes through the outbox, which retries and records delivery.
 
-Routing order for each text (the first that applies wins):
-1. a clinician's page phone answering a page (ACK ...) - handled by the escalation feature;
-2. keywords: STOP and its plain-language forms, START, HELP - they always win over the survey;
-3. unknown number: one neutral reply (no PHI), kept for staff;
-4. opted-out patient: stored and shown to staff, never answered;
-5. a number shared by several patients: ask who is writing, never guess;
-6. the patient's open conversation, else an unsolicited text (timeline + red-flag screening).
+What a text means is the domain's business, reached only through two settings hooks given as
+dotted paths (as ``SMS_BACKEND`` is), so this module imports nothing of the project's apps:
+``INBOUND_HANDLER`` routes a claimed text (called inside the claiming transaction, returns a
+:class:`Routed`) and ``INBOUND_LANE_CHOOSER`` picks its queue in Twilio's request. In this
+project both live in ``followup.conversation`` (routing order, keywords, shared phones).
 
-Every reply goes through the outbox; a red-flag safety instruction is queued ahead of survey
-traffic (the outbox's non-bulk lane) so it reaches the patient within seconds.
+The safety instruction a text earned comes back in ``Routed.safety`` and is queued here, once
+per text, ahead of survey traffic (the outbox's non-bulk lane) so it reaches the patient within
+seconds; every reply goes through the outbox.
 """
 
 from __future__ import annotations
@@ -33,28 +32,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet, Subquery
 from django.utils import timezone
-
-from followup import messages as msg
-from followup.conversation import Handled, conversation_inbound, language_of, screen_text
-from followup.messages import render
-from followup.models import SenderPrompt, SenderPromptStatus
-from followup.parsing import normalise, parse_choice, parse_yes_no
-from followup.screening import EMERGENCY, URGENT
-from followup.screening import screen_text as screen_text_only
-from followup.services.redflags import parse_ack
-from followup.timeline import timeline_add
-from patients.models import Patient
-from patients.services import patient_opt_in, patient_opt_out
+from django.utils.module_loading import import_string
 
 from .db import claim, insert_once_pk
-from .keywords import Keyword, classify_keyword
 from .models import InboundMessage, InboundStatus, OutboundPurpose
 from .outbox import outbox_enqueue
 from .publisher import inbound_publisher, inbound_urgent_publisher
@@ -65,21 +52,36 @@ logger = logging.getLogger(__name__)
 MAX_PROCESSING_ATTEMPTS = 5
 # Rows younger than this are normally still on their way to a worker; the sweep leaves them alone.
 RETRY_AFTER = dt.timedelta(minutes=1)
-# "Who is writing?" waits this long for an answer; then the held texts go to staff.
-SENDER_PROMPT_TTL = dt.timedelta(hours=4)
-# After the sender says who they are, texts from the number go to that patient until this long
-# passes without one (a conversation session), so a survey is not interrupted at every answer.
-SENDER_CHOICE_TTL = dt.timedelta(hours=2)
-MAX_SENDER_PROMPTS = 2
 
 
 @dataclass
 class Routed:
-    kind: str
-    patient: Patient | None = None
-    checkpoint: object | None = None
-    safety: str = ""
-    reply: str = ""
+    """What the handler (settings.INBOUND_HANDLER) made of one text, stored on its row."""
+
+    kind: str  # shown to staff, e.g. "answer", "stop", "held_shared"
+    patient: object | None = None  # a patients.Patient (the row's foreign key), or None
+    checkpoint: object | None = None  # a followup.Checkpoint, or None
+    safety: str = ""  # a safety instruction to queue now, once for this text
+    reply: str = ""  # the reply already queued, recorded for staff
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+@functools.lru_cache(maxsize=8)
+def _hook(path: str) -> Callable:
+    return import_string(path)
+
+
+def inbound_handler() -> Callable[..., Routed]:
+    """``handler(row, *, now) -> Routed``: the domain's routing of one claimed text."""
+    return _hook(settings.INBOUND_HANDLER)
+
+
+def inbound_lane(body: str) -> str:
+    """ "urgent" or "routine": the queue a text waits in, chosen by settings.INBOUND_LANE_CHOOSER.
+    Only the queue differs; both are processed the same way."""
+    return _hook(settings.INBOUND_LANE_CHOOSER)(body)
 
 
 # --------------------------------------------------------------------------- store and claim
@@ -130,54 +132,6 @@ def inbound_receive(*, params: dict) -> int | None:
     return inbound_id
 
 
-# A pain score, an ODI or sender-prompt choice: digits, maybe a decimal and "/10".
-_PLAIN_NUMBER = re.compile(r"\s*\d{1,3}(?:[.,]\d{1,2})?(?:\s*/\s*10)?\s*[.!]*\s*")
-# Longer than any answer: read in full, first, without screening it in Twilio's request.
-_SCREEN_MAX_LENGTH = 500
-
-
-# The morning's replies are mostly the same few short bodies ("no", "3", option words): each
-# is read in both languages once per process, not once per text (a tenth of the webhook's own
-# work). Longer, free texts are rarely repeated and are read every time.
-_LANE_CACHED_LENGTH = 40
-
-
-def inbound_lane(body: str) -> str:
-    """ "urgent" for a text that could raise a red flag or stop a page: a yes (red-flag rules
-    fire on a YES), words the screener reads as EMERGENCY or URGENT, a clinician's ACK, a text
-    with no words (a photo) or too long to screen here. "routine" for the rest: numbers, a plain
-    "no" (at most a ROUTINE care gap), option words, keywords. Only the queue differs; both
-    are processed the same way, and a routine text is still screened by the worker."""
-    if len(body) <= _LANE_CACHED_LENGTH:
-        return _short_lane(body)
-    return _lane(body)
-
-
-@functools.lru_cache(maxsize=2048)
-def _short_lane(body: str) -> str:
-    return _lane(body)
-
-
-def _lane(body: str) -> str:
-    if _PLAIN_NUMBER.fullmatch(body):
-        return "routine"
-    if not body.strip() or len(body) > _SCREEN_MAX_LENGTH:
-        return "urgent"
-    answers = {parse_yes_no(body, language).value for language in ("en", "es")}
-    if answers == {False}:
-        return "routine"
-    # "Yes, since yesterday" is no clean yes to the parser (the worker asks again), but it is a
-    # yes to whatever red-flag question was asked: a yes among the first words is urgent.
-    leading = normalise(body).split()[:3]
-    if any(
-        parse_yes_no(word, language).value is True for word in leading for language in ("en", "es")
-    ):
-        return "urgent"
-    if True in answers or parse_ack(body) is not None:
-        return "urgent"
-    return "urgent" if screen_text_only(body).tier in (EMERGENCY, URGENT) else "routine"
-
-
 def inbound_process_in_order(*, inbound_id: int, now: dt.datetime | None = None) -> None:
     """Process a stored text, after any earlier unprocessed texts from the same number.
 
@@ -221,7 +175,7 @@ def inbound_process(*, inbound_id: int, now: dt.datetime | None = None) -> None:
             )
             if row is None:
                 return
-            routed = _route(row, now=now)
+            routed = inbound_handler()(row, now=now)
             _send_safety(row, routed, now=now)
             row.status = InboundStatus.PROCESSED
             row.processed_at = now
@@ -298,7 +252,7 @@ def _send_safety(row: InboundMessage, routed: Routed, *, now: dt.datetime) -> No
     )
 
 
-def _reply(
+def inbound_reply(
     row: InboundMessage,
     *,
     body: str,
@@ -307,6 +261,7 @@ def _reply(
     key: str | None = None,
     now: dt.datetime,
 ) -> str:
+    """Queue the answer to a text (one per text unless ``key`` says otherwise); returns it."""
     outbox_enqueue(
         key=key or f"inbound:{row.message_sid}:reply",
         channel="sms",
@@ -318,353 +273,3 @@ def _reply(
         now=now,
     )
     return body
-
-
-# --------------------------------------------------------------------------- routing
-
-
-def _route(row: InboundMessage, *, now: dt.datetime) -> Routed:
-    clinician_reply = _clinician_reply(row, now)
-    if clinician_reply is not None:
-        reply = (
-            _reply(row, body=clinician_reply, purpose=OutboundPurpose.OTHER, now=now)
-            if clinician_reply
-            else ""
-        )
-        return Routed("clinician", reply=reply)
-    patients = list(
-        Patient.objects.select_related("clinic").filter(phone=row.from_number).order_by("id")
-    )
-    number_opted_out = bool(patients) and all(p.is_opted_out for p in patients)
-    keyword = classify_keyword(row.body, opted_out=number_opted_out)
-    if keyword is Keyword.STOP:
-        return _stop(row, patients, now)
-    if keyword is Keyword.START:
-        return _start(row, patients, now)
-    if keyword is Keyword.HELP:
-        return _help(row, patients, now)
-    if not patients:
-        return _unknown_number(row, now)
-    reachable = [p for p in patients if not p.is_opted_out]
-    if not reachable:
-        return _opted_out(row, patients, now)
-    if len(reachable) > 1:
-        return _shared_number(row, reachable, now=now)
-    _close_sender_prompts(row.from_number, now, reason="number no longer shared")
-    return _from_handled(
-        conversation_inbound(patient=reachable[0], inbound=row, now=now),
-        reachable[0],
-    )
-
-
-def _from_handled(handled: Handled, patient: Patient) -> Routed:
-    return Routed(handled.kind, patient, handled.checkpoint, handled.safety, handled.reply)
-
-
-def _clinician_reply(row: InboundMessage, now: dt.datetime) -> str | None:
-    """The escalation feature's answer when the sender is a clinician's page phone, else None."""
-    from followup.services.redflags import escalation_handle_clinician_sms
-
-    return escalation_handle_clinician_sms(from_number=row.from_number, body=row.body, now=now)
-
-
-def _stop(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
-    """Opt out every patient on this number; one confirmation, and nothing after it (FCC 24-24)."""
-    if not patients:
-        return Routed("stop_unknown")
-    changed = [
-        p for p in patients if patient_opt_out(patient=p, source=f"SMS: {row.body.strip()}"[:200])
-    ]
-    for patient in changed:
-        timeline_add(
-            patient=patient,
-            kind="opt_out",
-            at=now,
-            summary=f"Opted out by text: {row.body.strip()}"[:300],
-            data={"inbound": row.pk},
-        )
-    if not changed:
-        return Routed("stop_repeat", patients[0])
-    patient = changed[0]
-    # Queued after the opt-out, which cancels every pending text to the patient except this one.
-    reply = _reply(
-        row,
-        body=render(msg.STOP_CONFIRM, language_of(patient), clinic=patient.clinic.name),
-        patient=patient,
-        now=now,
-    )
-    return Routed("stop", patient, reply=reply)
-
-
-def _start(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
-    if not patients:
-        return _unknown_number(row, now)
-    for patient in patients:
-        if patient_opt_in(patient=patient, source=f"SMS: {row.body.strip()}"[:200]):
-            timeline_add(
-                patient=patient,
-                kind="opt_in",
-                at=now,
-                summary="Opted back in by text",
-                data={"inbound": row.pk},
-            )
-    patient = patients[0]
-    reply = _reply(
-        row,
-        body=render(msg.START_CONFIRM, language_of(patient), clinic=patient.clinic.name),
-        patient=patient,
-        now=now,
-    )
-    return Routed("start", patient, reply=reply)
-
-
-def _help(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
-    if not patients:
-        return _unknown_number(row, now)
-    patient = patients[0]
-    clinic = patient.clinic
-    body = render(
-        msg.HELP_REPLY,
-        language_of(patient),
-        clinic=clinic.name,
-        phone=clinic.phone,
-        per_week=str(clinic.max_unsolicited_per_week),
-    )
-    return Routed("help", patient, reply=_reply(row, body=body, patient=patient, now=now))
-
-
-def _unknown_number(row: InboundMessage, now: dt.datetime) -> Routed:
-    """One neutral reply per number, ever: no clinic, no name, nothing about care."""
-    reply = _reply(
-        row,
-        body=msg.NEUTRAL_UNKNOWN,
-        purpose=OutboundPurpose.NEUTRAL,
-        key=f"unknown:{row.from_number}:neutral",
-        now=now,
-    )
-    return Routed("unknown_number", reply=reply)
-
-
-def _opted_out(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:
-    """Stored and shown to staff, never answered. A symptom in it still reaches a clinician."""
-    for patient in patients:
-        timeline_add(
-            patient=patient,
-            kind="sms_in",
-            at=now,
-            summary=f"Text from an opted-out number (not answered): {row.body.strip()}"[:300],
-            data={"inbound": row.pk, "kind": "opted_out"},
-        )
-    if len(patients) == 1:
-        # Screened, escalated, never answered: the safety text it hands back is dropped, as
-        # the patient asked for no texts.
-        screen_text(patient=patients[0], text=row.body, inbound=row, now=now)
-    return Routed("opted_out", patients[0] if len(patients) == 1 else None)
-
-
-# --------------------------------------------------------------------------- shared numbers
-
-
-def initials(patient: Patient) -> str:
-    first = (patient.first_name or "?").strip()[:1].upper()
-    last = (patient.last_name or "?").strip()[:1].upper()
-    return f"{first}.{last}."
-
-
-def _sender_options(patients: list[Patient]) -> list[dict]:
-    """Choice options naming each patient by initials only.
-
-    Clashing initials get the birth year; if that still clashes (one person registered at two
-    clinics) the clinic's name, which the patient already sees on every text from it.
-    """
-    labels = [initials(p) for p in patients]
-    for detail in (lambda p: str(p.date_of_birth.year), lambda p: p.clinic.name):
-        labels = [
-            f"{label} ({detail(p)})" if labels.count(label) > 1 else label
-            for p, label in zip(patients, labels, strict=True)
-        ]
-    options = []
-    for patient, label in zip(patients, labels, strict=True):
-        bare = label.replace(".", "")
-        options.append(
-            {"value": patient.pk, "en": label, "es": label, "aliases": {"en": [bare], "es": [bare]}}
-        )
-    return options
-
-
-def _prompt_language(patients: list[Patient]) -> str:
-    return "es" if all(language_of(p) == "es" for p in patients) else "en"
-
-
-def _ask_sender(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> str:
-    lang = _prompt_language(patients)
-    choices = ", ".join(
-        render(msg.ASK_SENDER_CHOICE, lang, number=str(i), initials=option["en"])
-        for i, option in enumerate(_sender_options(patients), start=1)
-    )
-    if not choices.endswith("."):
-        choices += "."  # "... 2 for J.S." already ends a sentence; "(1990)" does not
-    # Its own key: the held text's "reply" key stays free for the answer it gets once released.
-    return _reply(
-        row,
-        body=render(msg.ASK_SENDER, lang, choices=choices),
-        key=f"inbound:{row.message_sid}:ask",
-        now=now,
-    )
-
-
-def _shared_number(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> Routed:
-    """Several patients share this phone: hold the text and ask who is writing."""
-    prompt = (
-        SenderPrompt.objects.select_for_update()
-        .filter(phone=row.from_number)
-        .exclude(status=SenderPromptStatus.CLOSED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if prompt is not None and prompt.expires_at <= now:
-        _close_prompt(prompt, now, reason="expired")
-        prompt = None
-    by_id = {p.pk: p for p in candidates}
-    if prompt is not None and prompt.status == SenderPromptStatus.CHOSEN:
-        chosen = by_id.get(prompt.chosen_patient_id)
-        if chosen is not None:
-            prompt.expires_at = now + SENDER_CHOICE_TTL
-            prompt.save(update_fields=["expires_at"])
-            return _from_handled(
-                conversation_inbound(patient=chosen, inbound=row, now=now),
-                chosen,
-            )
-        _close_prompt(prompt, now, reason="chosen patient no longer on this number")
-        prompt = None
-    if prompt is None:
-        SenderPrompt.objects.create(
-            phone=row.from_number,
-            patient_ids=[p.pk for p in candidates],
-            held_inbound_ids=[row.pk],
-            created_at=now,
-            expires_at=now + SENDER_PROMPT_TTL,
-        )
-        return Routed(
-            "held_shared",
-            reply=_ask_sender(row, candidates, now),
-            safety=_screen_held(row, candidates, now=now),
-        )
-    offered = [by_id[pk] for pk in prompt.patient_ids if pk in by_id]
-    parsed = (
-        parse_choice(row.body, _sender_options(offered), _prompt_language(offered))
-        if offered
-        else None
-    )
-    if parsed is None or not parsed.ok:
-        prompt.held_inbound_ids = [*prompt.held_inbound_ids, row.pk]
-        reply = ""
-        if prompt.prompts_sent < MAX_SENDER_PROMPTS and offered:
-            prompt.prompts_sent += 1
-            reply = _ask_sender(row, offered, now)
-        prompt.save(update_fields=["held_inbound_ids", "prompts_sent"])
-        return Routed(
-            "held_shared", reply=reply, safety=_screen_held(row, offered or candidates, now=now)
-        )
-    chosen = by_id[parsed.value]
-    prompt.status = SenderPromptStatus.CHOSEN
-    prompt.chosen_patient = chosen
-    prompt.expires_at = now + SENDER_CHOICE_TTL
-    prompt.save(update_fields=["status", "chosen_patient", "expires_at"])
-    return _release_held(row, prompt, chosen, now=now)
-
-
-def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> str:
-    """A held text is screened at once, not after the sender says who they are.
-
-    We cannot know which patient wrote it, so a text that may be a symptom is flagged on every
-    patient who shares the number: a nurse sorting out the wrong one is cheap, a red flag waiting
-    hours for "reply 1 or 2" is not. Returns the safety text for the TwiML response.
-    """
-    from followup.screening import screen_text as classify
-
-    if classify(row.body or "").tier is None:
-        return ""
-    safety = ""
-    for patient in candidates:
-        screened = screen_text(patient=patient, text=row.body, inbound=row, now=now)
-        safety = safety or screened.safety
-    return safety
-
-
-def _release_held(
-    row: InboundMessage,
-    prompt: SenderPrompt,
-    patient: Patient,
-    *,
-    now: dt.datetime,
-) -> Routed:
-    """Route the held texts, oldest first, as the chosen patient's."""
-    safety = []
-    last: Handled | None = None
-    for held in InboundMessage.objects.filter(pk__in=prompt.held_inbound_ids).order_by(
-        "received_at", "id"
-    ):
-        last = conversation_inbound(patient=patient, inbound=held, now=now)
-        if last.safety:
-            safety.append(last.safety)
-        held.patient = patient
-        held.checkpoint = last.checkpoint
-        held.kind = f"{last.kind} (after sender chosen)"[:30]
-        held.reply_text = last.reply
-        held.save(update_fields=["patient", "checkpoint", "kind", "reply_text"])
-    return Routed("sender_chosen", patient, getattr(last, "checkpoint", None), " ".join(safety))
-
-
-def _close_prompt(prompt: SenderPrompt, now: dt.datetime, *, reason: str) -> None:
-    """Close a prompt; texts still held go to every candidate's timeline for staff to sort out."""
-    if prompt.status == SenderPromptStatus.ASKING:
-        held = list(
-            InboundMessage.objects.filter(pk__in=prompt.held_inbound_ids).order_by(
-                "received_at", "id"
-            )
-        )
-        patients = list(Patient.objects.filter(pk__in=prompt.patient_ids))
-        for message in held:
-            message.kind = "unattributed"
-            message.save(update_fields=["kind"])
-            for patient in patients:
-                timeline_add(
-                    patient=patient,
-                    kind="sms_unattributed",
-                    at=now,
-                    summary=f"Text from a phone shared by {len(patients)} patients, sender unknown: "
-                    f"{message.body.strip()}"[:300],
-                    data={"inbound": message.pk, "sender_prompt": prompt.pk},
-                )
-    prompt.status = SenderPromptStatus.CLOSED
-    prompt.closed_at = now
-    prompt.close_reason = reason[:100]
-    prompt.save(update_fields=["status", "closed_at", "close_reason"])
-
-
-def _close_sender_prompts(phone: str, now: dt.datetime, *, reason: str) -> None:
-    open_prompts = SenderPrompt.objects.filter(phone=phone).exclude(
-        status=SenderPromptStatus.CLOSED
-    )
-    # Every text from a patient's own number comes here and almost none has a prompt open: an
-    # EXISTS probe, and the locking read of whole rows only when there is one.
-    if not open_prompts.exists():
-        return
-    for prompt in open_prompts.select_for_update():
-        _close_prompt(prompt, now, reason=reason)
-
-
-def sender_prompts_expire(*, now: dt.datetime) -> dict:
-    """Sweep step: unanswered "who is writing?" questions hand their held texts to staff."""
-    closed = 0
-    with transaction.atomic():
-        prompts = list(
-            SenderPrompt.objects.select_for_update(skip_locked=True)
-            .filter(expires_at__lte=now)
-            .exclude(status=SenderPromptStatus.CLOSED)[: settings.SWEEP_BATCH_SIZE]
-        )
-        for prompt in prompts:
-            _close_prompt(prompt, now, reason="expired")
-            closed += 1
-    return {"sender_prompts_closed": closed}

@@ -210,6 +210,10 @@ CELERY_TASK_ROUTES = {
 
 # --- Messaging ----------------------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.simulator.SimulatorBackend")
+# The transport (notifications.inbound) reaches the domain only through these two dotted paths:
+# what a stored text means (routing order, keywords, shared phones) and which queue it waits in.
+INBOUND_HANDLER = "followup.conversation.routing.inbound_route"
+INBOUND_LANE_CHOOSER = "followup.conversation.lane.inbound_lane"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "followup@localhost")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")

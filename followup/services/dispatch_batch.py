@@ -32,10 +32,12 @@ from patients.models import Clinic
 from .. import messages as msg
 from ..conversation import (
     BASELINE_CODE,
-    _skip_form_questions,
     awaiting_answer,
     language_of,
     question_text,
+)
+from ..conversation import (
+    skip_form_questions as _skip_form_questions,
 )
 from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, EnrollmentStatus, Protocol

@@ -295,15 +295,15 @@ def test_an_answer_is_processed_in_a_fixed_handful_of_statements(client, checkpo
 
 def test_a_second_answer_to_the_same_question_replaces_the_first(checkpoint):
     """The answer is an upsert on (check, question): a later write replaces every column."""
-    from followup.conversation import _store_answer
+    from followup.conversation import answer_store
 
     first_at = timezone.now()
     later = first_at + dt.timedelta(minutes=3)
-    _store_answer(
+    answer_store(
         checkpoint, "PAIN_NOW", raw="7", value=7, status=AnswerStatus.ANSWERED, inbound=None,
         now=first_at,
     )  # fmt: skip
-    _store_answer(
+    answer_store(
         checkpoint, "PAIN_NOW", raw="??", value=None, status=AnswerStatus.UNANSWERED,
         inbound=None, now=later,
     )  # fmt: skip

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followup.conversation.shared_phone import sender_prompts_expire
 from followup.models import (
     Answer,
     Checkpoint,
@@ -18,7 +19,6 @@ from followup.models import (
     TimelineEvent,
 )
 from followup.services.dispatch import checkpoints_close_expired
-from notifications.inbound import sender_prompts_expire
 from notifications.models import InboundMessage, OutboundMessage, OutboundStatus
 from patients.models import Patient
 from tests.factories import PatientFactory

@@ -6,7 +6,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from notifications import inbound
+from followup.conversation import lane
 from notifications.inbound import inbound_lane
 from notifications.models import InboundMessage
 from notifications.publisher import (
@@ -80,14 +80,14 @@ def test_anything_that_could_be_a_red_flag_is_urgent(body):
 @pytest.mark.parametrize("body", ROUTINE + URGENT)
 def test_a_repeated_body_gets_the_lane_it_got_the_first_time(body):
     first, again = inbound_lane(body), inbound_lane(body)
-    assert first == again == inbound._lane(body)
+    assert first == again == lane.lane_read(body)
 
 
 def test_short_bodies_are_read_once_and_long_ones_every_time(monkeypatch):
-    inbound._short_lane.cache_clear()
+    lane.lane_cached.cache_clear()
     reads = []
-    real = inbound._lane
-    monkeypatch.setattr(inbound, "_lane", lambda body: reads.append(body) or real(body))
+    real = lane.lane_read
+    monkeypatch.setattr(lane, "lane_read", lambda body: reads.append(body) or real(body))
     long_text = "my back hurts and I have a fever since this morning, 38.9"
     for _ in range(3):
         assert inbound_lane("no") == "routine"

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from followup.conversation import routing
 from followup.models import Answer, Checkpoint
 from notifications import inbound
 from notifications.inbound import inbound_retry_stale
@@ -152,7 +153,7 @@ def test_it_processes_a_message_posted_twice_at_the_same_moment_once(clinic, bob
 def test_a_crash_leaves_the_text_for_the_sweep_which_processes_it_once(
     client, phone, checkpoint, monkeypatch
 ):
-    real = inbound.conversation_inbound
+    real = routing.conversation_inbound
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -161,7 +162,7 @@ def test_a_crash_leaves_the_text_for_the_sweep_which_processes_it_once(
             raise RuntimeError("database hiccup")
         return real(**kwargs)
 
-    monkeypatch.setattr(inbound, "conversation_inbound", flaky)
+    monkeypatch.setattr(routing, "conversation_inbound", flaky)
     sid = new_sid()
     response = post_sms(client, body="no", from_=phone, sid=sid)
     assert response.status_code == 200  # Twilio is answered; the text is not lost
@@ -195,7 +196,7 @@ def test_a_text_that_keeps_crashing_is_marked_failed_for_staff(phone, checkpoint
     def broken(**kwargs):
         raise RuntimeError("always")
 
-    monkeypatch.setattr(inbound, "conversation_inbound", broken)
+    monkeypatch.setattr(routing, "conversation_inbound", broken)
     row_id = inbound.inbound_store(params={"MessageSid": new_sid(), "From": phone, "Body": "no"})
     for _ in range(inbound.MAX_PROCESSING_ATTEMPTS):
         inbound.inbound_process(inbound_id=row_id)

@@ -38,13 +38,13 @@ from django.utils import timezone
 from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_cancel, outbox_enqueue
 
-from . import messages as msg
-from .messages import render
-from .models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Enrollment, Score
-from .odi import odi_score
-from .parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
-from .questions import QUESTIONS, normalize_language, render_question
-from .timeline import timeline_add
+from .. import messages as msg
+from ..messages import render
+from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Enrollment, Score
+from ..odi import odi_score
+from ..parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
+from ..questions import QUESTIONS, normalize_language, render_question
+from ..timeline import timeline_add
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,8 @@ def prepare_questions(checkpoint: Checkpoint) -> None:
     checkpoint.question_codes = codes
 
 
-def _skip_form_questions(checkpoint: Checkpoint) -> None:
+def skip_form_questions(checkpoint: Checkpoint) -> None:
+    """Move past the questions the web form asks (not asked by text)."""
     codes = checkpoint.question_codes
     while checkpoint.current_index < len(codes) and is_form_question(
         codes[checkpoint.current_index]
@@ -176,7 +177,7 @@ def conversation_open(*, checkpoint: Checkpoint, channel: str, now: dt.datetime)
             unsolicited=True,
         )
         return
-    _skip_form_questions(checkpoint)
+    skip_form_questions(checkpoint)
     patient = checkpoint.enrollment.patient
     clinic = checkpoint.enrollment.clinic
     lang = language_of(patient)
@@ -184,7 +185,7 @@ def conversation_open(*, checkpoint: Checkpoint, channel: str, now: dt.datetime)
     if awaiting_answer(checkpoint):
         body = f"{greeting}\n{question_text(checkpoint, lang)}"
     else:  # a check made only of the web form
-        from .webform.tokens import form_link_create
+        from ..webform.tokens import form_link_create
 
         link = form_link_create(checkpoint=checkpoint, now=now)
         body = f"{greeting}\n{render_question(form_codes(checkpoint)[0], lang, link=link)}"
@@ -213,7 +214,7 @@ def send_form_email(
     reminder: bool = False,
 ) -> OutboundMessage:
     """One email (plain text and HTML) with a fresh web-form link for the whole check."""
-    from .webform.tokens import form_link_create
+    from ..webform.tokens import form_link_create
 
     patient = checkpoint.enrollment.patient
     clinic = checkpoint.enrollment.clinic
@@ -369,7 +370,7 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
             reply = render(msg.REPROMPT, lang, hint=hint)
             _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("survey_reprompt", checkpoint, safety, reply)
-        _store_answer(
+        answer_store(
             checkpoint,
             code,
             raw=text,
@@ -391,7 +392,7 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
         prefix = render(msg.SKIPPED, lang)
         kind = "survey_unanswered"
     else:
-        _store_answer(
+        answer_store(
             checkpoint,
             code,
             raw=text,
@@ -427,7 +428,7 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
                 return Handled("survey_stopped", checkpoint, safety, "")
     checkpoint.current_index += 1
     checkpoint.attempts = 0
-    _skip_form_questions(checkpoint)
+    skip_form_questions(checkpoint)
     if awaiting_answer(checkpoint):
         body = question_text(checkpoint, lang)
     else:
@@ -457,7 +458,7 @@ def _save_state(checkpoint: Checkpoint) -> None:
     )
 
 
-def _store_answer(
+def answer_store(
     checkpoint, code, *, raw: str, value, status: str, inbound, now: dt.datetime
 ) -> None:
     # One INSERT ... ON CONFLICT DO UPDATE: update_or_create spends six statements on a new
@@ -513,7 +514,7 @@ def _push_reminder(checkpoint: Checkpoint, now: dt.datetime) -> None:
     """A patient who is answering is not stalled: the next reminder waits a full spacing again."""
     if checkpoint.next_reminder_at is None:
         return
-    from .reminders import reminder_policy
+    from ..reminders import reminder_policy
 
     _, spacing = reminder_policy(checkpoint)
     checkpoint.next_reminder_at = max(checkpoint.next_reminder_at, now + spacing)
@@ -527,7 +528,7 @@ def finish_text_questions(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
     scores_record(checkpoint=checkpoint, now=now)
     lang = language_of(checkpoint.enrollment.patient)
     if form_pending(checkpoint):
-        from .webform.tokens import form_link_create
+        from ..webform.tokens import form_link_create
 
         link = form_link_create(checkpoint=checkpoint, now=now)
         checkpoint.status_reason = WAITING_FOR_FORM
@@ -675,7 +676,7 @@ def _latest_enrollment(patient):
 
 def redflags_service():
     # Imported late: the red-flag service belongs to the escalation feature and imports this app.
-    from .services import redflags
+    from ..services import redflags
 
     return redflags
 
@@ -792,8 +793,8 @@ def _flag_unanswered_red_flag(
     URGENT (a same-day call) when any of the protocol's EMERGENCY rules rests on the question,
     else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen.
     """
-    from .models import Flag, Tier
-    from .services.escalations import escalation_raise
+    from ..models import Flag, Tier
+    from ..services.escalations import escalation_raise
 
     rules = checkpoint.enrollment.protocol.red_flag_rules
     emergency = any(
