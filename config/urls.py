@@ -10,6 +10,6 @@ urlpatterns = [
     path("webhooks/", include("notifications.urls")),
     path("f/", include("followup.webform.urls")),
     # Demo only: every simulator view answers 404 unless DEMO_MODE is on.
-    path("demo/", include("notifications.simulator_urls")),
+    path("demo/", include("demo.urls")),
     path("", include("followup.urls")),
 ]

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "patients",
     "followup",
     "notifications",
+    # Demo only (phone simulator, seed_demo and its histories); depends on the apps above.
+    "demo",
 ]
 
 MIDDLEWARE = [

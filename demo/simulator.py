@@ -20,12 +20,11 @@ from django.views.decorators.http import require_POST
 
 from followup import clock
 from followup.services.dispatch import dispatch_due
+from notifications.inbound import inbound_process_in_order
+from notifications.models import InboundMessage, OutboundMessage
+from notifications.twilio_signature import twilio_signature
+from notifications.webhooks import twilio_sms
 from patients.models import ClinicMembership, Patient
-
-from .inbound import inbound_process_in_order
-from .models import InboundMessage, OutboundMessage
-from .twilio_signature import twilio_signature
-from .webhooks import twilio_sms
 
 ADVANCES = {"1d": dt.timedelta(days=1), "2w": dt.timedelta(weeks=2), "3m": dt.timedelta(days=91)}
 

@@ -12,10 +12,17 @@ import random
 
 from django.utils import timezone
 
-from .conversation import scores_record
-from .models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Enrollment, Escalation
-from .odi import ODI_SECTION_KEYS
-from .questions import QUESTIONS
+from followup.conversation import scores_record
+from followup.models import (
+    Answer,
+    AnswerStatus,
+    Checkpoint,
+    CheckpointStatus,
+    Enrollment,
+    Escalation,
+)
+from followup.odi import ODI_SECTION_KEYS
+from followup.questions import QUESTIONS
 
 PGIC_BY_CHANGE = [
     (-3, "much_better"),
@@ -116,7 +123,7 @@ DEMO_TEXTS = [
 
 def escalations_seed(*, clinic) -> int:
     """Open escalations the way real texts would (paged through the outbox). Idempotent."""
-    from .services.redflags import redflags_from_text
+    from followup.services.redflags import redflags_from_text
 
     raised = 0
     for mrn, text in DEMO_TEXTS:

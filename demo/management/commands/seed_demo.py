@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from followup.demo_history import escalations_seed, history_fill
+from demo.history import escalations_seed, history_fill
 from followup.models import Enrollment
 from followup.protocol_data import PROTOCOLS
 from followup.services.enrollments import EnrollmentConflict, enrollment_create

@@ -44,7 +44,7 @@ def test_a_reply_goes_through_the_signed_webhook_and_is_processed_once(demo, cli
 
 
 def test_the_simulated_webhook_request_is_refused_with_a_wrong_token(demo, clinic):
-    from notifications.simulator import webhook_simulate_inbound
+    from demo.simulator import webhook_simulate_inbound
 
     patient = PatientFactory(clinic=clinic)
     demo.TWILIO_AUTH_TOKEN = (
