@@ -21,22 +21,8 @@ QUESTION_TYPES = ("yes_no", "nrs", "choice", "web_form", "free_text")
 SUPPORTED_LANGUAGES = ("en", "es")
 SMS_LIMIT = 160
 
-# GSM 03.38 basic character set plus the escape-table characters (each escape costs two septets,
-# which len() does not count; none of our texts use them). Anything else forces UCS-2.
-_GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = "^{}\\[~]|€\f"
-GSM7_CHARS = frozenset(_GSM7_BASIC + _GSM7_EXTENDED)
-
 _YES_NO_SUFFIX = {"en": "Reply YES or NO", "es": "Responda SÍ o NO"}
 _REPLY_PREFIX = {"en": "Reply", "es": "Responda"}
-
-
-def is_gsm7(text: str) -> bool:
-    """True when the text can be sent in the GSM-7 alphabet (one segment holds 160 of them)."""
-    return all(ch in GSM7_CHARS for ch in text)
 
 
 def _yes_no(code: str, en: str, es: str, source: str) -> dict:

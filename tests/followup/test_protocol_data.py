@@ -18,10 +18,10 @@ from followup.protocol_data import (
 from followup.questions import (
     QUESTIONS,
     SMS_LIMIT,
-    is_gsm7,
     render_question,
     validate_questions,
 )
+from notifications.sms_encoding import is_gsm7
 
 # The procedure table of shared/DOMAIN.md (kept here: the brief is not shipped with the repo).
 DOMAIN_PROCEDURES = {
