@@ -65,6 +65,12 @@ class Routed:
     reply: str = ""  # the reply already queued, recorded for staff
 
 
+def reply_key(message_sid: str, part: str = "reply") -> str:
+    """The outbox idempotency key of what a text earns: one "reply", one "safety" text, one
+    "ask" (who is writing?) per ``MessageSid``, so a retried text never answers twice."""
+    return f"inbound:{message_sid}:{part}"
+
+
 # --------------------------------------------------------------------------- hooks
 
 
@@ -240,7 +246,7 @@ def _send_safety(row: InboundMessage, routed: Routed, *, now: dt.datetime) -> No
     if not routed.safety:
         return
     outbox_enqueue(
-        key=f"inbound:{row.message_sid}:safety",
+        key=reply_key(row.message_sid, "safety"),
         channel="sms",
         to=row.from_number,
         body=routed.safety,
@@ -263,7 +269,7 @@ def inbound_reply(
 ) -> str:
     """Queue the answer to a text (one per text unless ``key`` says otherwise); returns it."""
     outbox_enqueue(
-        key=key or f"inbound:{row.message_sid}:reply",
+        key=key or reply_key(row.message_sid),
         channel="sms",
         to=row.from_number,
         body=body,

@@ -14,7 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 
-from notifications.inbound import Routed, inbound_reply
+from notifications.inbound import Routed, inbound_reply, reply_key
 from notifications.models import InboundMessage
 from patients.models import Patient
 
@@ -82,7 +82,7 @@ def _ask_sender(row: InboundMessage, patients: list[Patient], now: dt.datetime) 
     return inbound_reply(
         row,
         body=render(msg.ASK_SENDER, lang, choices=choices),
-        key=f"inbound:{row.message_sid}:ask",
+        key=reply_key(row.message_sid, "ask"),
         now=now,
     )
 

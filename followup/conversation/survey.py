@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from notifications.inbound import reply_key
 from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_cancel, outbox_enqueue
 
@@ -498,7 +499,7 @@ _ANSWER_UPDATE_FIELDS = [
 def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:
     """A reply inside a conversation the patient is answering: not unsolicited (FCC exemption)."""
     outbox_enqueue(
-        key=f"inbound:{inbound.message_sid}:reply",
+        key=reply_key(inbound.message_sid),
         channel="sms",
         to=inbound.from_number,
         body=body,

@@ -44,6 +44,7 @@ from followup.models import (
 from followup.odi import ODI_SECTION_KEYS, odi_score
 from followup.questions import QUESTIONS
 from followup.scheduling import checkpoint_schedule, local_datetime
+from notifications.inbound import reply_key
 from notifications.models import InboundMessage, OutboundMessage
 from patients.models import Clinic, ClinicMembership, Patient, Role
 
@@ -598,7 +599,7 @@ class _Generator:
                     attempts=1,
                 )
                 self._outbound(
-                    patient, cp_id, f"inbound:{sid}:reply", "question", at, False, "Next question"
+                    patient, cp_id, reply_key(sid), "question", at, False, "Next question"
                 )
             answers.add(
                 checkpoint_id=cp_id,
