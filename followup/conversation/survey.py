@@ -40,8 +40,17 @@ from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_cancel, outbox_enqueue
 
 from .. import messages as msg
+from ..flags import flag_create
 from ..messages import render
-from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Enrollment, Score
+from ..models import (
+    Answer,
+    AnswerStatus,
+    Checkpoint,
+    CheckpointStatus,
+    Enrollment,
+    Score,
+    Tier,
+)
 from ..odi import odi_score
 from ..parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
 from ..questions import QUESTIONS, normalize_language, render_question
@@ -794,7 +803,6 @@ def _flag_unanswered_red_flag(
     URGENT (a same-day call) when any of the protocol's EMERGENCY rules rests on the question,
     else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen.
     """
-    from ..models import Flag, Tier
     from ..services.escalations import escalation_raise
 
     rules = checkpoint.enrollment.protocol.red_flag_rules
@@ -803,7 +811,7 @@ def _flag_unanswered_red_flag(
         and code in (rule["when"].get("all", []) + rule["when"].get("any", []))
         for rule in rules
     )
-    flag = Flag.objects.create(
+    flag = flag_create(
         patient=checkpoint.enrollment.patient,
         enrollment=checkpoint.enrollment,
         checkpoint=checkpoint,
@@ -813,6 +821,6 @@ def _flag_unanswered_red_flag(
         evidence=text[:2000],
         source="project rule: unclear answers to red-flag questions go to a person (DESIGN rule 5)",
         inbound_message_id=getattr(inbound, "pk", None),
-        created_at=now,
+        now=now,
     )
     escalation_raise(flag=flag, now=now)

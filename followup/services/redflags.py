@@ -25,6 +25,7 @@ from django.utils import timezone
 from notifications.outbox import outbox_enqueue
 from patients.models import Patient
 
+from ..flags import flag_create
 from ..models import Answer, AnswerStatus, Checkpoint, Enrollment, Escalation, Flag, Tier
 from ..protocol_data import PROTOCOLS, TIER_ORDER, evaluate_care_gaps, evaluate_rules
 from ..safety import safety_reply
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 # Kind of the ROUTINE flag for a text that may describe a symptom but matched no rule: one open
 # triage item per patient collects them all.
 TEXT_REVIEW = "TEXT_REVIEW"
-_EVIDENCE_LIMIT = 2000
 
 
 @dataclass
@@ -67,42 +67,6 @@ def _reply_for(patient: Patient, clinic, tier: str | None, crisis_line: bool) ->
         crisis_line=crisis_line,
         emergency_instruction=instruction,
     )
-
-
-def _flag_create(
-    *,
-    patient: Patient,
-    enrollment: Enrollment | None,
-    checkpoint: Checkpoint | None,
-    rule_code: str,
-    tier: str,
-    reason: str,
-    evidence: str,
-    source: str,
-    inbound_message_id: int | None,
-    now: dt.datetime,
-) -> Flag:
-    flag = Flag.objects.create(
-        patient=patient,
-        enrollment=enrollment,
-        checkpoint=checkpoint,
-        rule_code=rule_code[:40],
-        tier=tier,
-        reason=reason[:200],
-        evidence=evidence[:_EVIDENCE_LIMIT],
-        source=source[:200],
-        inbound_message_id=inbound_message_id,
-        created_at=now,
-    )
-    timeline_add(
-        patient=patient,
-        enrollment=enrollment,
-        kind="flag_raised",
-        summary=f"{tier} flag {rule_code}: {reason}",
-        data={"flag": flag.pk, "rule": rule_code, "tier": tier, "evidence": evidence[:300]},
-        at=now,
-    )
-    return flag
 
 
 def _finish(
@@ -242,7 +206,7 @@ def redflags_from_answers(
             if rule["code"] in already:
                 continue
             evidence, inbound_id = _answer_evidence(rule, answers)
-            flag = _flag_create(
+            flag = flag_create(
                 patient=patient,
                 enrollment=enrollment,
                 checkpoint=checkpoint,
@@ -259,7 +223,7 @@ def redflags_from_answers(
             if gap["code"] in already:
                 continue
             answer = answers[gap["question"]]
-            flag = _flag_create(
+            flag = flag_create(
                 patient=patient,
                 enrollment=enrollment,
                 checkpoint=checkpoint,
@@ -429,7 +393,7 @@ def redflags_from_text(
         for code, tier, reason, source, evidence, crisis in candidates:
             if code in already:
                 continue
-            flag = _flag_create(
+            flag = flag_create(
                 patient=patient,
                 enrollment=enrollment,
                 checkpoint=checkpoint,

@@ -270,6 +270,16 @@ def test_an_unclear_answer_to_an_emergency_question_goes_to_a_person_not_a_no(cl
     assert checkpoint.current_question == "RF_BLADDER_BOWEL"
 
 
+def test_an_unanswered_red_flag_question_writes_its_flag_raised_event(client, checkpoint):
+    """Every flag reaches the timeline the same way (followup.flags), this path included."""
+    answer(client, checkpoint, "maybe", "dunno")
+    [flag] = Flag.objects.filter(rule_code="RF_UNANSWERED")
+    [event] = TimelineEvent.objects.filter(kind="flag_raised", data__flag=flag.pk)
+    assert event.patient_id == checkpoint.enrollment.patient_id
+    assert event.data["rule"] == "RF_UNANSWERED" and event.data["tier"] == "URGENT"
+    assert event.summary.startswith("URGENT flag RF_UNANSWERED: Red-flag question RF_WEAKNESS")
+
+
 def test_an_unclear_non_red_flag_answer_raises_no_flag(client, checkpoint):
     reach_pain_now(client, checkpoint)
     answer(client, checkpoint, "idk", "dunno really")
