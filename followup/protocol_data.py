@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from followup.questions import QUESTIONS, question_problems
+from followup.tiers import TIER_ORDER, tier_rank
 
-TIER_ORDER = ("EMERGENCY", "URGENT", "ROUTINE")
 MIN_REMINDER_SPACING_HOURS = 24
 
 _OUTCOMES = ["PAIN_NOW", "PAIN_AVG", "MEDS", "PGIC"]
@@ -775,7 +775,7 @@ def evaluate_rules(rules: list[dict], yes_codes: set[str]) -> list[dict]:
     matched = [rule for rule in rules if _rule_matches(rule, yes)]
     replaced = {code for rule in matched for code in rule.get("supersedes", ())}
     kept = [rule for rule in matched if rule["code"] not in replaced]
-    return sorted(kept, key=lambda rule: TIER_ORDER.index(rule["tier"]))
+    return sorted(kept, key=lambda rule: tier_rank(rule["tier"]))
 
 
 def evaluate_care_gaps(gaps: list[dict], answers: dict[str, bool]) -> list[dict]:

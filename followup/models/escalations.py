@@ -14,9 +14,6 @@ class Tier(models.TextChoices):
     ROUTINE = "ROUTINE", "Routine"
 
 
-TIER_RANK = {Tier.EMERGENCY: 0, Tier.URGENT: 1, Tier.ROUTINE: 2}
-
-
 class Flag(models.Model):
     """One red-flag finding: which rule fired, on what evidence, when."""
 

@@ -43,7 +43,7 @@ from ..models import (
     Page,
     Tier,
 )
-from ..protocol_data import TIER_ORDER
+from ..tiers import tier_rank
 from ..timeline import timeline_add
 
 logger = logging.getLogger(__name__)
@@ -253,10 +253,6 @@ def _new_code() -> str:
     raise RuntimeError("could not find a free escalation code")
 
 
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
 def _open_for(patient, kind: str) -> Escalation | None:
     return (
         Escalation.objects.select_for_update()
@@ -336,7 +332,7 @@ def _attach(escalation: Escalation, flag: Flag, now: dt.datetime) -> None:
         data={"flag": flag.pk, "code": escalation.code},
         at=now,
     )
-    if _tier_rank(flag.tier) < _tier_rank(escalation.tier):
+    if tier_rank(flag.tier) < tier_rank(escalation.tier):
         previous = escalation.tier
         escalation.tier = flag.tier
         escalation.reason = flag.reason[:200]

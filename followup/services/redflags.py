@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -27,8 +26,9 @@ from patients.models import Patient
 
 from ..flags import flag_create
 from ..models import Answer, AnswerStatus, Checkpoint, Enrollment, Escalation, Flag, Tier
-from ..protocol_data import PROTOCOLS, TIER_ORDER, evaluate_care_gaps, evaluate_rules
+from ..protocol_data import PROTOCOLS, evaluate_care_gaps, evaluate_rules
 from ..safety import safety_reply
+from ..tiers import highest
 from ..timeline import timeline_add
 from .escalations import (
     clinician_memberships_for_phone,
@@ -50,11 +50,6 @@ class RedFlagResult:
     escalations: list[Escalation] = field(default_factory=list)
     stop_survey: bool = False  # an EMERGENCY rule says: stop asking questions
     patient_reply: str = ""  # the safety instruction to send the patient now, in their language
-
-
-def _highest(tiers: Iterable[str]) -> str | None:
-    ranked = sorted((t for t in tiers if t in TIER_ORDER), key=TIER_ORDER.index)
-    return ranked[0] if ranked else None
 
 
 def _reply_for(patient: Patient, clinic, tier: str | None, crisis_line: bool) -> str:
@@ -86,7 +81,7 @@ def _finish(
         escalation, _created = escalation_raise(flag=flag, now=now)
         escalations[escalation.pk] = escalation
     flags = [flag for flag, _ in new]
-    tier = _highest(flag.tier for flag in flags)
+    tier = highest(flag.tier for flag in flags)
     reply = _reply_for(patient, clinic, tier, any(crisis for _, crisis in new)) if flags else ""
     if reply and reply_via_outbox:
         _send_reply(

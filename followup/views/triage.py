@@ -29,6 +29,7 @@ from patients.permissions import (
 from ..models import Escalation, EscalationStatus, Outcome
 from ..selectors import triage as selectors
 from ..services.escalations import escalation_acknowledge, escalation_assign, escalation_resolve
+from ..tiers import TIER_ORDER
 from ..timeline import timeline_add
 from .triage_scripts import callback_script
 
@@ -103,10 +104,7 @@ def _queue_context(request: HttpRequest) -> dict:
         "filters": filters,
         "rows": rows,
         "signature": selectors.queue_signature(rows),
-        "counts": {
-            tier: sum(1 for r in rows if r.tier == tier)
-            for tier in ("EMERGENCY", "URGENT", "ROUTINE")
-        },
+        "counts": {tier: sum(1 for r in rows if r.tier == tier) for tier in TIER_ORDER},
         "now": timezone.now(),
     }
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
-from ...models import Checkpoint, Enrollment, Flag, Tier
+from ...models import Checkpoint, Enrollment, Flag
+from ...tiers import tier_rank_expression
 from .expressions import with_choice_answers, with_outcomes
-
-_TIER_RANK = Case(
-    When(tier=Tier.EMERGENCY, then=Value(0)),
-    When(tier=Tier.URGENT, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 EXPORT_FIELDS = (
     "enrollment_id",
@@ -65,7 +59,9 @@ def cohort_export_rows(
                 flags.values("checkpoint").annotate(c=Count("pk")).values("c")[:1],
                 output_field=IntegerField(),
             ),
-            top_tier=Subquery(flags.annotate(rank=_TIER_RANK).order_by("rank").values("tier")[:1]),
+            top_tier=Subquery(
+                flags.annotate(rank=tier_rank_expression()).order_by("rank").values("tier")[:1]
+            ),
         )
         .order_by("enrollment__performed_on", "enrollment_id", "target_date", "pk")
     )
