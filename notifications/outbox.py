@@ -325,7 +325,9 @@ def _record_failure(message: OutboundMessage, exc: DeliveryError) -> str:
         from .signals import outbound_failed
 
         message.refresh_from_db()
-        outbound_failed.send(sender=OutboundMessage, message=message, permanent=exc.permanent)
+        outbound_failed.send(
+            sender=OutboundMessage, message=message, permanent=exc.permanent, reason=exc.reason
+        )
     return status
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
-from .backends.twilio import PERMANENT_CODES
+from .backends.twilio import PERMANENT_CODES, failure_reason
 from .inbound import inbound_receive
 from .models import OutboundMessage, OutboundStatus
 from .signals import outbound_failed
@@ -152,6 +152,9 @@ def delivery_status_record(
         row.refresh_from_db()
         if status in _FAILED:
             outbound_failed.send(
-                sender=OutboundMessage, message=row, permanent=error_code in PERMANENT_CODES
+                sender=OutboundMessage,
+                message=row,
+                permanent=error_code in PERMANENT_CODES,
+                reason=failure_reason(error_code),
             )
     return row.status

@@ -9,6 +9,8 @@ class DeliveryError(Exception):
     ``permanent``: retrying cannot help (invalid number, recipient opted out) — never retried.
     ``ambiguous``: the request may have reached the provider (timeout after sending): the message
     must not be resent until its fate is known, because SMS APIs have no idempotency key.
+    ``reason``: what the failure says about the recipient (``notifications.signals.FAILURE_*``),
+    mapped from the provider's codes by its backend.
     """
 
     def __init__(
@@ -19,12 +21,14 @@ class DeliveryError(Exception):
         ambiguous: bool = False,
         code: str = "",
         retry_after: float | None = None,
+        reason: str = "",
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.ambiguous = ambiguous
         self.code = code
         self.retry_after = retry_after
+        self.reason = reason
 
 
 class SmsBackend:

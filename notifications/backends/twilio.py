@@ -18,6 +18,7 @@ from twilio.rest.api.v2010.account import message as _messages_api  # noqa: F401
 
 from notifications.twilio_http import build_http_client
 
+from ..signals import FAILURE_INVALID_NUMBER, FAILURE_OPTED_OUT
 from .base import DeliveryError, SmsBackend
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,18 @@ logger = logging.getLogger(__name__)
 # 21211 invalid To, 21610 recipient replied STOP, 21614 not a mobile number, 30003/30005/30006
 # unreachable/unknown/landline, 21408 region not enabled, 21612 cannot route.
 PERMANENT_CODES = {"21211", "21408", "21610", "21612", "21614", "30003", "30005", "30006", "30007"}
+# What a permanent code says about the recipient (the outbound_failed signal's ``reason``).
+OPTED_OUT_CODES = {"21610"}
+INVALID_NUMBER_CODES = {"21211", "21614", "30003", "30005", "30006", "21612", "21408"}
+
+
+def failure_reason(code: str) -> str:
+    """The signal's ``reason`` for a Twilio error code ("" when it says nothing of the number)."""
+    if code in OPTED_OUT_CODES:
+        return FAILURE_OPTED_OUT
+    if code in INVALID_NUMBER_CODES:
+        return FAILURE_INVALID_NUMBER
+    return ""
 
 
 class TwilioBackend(SmsBackend):
@@ -114,7 +127,12 @@ def _classify(
     *, code: str, status: int | None, message: str, retry_after: float | None = None
 ) -> DeliveryError:
     if code in PERMANENT_CODES:
-        return DeliveryError(f"Twilio {code}: {message}"[:400], permanent=True, code=code)
+        return DeliveryError(
+            f"Twilio {code}: {message}"[:400],
+            permanent=True,
+            code=code,
+            reason=failure_reason(code),
+        )
     if status in (401, 403):
         # Bad credentials will not fix themselves, but they are the operator's to fix, not the
         # patient's number: keep retrying (slowly) and let staff see the failure.

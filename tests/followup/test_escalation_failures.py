@@ -11,6 +11,7 @@ from followup.models import Escalation, Page, TimelineEvent
 from followup.services.redflags import redflags_from_answers
 from notifications.backends import DeliveryError, memory
 from notifications.models import OutboundMessage
+from notifications.signals import FAILURE_INVALID_NUMBER
 from patients.models import Patient
 
 from .test_escalation_chain import answer, drain, enrolled_checkpoint, phone_of, roster
@@ -30,7 +31,11 @@ def test_an_invalid_page_number_pages_the_backup_at_once_and_alerts_the_admin(
     clinic, bob, sms_outbox
 ):
     t0 = timezone.now()
-    memory.failures.append(DeliveryError("Twilio 21211: invalid To", permanent=True, code="21211"))
+    memory.failures.append(
+        DeliveryError(
+            "Twilio 21211: invalid To", permanent=True, code="21211", reason=FAILURE_INVALID_NUMBER
+        )
+    )
     people, escalation = _emergency(clinic, bob, t0)
     drain()
 
@@ -107,7 +112,9 @@ def test_when_the_last_step_fails_the_admins_and_lead_are_paged(clinic, bob, sms
     # Make every further SMS to the lead fail for good.
     lead_phone = phone_of(people["lead"], clinic)
     drain()
-    memory.failures.append(DeliveryError("Twilio 21211", permanent=True, code="21211"))
+    memory.failures.append(
+        DeliveryError("Twilio 21211", permanent=True, code="21211", reason=FAILURE_INVALID_NUMBER)
+    )
     dispatch_due(now=t0 + dt.timedelta(minutes=20))
     drain()
     assert lead_phone not in [m["to"] for m in sms_outbox]
@@ -125,7 +132,11 @@ def test_an_undeliverable_nurse_page_in_hours_brings_the_on_call_forward(
     from .test_escalation_chain import IN_HOURS
 
     roster(clinic, bob, around=IN_HOURS)
-    memory.failures.append(DeliveryError("Twilio 30006: landline", permanent=True, code="30006"))
+    memory.failures.append(
+        DeliveryError(
+            "Twilio 30006: landline", permanent=True, code="30006", reason=FAILURE_INVALID_NUMBER
+        )
+    )
     checkpoint = enrolled_checkpoint(clinic, bob, procedure="ESI")
     answer(checkpoint, "RF_WOUND", True)
     redflags_from_answers(checkpoint=checkpoint, now=IN_HOURS)

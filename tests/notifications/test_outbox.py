@@ -12,6 +12,7 @@ from django.utils import timezone
 from notifications.backends import DeliveryError, memory
 from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_enqueue, outbox_send, outbox_sweep
+from notifications.signals import FAILURE_INVALID_NUMBER, FAILURE_OPTED_OUT
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,9 @@ def test_retries_stop_after_the_maximum_and_the_row_fails_visibly(settings):
 def test_a_permanent_failure_is_not_retried_and_marks_the_number(clinic, sms_outbox):
     patient = PatientFactory(clinic=clinic)
     row = message(patient)
-    memory.failures.append(DeliveryError("Twilio 21211", permanent=True, code="21211"))
+    memory.failures.append(
+        DeliveryError("Twilio 21211", permanent=True, code="21211", reason=FAILURE_INVALID_NUMBER)
+    )
     assert outbox_send(message_id=row.pk) == OutboundStatus.FAILED
     OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
     assert outbox_send(message_id=row.pk) == "not-claimed"
@@ -119,7 +122,9 @@ def test_a_21610_opts_the_patient_out(clinic):
     patient = PatientFactory(clinic=clinic)
     pending = message(patient, key="later")
     row = message(patient)
-    memory.failures.append(DeliveryError("Twilio 21610", permanent=True, code="21610"))
+    memory.failures.append(
+        DeliveryError("Twilio 21610", permanent=True, code="21610", reason=FAILURE_OPTED_OUT)
+    )
     outbox_send(message_id=row.pk)
     patient.refresh_from_db()
     assert patient.is_opted_out and "21610" in patient.opt_out_source

@@ -133,3 +133,12 @@ def test_the_backend_refuses_to_start_without_credentials(settings):
     settings.TWILIO_AUTH_TOKEN = ""
     with pytest.raises(ImproperlyConfigured):
         TwilioBackend()
+
+
+def test_twilio_codes_become_reasons_of_our_own_for_the_failure_signal():
+    from notifications.backends.twilio import failure_reason
+    from notifications.signals import FAILURE_INVALID_NUMBER, FAILURE_OPTED_OUT
+
+    assert failure_reason("21610") == FAILURE_OPTED_OUT
+    assert {failure_reason(c) for c in ("21211", "21614", "30006")} == {FAILURE_INVALID_NUMBER}
+    assert failure_reason("30007") == failure_reason("20500") == failure_reason("") == ""

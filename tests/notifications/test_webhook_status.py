@@ -8,6 +8,7 @@ from django.core import mail
 from followup.models import Checkpoint, TimelineEvent
 from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_send
+from notifications.signals import FAILURE_INVALID_NUMBER
 from patients.models import Patient
 from tests.survey_helpers import STATUS_URL, post_status, start_survey
 
@@ -189,7 +190,11 @@ def test_a_text_refused_at_once_by_twilio_also_falls_back_to_email(clinic, bob):
 
     checkpoint = start_survey(clinic=clinic, physician=bob, email="ana@example.org")
     opening = OutboundMessage.objects.get(checkpoint=checkpoint, purpose="check_open")
-    memory.failures.append(DeliveryError("Twilio 21211: invalid To", permanent=True, code="21211"))
+    memory.failures.append(
+        DeliveryError(
+            "Twilio 21211: invalid To", permanent=True, code="21211", reason=FAILURE_INVALID_NUMBER
+        )
+    )
     assert outbox_send(message_id=opening.pk) == OutboundStatus.FAILED
     checkpoint.refresh_from_db()
     assert checkpoint.channel == "email" and "21211" in checkpoint.status_reason
