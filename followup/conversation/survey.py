@@ -40,6 +40,7 @@ from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_cancel, outbox_enqueue
 
 from .. import messages as msg
+from ..answers import answer_write
 from ..flags import flag_create
 from ..messages import render
 from ..models import (
@@ -471,38 +472,20 @@ def _save_state(checkpoint: Checkpoint) -> None:
 def answer_store(
     checkpoint, code, *, raw: str, value, status: str, inbound, now: dt.datetime
 ) -> None:
-    # One INSERT ... ON CONFLICT DO UPDATE: update_or_create spends six statements on a new
-    # answer (two savepoints, a locking SELECT, the INSERT, two releases), and nearly every
-    # answer is new. The check is locked, so no other answer to it can be written meanwhile; a
-    # second answer to a question replaces every column of the first but the key.
-    Answer.objects.bulk_create(
-        [
-            Answer(
-                checkpoint=checkpoint,
-                question_code=code,
-                instrument=QUESTIONS[code]["type"],
-                raw_text=raw,
-                value=value,
-                status=status,
-                attempts=checkpoint.attempts
-                if status == AnswerStatus.UNANSWERED
-                else checkpoint.attempts + 1,
-                answered_at=now,
-                inbound_message_id=getattr(inbound, "pk", None),
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=_ANSWER_KEY,
-        update_fields=_ANSWER_UPDATE_FIELDS,
+    """Store a text's answer to ``code`` (an unanswered question keeps its failed tries)."""
+    answer_write(
+        checkpoint=checkpoint,
+        code=code,
+        instrument=QUESTIONS[code]["type"],
+        raw=raw,
+        value=value,
+        status=status,
+        attempts=checkpoint.attempts
+        if status == AnswerStatus.UNANSWERED
+        else checkpoint.attempts + 1,
+        now=now,
+        inbound_message_id=getattr(inbound, "pk", None),
     )
-
-
-_ANSWER_KEY = ["checkpoint", "question_code"]
-_ANSWER_UPDATE_FIELDS = [
-    field.name
-    for field in Answer._meta.concrete_fields
-    if not field.primary_key and field.name not in _ANSWER_KEY
-]
 
 
 def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from ..answers import answer_write
 from ..conversation import awaiting_answer, checkpoint_complete, redflags_service, scores_record
-from ..models import Answer, AnswerStatus, Checkpoint, FormDraft, FormLink
+from ..models import AnswerStatus, Checkpoint, FormDraft, FormLink
 from ..odi import ODI_SECTION_KEYS
 from ..questions import QUESTIONS
 from .forms import WEB_FORM, SurveyForm
@@ -34,17 +35,15 @@ def draft_save(*, checkpoint: Checkpoint, values: dict) -> FormDraft:
 def _answer(
     checkpoint: Checkpoint, code: str, *, instrument: str, raw: str, value, now: dt.datetime
 ) -> None:
-    Answer.objects.update_or_create(
+    answer_write(
         checkpoint=checkpoint,
-        question_code=code,
-        defaults={
-            "instrument": instrument,
-            "raw_text": raw,
-            "value": value,
-            "status": AnswerStatus.ANSWERED if value is not None else AnswerStatus.UNANSWERED,
-            "attempts": 1,
-            "answered_at": now,
-        },
+        code=code,
+        instrument=instrument,
+        raw=raw,
+        value=value,
+        status=AnswerStatus.ANSWERED if value is not None else AnswerStatus.UNANSWERED,
+        attempts=1,
+        now=now,
     )
 
 
