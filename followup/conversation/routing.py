@@ -25,8 +25,10 @@ from patients.services import patient_opt_in, patient_opt_out
 from .. import messages as msg
 from ..messages import render
 from ..timeline import timeline_add
+from .incoming import conversation_inbound
+from .red_flags import screen_text
 from .shared_phone import routed_from, sender_prompts_close, shared_number_route
-from .survey import conversation_inbound, language_of, screen_text
+from .state import language_of
 
 
 def inbound_route(row: InboundMessage, *, now: dt.datetime) -> Routed:

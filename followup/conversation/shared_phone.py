@@ -24,7 +24,9 @@ from ..models import SenderPrompt, SenderPromptStatus
 from ..parsing import parse_choice
 from ..screening import screen_text as classify
 from ..timeline import timeline_add
-from .survey import Handled, conversation_inbound, language_of, screen_text
+from .incoming import conversation_inbound
+from .red_flags import screen_text
+from .state import Handled, language_of
 
 # "Who is writing?" waits this long for an answer; then the held texts go to staff.
 SENDER_PROMPT_TTL = dt.timedelta(hours=4)

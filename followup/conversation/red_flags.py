@@ -1,0 +1,82 @@
+"""Handing answers and free text to red-flag screening; the safety text comes back to the caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..flags import flag_create
+from ..models import Checkpoint, Tier
+from .state import MAX_TRIES
+
+
+def redflags_service():
+    # Imported late: the red-flag service belongs to the escalation feature and imports this app.
+    from ..services import redflags
+
+    return redflags
+
+
+@dataclass(frozen=True)
+class Screened:
+    safety: str = ""  # the safety instruction, for the caller to send ("" if none)
+    stop: bool = False  # an EMERGENCY: ask nothing more
+    told_patient: bool = False  # a safety instruction went (or goes) to the patient
+
+
+def screen_text(
+    *,
+    patient,
+    text: str,
+    checkpoint=None,
+    inbound=None,
+    now: dt.datetime,
+    enrollment=None,
+) -> Screened:
+    """Hand free text to red-flag screening (flags, escalations); the patient's safety text
+    comes back in ``Screened.safety`` for the caller to send."""
+    if not (text or "").strip():
+        return Screened()
+    if enrollment is None and checkpoint is not None:
+        enrollment = checkpoint.enrollment
+    result = redflags_service().redflags_from_text(
+        patient=patient,
+        text=text,
+        enrollment=enrollment,
+        checkpoint=checkpoint,
+        inbound_message_id=getattr(inbound, "pk", None),
+        now=now,
+    )
+    reply = result.patient_reply or ""
+    return Screened(safety=reply, stop=bool(result.stop_survey), told_patient=bool(reply))
+
+
+def flag_unanswered_red_flag(
+    checkpoint: Checkpoint, code: str, text: str, *, inbound, now: dt.datetime
+) -> None:
+    """A red-flag question the patient could not answer is not a "no": a person must ask.
+
+    URGENT (a same-day call) when any of the protocol's EMERGENCY rules rests on the question,
+    else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen.
+    """
+    from ..services.escalations import escalation_raise
+
+    rules = checkpoint.enrollment.protocol.red_flag_rules
+    emergency = any(
+        rule["tier"] == Tier.EMERGENCY
+        and code in (rule["when"].get("all", []) + rule["when"].get("any", []))
+        for rule in rules
+    )
+    flag = flag_create(
+        patient=checkpoint.enrollment.patient,
+        enrollment=checkpoint.enrollment,
+        checkpoint=checkpoint,
+        rule_code="RF_UNANSWERED",
+        tier=Tier.URGENT if emergency else Tier.ROUTINE,
+        reason=f"Red-flag question {code} unanswered after {MAX_TRIES} tries",
+        evidence=text[:2000],
+        source="project rule: unclear answers to red-flag questions go to a person (DESIGN rule 5)",
+        inbound_message_id=getattr(inbound, "pk", None),
+        now=now,
+    )
+    escalation_raise(flag=flag, now=now)
