@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from patients.admin import ClinicScopedAdmin
-from patients.models import Clinic
+from patients.audit import audit_record
+from patients.models import AuditAction, Clinic
 from patients.permissions import ACT_ON_ESCALATION, PUBLISH_PROTOCOL, user_has_clinic_perm
 
 from .chain_forms import MAX_STEPS, ChainForm, ShiftForm
@@ -226,12 +227,19 @@ class EscalationAdmin(ClinicScopedAdmin):
     @admin.action(description="Acknowledge (stops re-paging)", permissions=["act_on_escalation"])
     def acknowledge(self, request, queryset):
         done = refused = 0
-        for escalation in queryset.select_related("clinic"):
+        for escalation in queryset.select_related("clinic", "patient"):
             if not user_has_clinic_perm(request.user, ACT_ON_ESCALATION, escalation.clinic_id):
                 refused += 1
                 continue
-            if escalation_acknowledge(escalation=escalation, user=request.user, via="admin"):
-                done += 1
+            won = escalation_acknowledge(escalation=escalation, user=request.user, via="admin")
+            audit_record(
+                action=AuditAction.ACKNOWLEDGE,
+                request=request,
+                obj=escalation,
+                patient=escalation.patient,
+                detail={"won": won, "code": escalation.code, "via": "admin"},
+            )
+            done += won
         self.message_user(request, f"Acknowledged {done}.")
         if refused:
             self.message_user(
