@@ -1,9 +1,13 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from .admin_scope import ClinicScopedAdmin
 from .audit import audit_record
+from .invites import INVITABLE_ROLES, InviteRefused, staff_invite
 from .models import AuditAction, AuditEvent, Clinic, ClinicMembership, Patient, Role
 
 __all__ = ["ClinicScopedAdmin"]  # followup.admin builds on it
@@ -77,10 +81,63 @@ def _protected_membership(request, obj) -> bool:
     return obj.user_id == request.user.pk or obj.role == Role.CLINIC_ADMIN
 
 
+class InviteForm(forms.Form):
+    clinic = forms.ModelChoiceField(queryset=Clinic.objects.none())
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in INVITABLE_ROLES])
+    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", max_length=150)
+    email = forms.EmailField(help_text="The invitation link goes here.")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    page_phone = forms.CharField(
+        max_length=20,
+        required=False,
+        validators=ClinicMembership._meta.get_field("page_phone").validators,
+    )
+
+    def __init__(self, *args, clinics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics if clinics is not None else Clinic.objects.none()
+
+
 @admin.register(ClinicMembership)
 class ClinicMembershipAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
     form = MembershipForm
+
+    def get_urls(self):
+        invite = path(
+            "invite/",
+            self.admin_site.admin_view(self.invite_view),
+            name="patients_clinicmembership_invite",
+        )
+        return [invite, *super().get_urls()]
+
+    def invite_view(self, request):
+        """Invite a new member of staff to one of the clinics the user administers."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        clinics = self.admin_clinics(request, "add")
+        form = InviteForm(request.POST or None, clinics=clinics)
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = staff_invite(by=request.user, request=request, **form.cleaned_data)
+            except InviteRefused as exc:
+                form.add_error("username", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Invited {membership.user.get_username()} to {membership.clinic}: "
+                    "they choose their password from the emailed link.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:patients_clinicmembership_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invite staff",
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/patients/invite.html", context)
 
     list_display = ["user", "clinic", "role", "is_active"]
     list_filter = ["clinic", "role", "is_active"]

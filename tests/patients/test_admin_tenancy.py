@@ -291,3 +291,85 @@ def test_every_relation_of_every_scoped_admin_has_a_scope():
             if label not in SCOPE_PATHS and label not in UNSCOPED_MODELS:
                 missing.append(f"{model._meta.label}.{field.name} -> {label}")
     assert missing == []
+
+
+# --- inviting staff (18.7) -------------------------------------------------------------------------
+def invite_form(clinic, **extra) -> dict:
+    return {
+        "clinic": clinic.pk,
+        "role": Role.TRIAGE_NURSE,
+        "username": "nora",
+        "email": "nora@clinic.example",
+        "first_name": "Nora",
+        "last_name": "Vance",
+        "page_phone": "+15125550177",
+        **extra,
+    }
+
+
+def test_alice_invites_a_nurse_to_her_clinic(alice, clinic, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    client = as_(alice)
+    assert b"Invite staff" in client.get("/admin/patients/clinicmembership/").content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/patients/clinicmembership/invite/", invite_form(clinic))
+
+    assert response.status_code == 302
+    membership = ClinicMembership.objects.get(user__username="nora")
+    assert (membership.clinic, membership.role) == (clinic, Role.TRIAGE_NURSE)
+    assert not membership.user.has_usable_password() and not membership.user.is_staff
+    assert list(membership.user.groups.values_list("name", flat=True)) == ["Triage nurses"]
+    [email] = mail.outbox
+    assert email.to == ["nora@clinic.example"] and "/accounts/reset/" in email.body
+    link = email.body.split("here (the link works once): ")[1].split()[0]
+    page = Client().get(link.replace("https://followup.test", ""), follow=True)
+    assert b"new_password1" in page.content  # the link opens the set-password form
+    event = AuditEvent.objects.get(object_type="clinicmembership", object_id=str(membership.pk))
+    assert (event.username, event.action, event.detail["role"]) == (
+        "alice",
+        "create",
+        "triage_nurse",
+    )
+
+
+def test_alice_cannot_invite_to_clinic_b_or_as_clinic_admin(alice, bob, clinic, other_clinic):
+    client = as_(alice)
+
+    to_b = client.post("/admin/patients/clinicmembership/invite/", invite_form(other_clinic))
+    as_admin = client.post(
+        "/admin/patients/clinicmembership/invite/", invite_form(clinic, role=Role.CLINIC_ADMIN)
+    )
+
+    assert "clinic" in to_b.context["form"].errors
+    assert "role" in as_admin.context["form"].errors
+    assert not ClinicMembership.objects.filter(user__username="nora").exists()
+
+
+def test_an_invite_with_a_taken_username_creates_nothing(alice, bob, clinic):
+    response = as_(alice).post(
+        "/admin/patients/clinicmembership/invite/", invite_form(clinic, username="bob")
+    )
+
+    assert response.context["form"].errors["username"] == [
+        "That username is taken; choose another."
+    ]
+    assert ClinicMembership.objects.filter(user__username="bob").count() == 1
+
+
+def test_a_nurse_cannot_invite(nina, clinic):
+    response = as_(nina).post("/admin/patients/clinicmembership/invite/", invite_form(clinic))
+
+    assert response.status_code == 403
+
+
+def test_the_invite_service_refuses_another_clinic(alice, other_clinic):
+    from django.core.exceptions import PermissionDenied
+
+    from patients.invites import staff_invite
+
+    with pytest.raises(PermissionDenied):
+        staff_invite(
+            by=alice, clinic=other_clinic, username="nora", email="n@x.example", role="physician"
+        )
