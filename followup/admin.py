@@ -147,7 +147,12 @@ class EnrollmentAdmin(ClinicScopedAdmin):
         "performed_on",
         "status",
     ]
-    list_filter = ["clinic", "procedure", "status", "physician"]
+    list_filter = [
+        ("clinic", admin.RelatedOnlyFieldListFilter),
+        "procedure",
+        "status",
+        ("physician", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["patient__mrn", "patient__last_name", "patient__first_name"]
     raw_id_fields = ["patient"]
     readonly_fields = ["protocol", "created_at", "created_by"]
@@ -164,7 +169,12 @@ class CheckpointAdmin(ClinicScopedAdmin):
     clinic_path = "enrollment__clinic"
 
     list_display = ["id", "enrollment", "key", "target_date", "send_at", "status", "status_reason"]
-    list_filter = ["status", "key", "enrollment__procedure", "enrollment__clinic"]
+    list_filter = [
+        "status",
+        "key",
+        "enrollment__procedure",
+        ("enrollment__clinic", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["enrollment__patient__mrn", "enrollment__patient__last_name"]
     raw_id_fields = ["enrollment"]
 
@@ -216,7 +226,7 @@ class EscalationAdmin(ClinicScopedAdmin):
         "acknowledged_at",
         "resolved_at",
     ]
-    list_filter = ["clinic", "tier", "status"]
+    list_filter = [("clinic", admin.RelatedOnlyFieldListFilter), "tier", "status"]
     search_fields = ["code", "patient__mrn", "patient__last_name"]
     raw_id_fields = ["patient", "enrollment", "owner", "acknowledged_by", "resolved_by"]
     actions = ["acknowledge"]
@@ -264,7 +274,7 @@ class OnCallShiftAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
     form = ShiftForm
     list_display = ["clinic", "user", "role", "local_start", "local_end"]
-    list_filter = ["clinic", "role"]
+    list_filter = [("clinic", admin.RelatedOnlyFieldListFilter), "role"]
     search_fields = ["user__username", "user__last_name"]
 
     @admin.display(description="Starts (clinic time)", ordering="starts_at")
@@ -329,7 +339,7 @@ class EscalationChainAdmin(ClinicScopedAdmin):
     clinic_path = "clinic"
     form = ChainForm
     list_display = ["clinic", "tier", "step_summary"]
-    list_filter = ["clinic", "tier"]
+    list_filter = [("clinic", admin.RelatedOnlyFieldListFilter), "tier"]
     search_fields = ["clinic__name"]
 
     def get_form(self, request, obj=None, **kwargs):

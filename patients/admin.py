@@ -140,7 +140,7 @@ class ClinicMembershipAdmin(ClinicScopedAdmin):
         return TemplateResponse(request, "admin/patients/invite.html", context)
 
     list_display = ["user", "clinic", "role", "is_active"]
-    list_filter = ["clinic", "role", "is_active"]
+    list_filter = [("clinic", admin.RelatedOnlyFieldListFilter), "role", "is_active"]
     search_fields = ["user__username", "user__last_name"]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -200,7 +200,7 @@ class PatientAdmin(ClinicScopedAdmin):
         "opted_out_at",
     ]
     list_filter = [
-        "clinic",
+        ("clinic", admin.RelatedOnlyFieldListFilter),
         "language",
         "preferred_channel",
         ("opted_out_at", admin.EmptyFieldListFilter),

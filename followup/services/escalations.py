@@ -394,7 +394,7 @@ def _run_chain(escalation: Escalation, *, now: dt.datetime, force: bool = False)
     steps = chain_steps(clinic=escalation.clinic, tier=escalation.tier)
     base, offset = chain_start(escalation)
     fired = 0
-    rounds = 0
+    unapplied = 0  # due rounds whose step did not apply at this hour
     while (
         escalation.status == EscalationStatus.OPEN
         and escalation.next_page_at is not None
@@ -413,8 +413,8 @@ def _run_chain(escalation: Escalation, *, now: dt.datetime, force: bool = False)
         escalation.next_page_at = _due(steps, index + 1, now, base)
         # A forced step that did not apply (outside its hours) hands the force on to the next one.
         force = force and paged == 0
-        rounds += 1
-    if rounds and not fired:
+        unapplied += not _hours_apply(step, escalation.clinic, now)
+    if unapplied and not fired:
         fired = _page_fallback_if_unpaged(escalation, now, since=base)
     escalation.save(update_fields=["current_step", "next_page_at"])
     return fired

@@ -426,3 +426,20 @@ def test_every_publish_is_audited_with_a_diff(publisher):
     event = AuditEvent.objects.get(object_type="protocol")
     assert event.detail["diff"]["fields_changed"] == ["summary"]
     assert event.detail["previous_version"] == 1 and event.detail["version"] == 2
+
+
+def test_list_filters_name_only_the_admins_clinics_and_staff(alice, clinic, other_clinic):
+    from tests.factories import enroll
+
+    dora = member("dora", other_clinic, Role.PHYSICIAN)
+    enroll(
+        patient=PatientFactory(clinic=other_clinic),
+        physician=dora,
+        performed_on=dt.date(2026, 11, 20),
+    )
+    client = as_(alice)
+
+    for url in ["/admin/followup/enrollment/", "/admin/followup/checkpoint/"]:
+        page = client.get(url)
+        assert page.status_code == 200
+        assert b"Boston Spine" not in page.content and b"dora" not in page.content, url
