@@ -35,7 +35,11 @@ from .models import Clinic, ClinicMembership, Role
 
 # --- capabilities (Django permission names) ---------------------------------------------------
 VIEW_PATIENT = "patients.view_patient"
-ACT_ON_ESCALATION = "followup.change_escalation"
+# Triage actions (acknowledge, assign, note, resolve) have a permission of their own: the admin's
+# ``change_escalation`` would let a form rewrite the row and skip the note, timeline and audit.
+ACT_ON_ESCALATION = "followup.act_on_escalation"
+# Publishing a protocol every clinic shares: no clinic role has it (an operator grants it).
+PUBLISH_PROTOCOL = "followup.publish_protocol"
 ENROLL = "followup.add_enrollment"
 VIEW_WORKLIST = "followup.view_worklistcall"
 WORK_WORKLIST = "followup.add_worklistcall"
@@ -61,9 +65,7 @@ _CONFIGURE = {
     "patients.view_clinicmembership",
     "patients.add_clinicmembership",
     "patients.change_clinicmembership",
-    "patients.change_patient",
     "followup.view_protocol",
-    "followup.change_protocol",
     "followup.view_oncallshift",
     "followup.add_oncallshift",
     "followup.change_oncallshift",

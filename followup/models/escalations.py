@@ -117,6 +117,9 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("act_on_escalation", "Can acknowledge, assign, annotate and resolve escalations")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "kind"],

@@ -25,6 +25,8 @@ class Protocol(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
+        # Protocols are shared by every clinic: no clinic role holds this by default.
+        permissions = [("publish_protocol", "Can publish a new version of a shared protocol")]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "version"], name="protocol_code_version_unique"

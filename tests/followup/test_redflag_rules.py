@@ -125,7 +125,12 @@ def test_the_enrollment_keeps_the_rules_of_the_version_it_started_with(clinic, b
     softer = copy.deepcopy(checkpoint.enrollment.protocol.definition)
     rule = next(r for r in softer["red_flag_rules"] if r["code"] == "SOB_CHEST")
     rule.update(tier="URGENT", stop_survey=False)
-    v2 = protocol_publish(code="ESI", definition=softer, change_note="test: softer rule")
+    v2 = protocol_publish(
+        code="ESI",
+        definition=softer,
+        change_note="test: softer rule",
+        override_reason="test: a clinic decision on record",
+    )
     assert v2.version > checkpoint.enrollment.protocol.version
     answer(checkpoint, "RF_SOB_CHEST", True)
     assert redflags_from_answers(checkpoint=checkpoint).tier == "EMERGENCY"

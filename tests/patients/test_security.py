@@ -297,11 +297,11 @@ def test_each_role_is_a_group_with_its_permissions():
     }
     assert {
         "patients.view_patient",
-        "followup.change_escalation",
+        "followup.act_on_escalation",
         "followup.add_worklistcall",
     } <= nurse
     assert (
-        "followup.add_worklistcall" not in physician and "followup.change_escalation" in physician
+        "followup.add_worklistcall" not in physician and "followup.act_on_escalation" in physician
     )
     assert {
         "patients.view_auditevent",

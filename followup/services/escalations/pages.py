@@ -15,7 +15,7 @@ from notifications.outbox import outbox_cancel, outbox_enqueue
 from notifications.sms_encoding import to_gsm7_safe
 from patients.models import ClinicMembership, Role
 
-from ...models import Escalation, EscalationStatus, Page
+from ...models import Escalation, EscalationStatus, Page, Tier
 from ...timeline import timeline_add
 from .chains import chain_start, chain_steps, step_due_at, step_hours_apply
 from .roster import reachable_only, roster_fallback, target_resolve
@@ -80,6 +80,7 @@ def chain_run(escalation: Escalation, *, now: dt.datetime, force: bool = False) 
     steps = chain_steps(clinic=escalation.clinic, tier=escalation.tier)
     base, offset = chain_start(escalation)
     fired = 0
+    unapplied = 0  # due rounds whose step did not apply at this hour
     while (
         escalation.status == EscalationStatus.OPEN
         and escalation.next_page_at is not None
@@ -98,8 +99,48 @@ def chain_run(escalation: Escalation, *, now: dt.datetime, force: bool = False) 
         escalation.next_page_at = step_due_at(steps, index + 1, now, base)
         # A forced step that did not apply (outside its hours) hands the force on to the next one.
         force = force and paged == 0
+        unapplied += not step_hours_apply(step, escalation.clinic, now)
+    if unapplied and not fired:
+        fired = _page_fallback_if_unpaged(escalation, now, since=base)
     escalation.save(update_fields=["current_step", "next_page_at"])
     return fired
+
+
+def _page_fallback_if_unpaged(
+    escalation: Escalation, now: dt.datetime, *, since: dt.datetime
+) -> int:
+    """Never zero pages: an EMERGENCY/URGENT escalation whose due rounds paged nobody (no step
+    applies at this hour) and whose current chain (started at ``since``) has paged nobody yet
+    pages the clinic's fallback now, in the last round (which paged nobody, so its Page keys
+    are free; ``current_step`` is left alone so the chain's later steps keep their places).
+
+    Chains that leave an hour uncovered are refused when saved (``followup.chain_rules``); this
+    catches chains saved before that rule and ones whose clinic changed its business hours.
+    """
+    if escalation.tier not in (Tier.EMERGENCY, Tier.URGENT):
+        return 0
+    if escalation.pages.filter(created_at__gte=since).exists():
+        return 0
+    people = roster_fallback(escalation.clinic, now)
+    timeline_add(
+        patient=escalation.patient,
+        enrollment=escalation.enrollment,
+        escalation=escalation,
+        kind="page_no_recipient",
+        summary="No step of the chain applies at this hour; paged "
+        + (", ".join(m.user.get_username() for m in people) or "nobody")
+        + " instead",
+        data={"round": escalation.current_step - 1, "fallback": [m.user_id for m in people]},
+        at=now,
+    )
+    if not people:
+        logger.error(
+            "escalation %s: nobody at all to page at %s", escalation.pk, escalation.clinic.slug
+        )
+        return 0
+    for membership in people:
+        _page(escalation, escalation.current_step - 1, "fallback: no step applies", membership, now)
+    return len(people)
 
 
 def _fire_step(
