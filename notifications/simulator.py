@@ -18,6 +18,7 @@ from django.test.client import RequestFactory
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.demo_access import demo_next_url, demo_staff_required
 from followup import clock
 from followup.services.dispatch import dispatch_due
 from patients.models import ClinicMembership, Patient
@@ -35,6 +36,7 @@ def _demo_only() -> None:
         raise Http404("The simulator exists only in the demo")
 
 
+@demo_staff_required
 def phones(request: HttpRequest) -> HttpResponse:
     _demo_only()
     patients = (
@@ -50,6 +52,7 @@ def phones(request: HttpRequest) -> HttpResponse:
     )
 
 
+@demo_staff_required
 def thread(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
     outbound = OutboundMessage.objects.filter(channel="sms", to=phone).exclude(status="cancelled")
@@ -75,6 +78,7 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
     )
 
 
+@demo_staff_required
 @require_POST
 def reply(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
@@ -113,6 +117,7 @@ def webhook_simulate_inbound(*, from_number: str, body: str, sid: str = "") -> H
     return twilio_sms(request)
 
 
+@demo_staff_required
 @require_POST
 def advance_clock(request: HttpRequest) -> HttpResponse:
     _demo_only()
@@ -120,4 +125,4 @@ def advance_clock(request: HttpRequest) -> HttpResponse:
     if step is not None:
         clock.advance(step)
     dispatch_due(now=clock.now())
-    return redirect(request.POST.get("next") or reverse("simulator:phones"))
+    return redirect(demo_next_url(request, reverse("simulator:phones")))
