@@ -135,14 +135,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# Login throttling (django-axes), counted two ways: this many failures for one username (from any
-# address) or from one client address (for any usernames) pause sign-in for that username, or
-# from that address, for LOGIN_LOCKOUT_MINUTES. A success resets both counts, so a shared clinic
-# address is not paused by a few typos spread over a day. The per-username count lets a stranger
-# pause a real user's sign-in for the cool-off; `manage.py axes_reset_username <name>` lifts it.
+# Login throttling (django-axes plus patients/login_throttle.py), counted two ways:
+# - LOGIN_FAILURE_LIMIT failures for one username *from one address* pause that username from that
+#   address only, for LOGIN_LOCKOUT_MINUTES. A stranger cannot lock a named clinician out from
+#   everywhere: the clinician still signs in from the clinic (issue 20.6).
+# - LOGIN_ADDRESS_FAILURE_LIMIT failures from one address for any usernames (password spraying)
+#   pause sign-in from that address. Higher, because a clinic's staff share an address.
+# A success resets its username-and-address count; `manage.py axes_reset` lifts every pause.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "patients.audit.client_ip"
