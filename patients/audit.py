@@ -129,6 +129,23 @@ def _api_subject(
     return basename, str(object_id), row["patient_id"], row["clinic_id"]
 
 
+def _listed_patient_ids(response: HttpResponse) -> list[int]:
+    """The patients whose rows a paginated API list response carries (``patient`` is an id, or
+    an object with one): a list shows PHI of many patients, so each of them is recorded."""
+    data = getattr(response, "data", None)
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        return []
+    ids: set[int] = set()
+    for row in results:
+        patient = row.get("patient") if isinstance(row, dict) else None
+        if isinstance(patient, dict):
+            patient = patient.get("id")
+        if isinstance(patient, int):
+            ids.add(patient)
+    return sorted(ids)
+
+
 class AuditMiddleware:
     """Records every authenticated call to the REST API (``/api/v1/``), with its patient.
 
@@ -147,6 +164,7 @@ class AuditMiddleware:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 object_type, object_id, patient_id, clinic_id = _api_subject(request, response)
+                listed = _listed_patient_ids(response) if response.status_code == 200 else []
                 event = AuditEvent(
                     user_id=user.pk,
                     username=user.get_username(),
@@ -160,6 +178,7 @@ class AuditMiddleware:
                     status_code=response.status_code,
                     ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", "")[:_UA_LIMIT],
+                    detail={"patient_ids": listed} if listed else {},
                 )
                 event.save()
         return response

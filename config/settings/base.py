@@ -121,6 +121,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 LOGIN_URL = "/accounts/login/"
+# A password-reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -274,13 +276,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "followup.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["followup.api.throttling.TokenRateThrottle"],
 }
+# Per API token (followup/api/throttling.py), in DRF's "N/second|minute|hour|day" form; "off" = off.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spine follow-up API",
     "DESCRIPTION": "Enroll patients after interventional pain and spine procedures and read their "
     "follow-up checks, answers, scores and escalations.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: only for signed-in staff and tokens (issue 20.8).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LOGGING = {
