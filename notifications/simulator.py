@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from itertools import chain
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from patients.models import ClinicMembership, Patient
 from .inbound import inbound_process_in_order
 from .models import InboundMessage, OutboundMessage
 from .twilio_signature import twilio_signature
+from .webhook_guard import FORM
 from .webhooks import twilio_sms
 
 ADVANCES = {"1d": dt.timedelta(days=1), "2w": dt.timedelta(weeks=2), "3m": dt.timedelta(days=91)}
@@ -113,7 +115,9 @@ def webhook_simulate_inbound(*, from_number: str, body: str, sid: str = "") -> H
         "NumMedia": "0",
     }
     signature = twilio_signature(f"{settings.PUBLIC_BASE_URL}{path}", params)
-    request = RequestFactory().post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    request = RequestFactory().post(
+        path, urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signature
+    )
     return twilio_sms(request)
 
 

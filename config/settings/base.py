@@ -67,6 +67,10 @@ WEBHOOK_MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Twilio posts a few KiB, form-encoded; larger or other bodies are refused before they are read
+# (notifications/webhook_guard.py).
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -31,9 +31,7 @@ def test_the_simulator_does_not_exist_outside_the_demo(client, clinic):
     assert not InboundMessage.objects.exists()
 
 
-def test_a_reply_goes_through_the_signed_webhook_and_is_processed_once(
-    demo, client, clinic, alice
-):
+def test_a_reply_goes_through_the_signed_webhook_and_is_processed_once(demo, client, clinic, alice):
     client.force_login(alice)
     patient = PatientFactory(clinic=clinic, phone="+15125550190")
     response = client.post(f"/demo/phone/{patient.phone}/reply/", {"body": "hello from the demo"})
