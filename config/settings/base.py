@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "patients.permissions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Scripts and styles only from our static files on staff pages (config/csp.py).
+    "config.csp.ContentSecurityPolicyMiddleware",
     # Records API calls (the staff pages record their own, with the patient).
     "patients.audit.AuditMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
