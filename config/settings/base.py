@@ -129,6 +129,9 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 LOGIN_URL = "/accounts/login/"
 # A password-reset link works for an hour (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+# Reset emails per hour from one client address, and per account (patients/password_reset.py).
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 5)
+PASSWORD_RESET_ACCOUNT_LIMIT = env_int("PASSWORD_RESET_ACCOUNT_LIMIT", 3)
 LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
