@@ -205,7 +205,7 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
-        from .login_throttle import address_is_paused
+        from .login_throttle import address_is_paused  # axes' models need a ready app registry
 
         if address_is_paused(request):
             # As axes does for its own lockout: the middleware turns the flag into the 429 page.
