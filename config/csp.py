@@ -48,8 +48,12 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
+        # DEBUG's technical error pages are built from inline styles and scripts: a developer's
+        # traceback must not render blank. Production (DEBUG off) gets the policy on every page.
+        debug_error = settings.DEBUG and response.status_code >= 400
         if (
             HEADER not in response
+            and not debug_error
             and response.get("Content-Type", "").startswith("text/html")
             and not request.path.startswith(self.exempt)
         ):

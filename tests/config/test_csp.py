@@ -113,3 +113,10 @@ def test_webhook_answers_are_not_html_and_get_no_policy(client):
 
     assert response.status_code == 200
     assert "Content-Security-Policy" not in response
+
+
+def test_error_pages_get_the_policy_unless_they_are_debugs_technical_ones(client, settings):
+    assert "Content-Security-Policy" in client.get("/no-such-page/")
+    settings.DEBUG = True
+
+    assert "Content-Security-Policy" not in client.get("/no-such-page/")
