@@ -1,10 +1,15 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    try:
+        # No default settings (config/entry.py): importing ``config`` already refuses without them.
+        from config.entry import require_settings_module
+
+        require_settings_module()
+    except RuntimeError as missing:
+        sys.exit(f"manage.py: {missing}")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

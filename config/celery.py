@@ -1,12 +1,13 @@
 """The Celery application. Workers: `celery -A config worker`; exactly one beat: `celery -A config beat`."""
 
 import logging
-import os
 
 from celery import Celery
 from celery.signals import task_prerun, worker_init
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from .entry import require_settings_module
+
+require_settings_module()  # no default: see config/entry.py
 
 app = Celery("followup")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,8 +1,8 @@
-import os
-
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.entry import require_settings_module
+
+require_settings_module()  # no default: see config/entry.py
 django.setup(set_prefix=False)
 
 from config.handlers import wsgi_application  # noqa: E402 - needs the settings above

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from itertools import chain
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,8 +24,11 @@ from followup.services.dispatch import dispatch_due
 from notifications.inbound import inbound_process_in_order
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.twilio_signature import twilio_signature
+from notifications.webhook_guard import FORM
 from notifications.webhooks import twilio_sms
 from patients.models import ClinicMembership, Patient
+
+from .access import demo_next_url, demo_staff_required
 
 ADVANCES = {"1d": dt.timedelta(days=1), "2w": dt.timedelta(weeks=2), "3m": dt.timedelta(days=91)}
 
@@ -34,6 +38,7 @@ def _demo_only() -> None:
         raise Http404("The simulator exists only in the demo")
 
 
+@demo_staff_required
 def phones(request: HttpRequest) -> HttpResponse:
     _demo_only()
     patients = (
@@ -49,6 +54,7 @@ def phones(request: HttpRequest) -> HttpResponse:
     )
 
 
+@demo_staff_required
 def thread(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
     outbound = OutboundMessage.objects.filter(channel="sms", to=phone).exclude(status="cancelled")
@@ -74,6 +80,7 @@ def thread(request: HttpRequest, phone: str) -> HttpResponse:
     )
 
 
+@demo_staff_required
 @require_POST
 def reply(request: HttpRequest, phone: str) -> HttpResponse:
     _demo_only()
@@ -108,10 +115,13 @@ def webhook_simulate_inbound(*, from_number: str, body: str, sid: str = "") -> H
         "NumMedia": "0",
     }
     signature = twilio_signature(f"{settings.PUBLIC_BASE_URL}{path}", params)
-    request = RequestFactory().post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    request = RequestFactory().post(
+        path, urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signature
+    )
     return twilio_sms(request)
 
 
+@demo_staff_required
 @require_POST
 def advance_clock(request: HttpRequest) -> HttpResponse:
     _demo_only()
@@ -119,4 +129,4 @@ def advance_clock(request: HttpRequest) -> HttpResponse:
     if step is not None:
         clock.advance(step)
     dispatch_due(now=clock.now())
-    return redirect(request.POST.get("next") or reverse("simulator:phones"))
+    return redirect(demo_next_url(request, reverse("simulator:phones")))

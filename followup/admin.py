@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from patients.admin import ClinicScopedAdmin
+from patients.admin_audit import AuditedAdminMixin
 from patients.audit import audit_record
 from patients.models import AuditAction, Clinic
 from patients.permissions import ACT_ON_ESCALATION, PUBLISH_PROTOCOL, user_has_clinic_perm
@@ -134,7 +135,7 @@ class CheckpointInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ClinicScopedAdmin):
+class EnrollmentAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "clinic"
 
@@ -164,7 +165,8 @@ class EnrollmentAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(ClinicScopedAdmin):
+class CheckpointAdmin(AuditedAdminMixin, ClinicScopedAdmin):
+    audit_patient_lookup = "enrollment__patient_id"
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "enrollment__clinic"
 
@@ -180,7 +182,8 @@ class CheckpointAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ClinicScopedAdmin):
+class AnswerAdmin(AuditedAdminMixin, ClinicScopedAdmin):
+    audit_patient_lookup = "checkpoint__enrollment__patient_id"
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "checkpoint__enrollment__clinic"
 
@@ -191,7 +194,8 @@ class AnswerAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(ClinicScopedAdmin):
+class ScoreAdmin(AuditedAdminMixin, ClinicScopedAdmin):
+    audit_patient_lookup = "checkpoint__enrollment__patient_id"
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "checkpoint__enrollment__clinic"
 
@@ -202,7 +206,7 @@ class ScoreAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(ClinicScopedAdmin):
+class FlagAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "patient__clinic"
     list_display = ["id", "tier", "rule_code", "reason", "created_at"]
@@ -212,7 +216,7 @@ class FlagAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(ClinicScopedAdmin):
+class EscalationAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     """Read-only; the one triage action here goes through the service (timeline, pages, audit)."""
 
     clinic_path = "clinic"
@@ -258,7 +262,8 @@ class EscalationAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(ClinicScopedAdmin):
+class PageAdmin(AuditedAdminMixin, ClinicScopedAdmin):
+    audit_patient_lookup = "escalation__patient_id"
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "escalation__clinic"
     list_display = ["id", "escalation", "step", "recipient", "channel", "created_at", "failed_at"]
@@ -385,7 +390,7 @@ class EscalationChainAdmin(ClinicScopedAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(ClinicScopedAdmin):
+class TimelineEventAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     phi = True  # read-only for everyone but superusers (patients.admin_scope)
     clinic_path = "patient__clinic"
     list_display = ["at", "kind", "summary"]

@@ -22,6 +22,7 @@ from .inbound import inbound_receive
 from .models import OutboundMessage, OutboundStatus
 from .signals import outbound_failed
 from .twilio_signature import twilio_signature_valid
+from .webhook_guard import twilio_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
 
 @csrf_exempt
 @require_POST
+@twilio_webhook
 def twilio_sms(request: HttpRequest) -> HttpResponse:
     """``POST /webhooks/twilio/sms/``: store once, answer with an empty TwiML response; a worker
     processes the text and every reply goes through the outbox."""
@@ -50,6 +52,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@twilio_webhook
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """``POST /webhooks/twilio/status/?m=<row id>``: record a delivery status, forward only."""
     if not twilio_signature_valid(request):

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from .admin_audit import AuditedAdminMixin
 from .admin_scope import ClinicScopedAdmin
 from .audit import audit_record
 from .invites import INVITABLE_ROLES, InviteRefused, staff_invite
@@ -186,7 +187,7 @@ class ClinicMembershipAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
+class PatientAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     clinic_path = "clinic"
     phi = True
 

@@ -15,3 +15,5 @@ class PatientsConfig(AppConfig):
         from .audit import audit_connect_signals
 
         audit_connect_signals()
+
+        from . import checks  # noqa: F401 - registers the deploy checks

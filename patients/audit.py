@@ -12,44 +12,25 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import ipaddress
 import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from .client_address import client_ip
 from .models import AuditAction, AuditEvent, Clinic, ClinicMembership, Patient
 
 logger = logging.getLogger(__name__)
 
 _UA_LIMIT = 200
 _PATH_LIMIT = 300
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: the socket's, or with ``TRUSTED_PROXY_HOPS`` proxies in front, the
-    address the outermost trusted proxy saw (counted from the right of X-Forwarded-For, because
-    everything to its left is whatever the client chose to send)."""
-    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    candidate = request.META.get("REMOTE_ADDR")
-    if hops > 0:
-        forwarded = [
-            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
-        ]
-        if len(forwarded) >= hops:
-            candidate = forwarded[-hops]
-    try:
-        return str(ipaddress.ip_address(candidate)) if candidate else None
-    except ValueError:
-        return None
 
 
 def _object_ref(obj) -> tuple[str, str]:
@@ -129,6 +110,23 @@ def _api_subject(
     return basename, str(object_id), row["patient_id"], row["clinic_id"]
 
 
+def _listed_patient_ids(response: HttpResponse) -> list[int]:
+    """The patients whose rows a paginated API list response carries (``patient`` is an id, or
+    an object with one): a list shows PHI of many patients, so each of them is recorded."""
+    data = getattr(response, "data", None)
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        return []
+    ids: set[int] = set()
+    for row in results:
+        patient = row.get("patient") if isinstance(row, dict) else None
+        if isinstance(patient, dict):
+            patient = patient.get("id")
+        if isinstance(patient, int):
+            ids.add(patient)
+    return sorted(ids)
+
+
 class AuditMiddleware:
     """Records every authenticated call to the REST API (``/api/v1/``), with its patient.
 
@@ -147,6 +145,7 @@ class AuditMiddleware:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 object_type, object_id, patient_id, clinic_id = _api_subject(request, response)
+                listed = _listed_patient_ids(response) if response.status_code == 200 else []
                 event = AuditEvent(
                     user_id=user.pk,
                     username=user.get_username(),
@@ -160,6 +159,7 @@ class AuditMiddleware:
                     status_code=response.status_code,
                     ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", "")[:_UA_LIMIT],
+                    detail={"patient_ids": listed} if listed else {},
                 )
                 event.save()
         return response

@@ -155,6 +155,8 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Sign-in failed"
     LOGOUT = "logout", "Signed out"
     TWO_FACTOR = "two_factor", "Two-factor change"
+    CHANGE = "change", "Changed"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import Group, Permission
@@ -206,6 +207,12 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
+        from .login_throttle import address_is_paused  # axes' models need a ready app registry
+
+        if address_is_paused(request):
+            # As axes does for its own lockout: the middleware turns the flag into the 429 page.
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("Too many failed sign-ins from this address")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

@@ -7,7 +7,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Clinic, Patient
+from .audit import audit_record
+from .models import AuditAction, Clinic, Patient
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,14 @@ CONTACT_FIELDS = (
 )
 
 
-def patient_upsert(*, clinic: Clinic, mrn: str, data: dict) -> tuple[Patient, bool]:
-    """Create the clinic's patient with this MRN or update their contact details from ``data``."""
+def patient_upsert(
+    *, clinic: Clinic, mrn: str, data: dict, changed_by=None
+) -> tuple[Patient, bool]:
+    """Create the clinic's patient with this MRN or update their contact details from ``data``.
+
+    Enrolling an existing MRN again overwrites name, birth date, phone and email: that change is
+    audited with the patient and the names of the fields (never their values), in the same
+    transaction, so a rolled-back enrollment leaves no row claiming a change."""
     patient = Patient.objects.select_for_update().filter(clinic=clinic, mrn=mrn).first()
     if patient is None:
         patient = Patient.objects.create(
@@ -46,6 +53,13 @@ def patient_upsert(*, clinic: Clinic, mrn: str, data: dict) -> tuple[Patient, bo
         changed += ["phone_invalid_at", "phone_invalid_reason"]
     if changed:
         patient.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            user=changed_by,
+            patient=patient,
+            obj=patient,
+            detail={"fields": sorted(f for f in changed if f in CONTACT_FIELDS), "via": "mrn"},
+        )
     return patient, False
 
 

@@ -129,7 +129,7 @@ def main() -> int:
 Demo running. Logs in {logs}.
   Staff login ........ {base}/accounts/login/   (nurse, physician, clinicadmin / {env["DEMO_PASSWORD"]})
   Admin .............. {base}/admin/             (clinicadmin)
-  Patient simulator .. {base}/demo/phone/
+  Patient simulator .. {base}/demo/phone/        (signed in as any of them)
   API schema ......... {base}/api/schema/
 Press Ctrl-C to stop.
 """,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
@@ -70,6 +71,15 @@ def start_survey(
     return checkpoint
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def form(params: dict) -> dict:
+    """Keyword arguments for a test client's ``post``: ``params`` form-encoded, as Twilio posts
+    them (the webhooks refuse multipart and JSON bodies)."""
+    return {"data": urlencode(params, doseq=True), "content_type": FORM}
+
+
 def sign(path: str, params: dict) -> str:
     return twilio_signature(f"{settings.PUBLIC_BASE_URL}{path}", params)
 
@@ -116,7 +126,7 @@ def post_sms(
     params["SmsSid"] = params["MessageSid"]
     headers = {"HTTP_X_TWILIO_SIGNATURE": sign(SMS_URL, params)} if signed else {}
     before = OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    response = client.post(SMS_URL, params, **headers)
+    response = client.post(SMS_URL, **form(params), **headers)
     if process:
         process_inbound()
     response.safety_text = " ".join(
@@ -132,7 +142,7 @@ def post_status(client, *, message_id: int | None, sid: str, status: str, error_
     params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": settings.TWILIO_ACCOUNT_SID}
     if error_code:
         params["ErrorCode"] = error_code
-    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=sign(path, params))
+    return client.post(path, **form(params), HTTP_X_TWILIO_SIGNATURE=sign(path, params))
 
 
 def texts_to(number: str) -> list[OutboundMessage]:

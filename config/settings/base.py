@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "patients.permissions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Scripts and styles only from our static files on staff pages (config/csp.py).
+    "config.csp.ContentSecurityPolicyMiddleware",
     # Records API calls (the staff pages record their own, with the patient).
     "patients.audit.AuditMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -68,6 +70,10 @@ WEBHOOK_MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Twilio posts a few KiB, form-encoded; larger or other bodies are refused before they are read
+# (notifications/webhook_guard.py).
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -123,6 +129,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 LOGIN_URL = "/accounts/login/"
+# A password-reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+# Reset emails per hour from one client address, and per account (patients/password_reset.py).
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 5)
+PASSWORD_RESET_ACCOUNT_LIMIT = env_int("PASSWORD_RESET_ACCOUNT_LIMIT", 3)
 LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -137,14 +148,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# Login throttling (django-axes), counted two ways: this many failures for one username (from any
-# address) or from one client address (for any usernames) pause sign-in for that username, or
-# from that address, for LOGIN_LOCKOUT_MINUTES. A success resets both counts, so a shared clinic
-# address is not paused by a few typos spread over a day. The per-username count lets a stranger
-# pause a real user's sign-in for the cool-off; `manage.py axes_reset_username <name>` lifts it.
+# Login throttling (django-axes plus patients/login_throttle.py), counted two ways:
+# - LOGIN_FAILURE_LIMIT failures for one username *from one address* pause that username from that
+#   address only, for LOGIN_LOCKOUT_MINUTES. A stranger cannot lock a named clinician out from
+#   everywhere: the clinician still signs in from the clinic (issue 20.6).
+# - LOGIN_ADDRESS_FAILURE_LIMIT failures from one address for any usernames (password spraying)
+#   pause sign-in from that address. Higher, because a clinic's staff share an address.
+# A success resets its username-and-address count; `manage.py axes_reset` lifts every pause.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "patients.audit.client_ip"
@@ -277,13 +291,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "followup.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["followup.api.throttling.TokenRateThrottle"],
 }
+# Per API token (followup/api/throttling.py), in DRF's "N/second|minute|hour|day" form; "off" = off.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spine follow-up API",
     "DESCRIPTION": "Enroll patients after interventional pain and spine procedures and read their "
     "follow-up checks, answers, scores and escalations.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: only for signed-in staff and tokens (issue 20.8).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
@@ -236,21 +237,32 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     def get_baseline(self, obj: Enrollment) -> dict:
         return {"pain": obj.baseline_pain, "odi": obj.baseline_odi}
 
+    # Answers and scores come from the checkpoints the view prefetched (enrollment_api_queryset):
+    # a page of 1,000 enrollments costs the same five queries as a page of one.
     def get_answers(self, obj: Enrollment) -> list[dict]:
-        answers = (
-            Answer.objects.filter(checkpoint__enrollment=obj)
-            .select_related("checkpoint")
-            .order_by("answered_at", "id")
-        )
+        answers = [a for cp in obj.checkpoints.all() for a in cp.answers.all()]
+        answers.sort(key=lambda a: (a.answered_at, a.pk))
         return AnswerSerializer(answers, many=True).data
 
     def get_scores(self, obj: Enrollment) -> list[dict]:
-        scores = (
-            Score.objects.filter(checkpoint__enrollment=obj)
-            .select_related("checkpoint")
-            .order_by("computed_at", "id")
-        )
+        scores = [s for cp in obj.checkpoints.all() for s in cp.scores.all()]
+        scores.sort(key=lambda s: (s.computed_at, s.pk))
         return ScoreSerializer(scores, many=True).data
+
+
+def enrollment_api_queryset(enrollments):
+    """What EnrollmentSerializer reads, fetched up front in a fixed number of queries."""
+    return enrollments.select_related(
+        "patient", "clinic", "physician", "protocol"
+    ).prefetch_related(
+        Prefetch(
+            "checkpoints",
+            queryset=Checkpoint.objects.prefetch_related(
+                Prefetch("answers", queryset=Answer.objects.all()),
+                Prefetch("scores", queryset=Score.objects.all()),
+            ),
+        )
+    )
 
 
 User = get_user_model()

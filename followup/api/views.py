@@ -9,7 +9,11 @@ from patients.selectors import clinics_for_user
 
 from ..models import Enrollment
 from ..services.enrollments import EnrollmentConflict
-from .serializers import EnrollmentCreateSerializer, EnrollmentSerializer
+from .serializers import (
+    EnrollmentCreateSerializer,
+    EnrollmentSerializer,
+    enrollment_api_queryset,
+)
 
 
 class EnrollmentViewSet(
@@ -22,12 +26,9 @@ class EnrollmentViewSet(
     serializer_class = EnrollmentSerializer
 
     def get_queryset(self):
-        return (
+        return enrollment_api_queryset(
             Enrollment.objects.filter(clinic__in=clinics_for_user(user=self.request.user))
-            .select_related("patient", "clinic", "physician", "protocol")
-            .prefetch_related("checkpoints")
-            .order_by("-id")
-        )
+        ).order_by("-id")
 
     @extend_schema(
         request=EnrollmentCreateSerializer,

@@ -58,7 +58,7 @@ def enrollment_create(
             data = dict(patient_data)
             mrn = data.pop("mrn")
             # A changed time zone moves the pending checks (on_patient_saved below).
-            patient, _ = patient_upsert(clinic=clinic, mrn=mrn, data=data)
+            patient, _ = patient_upsert(clinic=clinic, mrn=mrn, data=data, changed_by=created_by)
             existing = Enrollment.objects.filter(
                 patient=patient, procedure=procedure, performed_on=performed_on
             ).first()

@@ -300,6 +300,15 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         return render(request, "followup/outcomes/patients.html", context, status=400)
     enrollments = enrollment_list(enrollments=cohort_enrollments(access=access, filters=filters))
     page = Paginator(enrollments, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A list of names and outcomes is a read of each patient on it (issue 20.7).
+    audit_record(
+        action=AuditAction.VIEW,
+        request=request,
+        detail={
+            "page": "outcomes_patients",
+            "patient_ids": sorted({e.patient_id for e in page.object_list}),
+        },
+    )
     params = request.GET.copy()
     params.pop("page", None)
     context |= {"page": page, "page_query": params.urlencode()}

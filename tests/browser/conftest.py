@@ -55,9 +55,14 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, live_server, settings):
-    """``open_page(width, height)``: a fresh browser context (no cookies) on the live server."""
+    """``open_page(width, height)``: a fresh browser context (no cookies) on the live server.
+
+    The staff pages send a Content-Security-Policy (config/csp.py): anything it blocks is a
+    console error, and a test that saw one fails at teardown. axe-core comes in as an init
+    script, which the policy does not apply to (an inline script tag would be refused)."""
     settings.TRIAGE_POLL_SECONDS = 1
     contexts = []
+    refused: list[str] = []
 
     def make(width: int = 1280, height: int = 900):
         context = browser.new_context(
@@ -66,14 +71,22 @@ def open_page(browser, live_server, settings):
             locale="en-US",
             timezone_id="America/Chicago",
         )
+        context.add_init_script(path=str(AXE))
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         page.set_default_timeout(10_000)
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused something:\n" + "\n".join(refused)
 
 
 def sign_in(page, username: str, password: str = "pw-for-tests-1") -> None:
@@ -86,8 +99,7 @@ def sign_in(page, username: str, password: str = "pw-for-tests-1") -> None:
 
 def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
     """Run axe-core in the page; the violations of the given impacts, summarised."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+    assert page.evaluate("typeof window.axe !== 'undefined'"), "axe-core is an init script"
     result = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations'],"
         " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from config.handlers import wsgi_application
 from notifications.models import InboundMessage, OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_send
-from tests.survey_helpers import SMS_URL, STATUS_URL, new_sid, sign, start_survey
+from tests.survey_helpers import SMS_URL, STATUS_URL, form, new_sid, sign, start_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def text(body: str = "no", **extra) -> tuple[dict, dict]:
     params = {"MessageSid": new_sid(), "From": "+15551230001", "To": "+15005550006", "Body": body}
     signature = sign(SMS_URL, params)
     return params, RequestFactory().post(
-        SMS_URL, params, HTTP_X_TWILIO_SIGNATURE=signature, **extra
+        SMS_URL, **form(params), HTTP_X_TWILIO_SIGNATURE=signature, **extra
     ).environ
 
 
@@ -82,7 +82,11 @@ def test_a_delivery_callback_is_recorded_even_when_the_staff_middleware_fails(
     message.refresh_from_db()
     url = f"{STATUS_URL}?m={message.pk}"
     params = {"MessageSid": message.provider_id, "MessageStatus": "delivered"}
-    environ = RequestFactory().post(url, params, HTTP_X_TWILIO_SIGNATURE=sign(url, params)).environ
+    environ = (
+        RequestFactory()
+        .post(url, **form(params), HTTP_X_TWILIO_SIGNATURE=sign(url, params))
+        .environ
+    )
     status, _, _ = call(broken_staff_stack, environ)
     assert status == 200
     message.refresh_from_db()

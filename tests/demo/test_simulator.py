@@ -31,7 +31,8 @@ def test_the_simulator_does_not_exist_outside_the_demo(client, clinic):
     assert not InboundMessage.objects.exists()
 
 
-def test_a_reply_goes_through_the_signed_webhook_and_is_processed_once(demo, client, clinic):
+def test_a_reply_goes_through_the_signed_webhook_and_is_processed_once(demo, client, clinic, alice):
+    client.force_login(alice)
     patient = PatientFactory(clinic=clinic, phone="+15125550190")
     response = client.post(f"/demo/phone/{patient.phone}/reply/", {"body": "hello from the demo"})
     assert response.status_code == 302
@@ -65,6 +66,7 @@ def test_advancing_the_demo_clock_runs_the_sweep_as_of_that_time(demo, client, c
         patient=patient, physician=bob, procedure="ESI", performed_on=dt.date.today()
     )
     d14 = enrollment.checkpoints.get(key="d14")
+    client.force_login(bob)
     before = clock.now()
     client.post("/demo/clock/", {"by": "2w"})
     assert clock.now() - before >= dt.timedelta(weeks=2)
@@ -82,7 +84,8 @@ def test_the_clock_only_moves_forward_and_only_in_the_demo(settings, demo):
     assert clock.offset() == dt.timedelta(0)
 
 
-def test_a_refused_simulated_reply_is_reported_not_dropped(demo, client, clinic):
+def test_a_refused_simulated_reply_is_reported_not_dropped(demo, client, clinic, alice):
+    client.force_login(alice)
     patient = PatientFactory(clinic=clinic)
     demo.TWILIO_AUTH_TOKEN = ""
     response = client.post(f"/demo/phone/{patient.phone}/reply/", {"body": "hello"})

@@ -181,8 +181,8 @@ def test_list_pages_accept_page_size_up_to_1000(api, bob):
     assert len(capped["results"]) == 3
 
 
-def test_the_openapi_schema_documents_the_enrollment_endpoints(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+def test_the_openapi_schema_documents_the_enrollment_endpoints(api):
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     schema = response.json()
     assert "/api/v1/enrollments/" in schema["paths"]

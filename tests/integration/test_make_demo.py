@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,12 +22,28 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 
 
-def _get(url: str) -> tuple[int, str]:
+def _get(url: str, opener=None) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        with (opener or urllib.request.build_opener()).open(url, timeout=5) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, ""
+
+
+def _signed_in(base: str, username: str, password: str):
+    """An opener with a staff session, signed in through the real login form."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _, form = _get(f"{base}/accounts/login/", opener)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=body, headers={"Referer": f"{base}/accounts/login/"}
+    )
+    opener.open(request, timeout=10).read()
+    return opener
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to clone")
@@ -64,7 +83,11 @@ def test_make_demo_runs_the_product_from_a_clean_clone(tmp_path):
         assert "nurse" in output and "/demo/phone/" in output
         status, html = _get(f"{base}/accounts/login/")
         assert status == 200 and "password" in html.lower()
+        # The simulator needs a signed-in staff user, even in the demo (issue 20.5).
         status, html = _get(f"{base}/demo/phone/")
+        assert status == 200 and "Patient-phone simulator" not in html
+        nurse = _signed_in(base, "nurse", os.environ.get("DEMO_PASSWORD", "followup-demo"))
+        status, html = _get(f"{base}/demo/phone/", nurse)
         assert status == 200 and "Patient-phone simulator" in html
     finally:
         os.killpg(process.pid, signal.SIGINT)

@@ -29,6 +29,7 @@ from patients.models import Role
 from scripts.processes import Proc
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.fakes.fake_twilio import FakeTwilio
+from tests.survey_helpers import form
 
 pytestmark = [pytest.mark.integration]
 
@@ -105,7 +106,7 @@ def _post_sms(client: Client, *, sid: str, from_: str, body: str):
         "NumMedia": "0",
     }
     signature = twilio_signature(settings.PUBLIC_BASE_URL + WEBHOOK, params)
-    return client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    return client.post(WEBHOOK, **form(params), HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def _texts_to(fake: FakeTwilio, number: str) -> list[str]:

@@ -18,6 +18,7 @@ from notifications.models import InboundMessage, InboundStatus, OutboundMessage
 from tests.survey_helpers import (
     SMS_URL,
     bodies_to,
+    form,
     last_text,
     new_sid,
     post_sms,
@@ -50,7 +51,7 @@ def test_it_refuses_a_request_without_a_signature(client, phone):
 
 def test_it_refuses_a_wrong_signature(client, phone):
     params = {"MessageSid": new_sid(), "From": phone, "To": "+15005550006", "Body": "no"}
-    response = client.post(SMS_URL, params, HTTP_X_TWILIO_SIGNATURE="bm90IGEgc2lnbmF0dXJl")
+    response = client.post(SMS_URL, **form(params), HTTP_X_TWILIO_SIGNATURE="bm90IGEgc2lnbmF0dXJl")
     assert response.status_code == 403
     assert not InboundMessage.objects.exists()
 
@@ -59,20 +60,26 @@ def test_it_refuses_a_signature_made_for_other_parameters(client, phone):
     params = {"MessageSid": new_sid(), "From": phone, "To": "+15005550006", "Body": "no"}
     signature = sign(SMS_URL, params)
     tampered = {**params, "Body": "yes"}
-    assert client.post(SMS_URL, tampered, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    assert (
+        client.post(SMS_URL, **form(tampered), HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    )
 
 
 def test_it_refuses_a_signature_made_for_another_url(client, phone):
     params = {"MessageSid": new_sid(), "From": phone, "To": "+15005550006", "Body": "no"}
     signature = sign("/webhooks/twilio/status/", params)
-    assert client.post(SMS_URL, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    assert (
+        client.post(SMS_URL, **form(params), HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    )
 
 
 def test_it_refuses_everything_when_no_auth_token_is_configured(client, phone, settings):
     params = {"MessageSid": new_sid(), "From": phone, "Body": "no"}
     signature = sign(SMS_URL, params)
     settings.TWILIO_AUTH_TOKEN = ""
-    assert client.post(SMS_URL, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    assert (
+        client.post(SMS_URL, **form(params), HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    )
 
 
 def test_it_only_accepts_post(client):
@@ -81,7 +88,7 @@ def test_it_only_accepts_post(client):
 
 def test_it_answers_400_without_a_message_sid(client, phone):
     params = {"From": phone, "Body": "no"}
-    response = client.post(SMS_URL, params, HTTP_X_TWILIO_SIGNATURE=sign(SMS_URL, params))
+    response = client.post(SMS_URL, **form(params), HTTP_X_TWILIO_SIGNATURE=sign(SMS_URL, params))
     assert response.status_code == 400
 
 

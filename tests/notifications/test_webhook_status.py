@@ -10,7 +10,7 @@ from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_send
 from notifications.signals import FAILURE_INVALID_NUMBER
 from patients.models import Patient
-from tests.survey_helpers import STATUS_URL, post_status, start_survey
+from tests.survey_helpers import STATUS_URL, form, post_status, start_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def opening(clinic, bob):
 def test_it_refuses_an_unsigned_callback(client, opening):
     response = client.post(
         f"{STATUS_URL}?m={opening.pk}",
-        {"MessageSid": opening.provider_id, "MessageStatus": "delivered"},
+        **form({"MessageSid": opening.provider_id, "MessageStatus": "delivered"}),
     )
     assert response.status_code == 403
     opening.refresh_from_db()
