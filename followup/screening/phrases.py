@@ -128,6 +128,7 @@ class SymptomMatch:
     tier: str
     evidence: str  # the matched span of the original text
     crisis_line: bool = False  # self-harm: the patient also gets the 988 crisis line
+    reason: str = ""  # what a clinician reads: the concept(s), their assertion, the rule's source
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,13 @@ class Screening:
     matches: tuple[SymptomMatch, ...]
     needs_human: bool  # True whenever the text may be a symptom we could not rule out
     language: str  # detected or given
+    # A body symptom is mentioned but not confidently classified: send the structured safety
+    # screen (followup.screening.safety_screen) and let a human look (issue 21 item 3).
+    needs_safety_screen: bool = False
+
+    @property
+    def uncertain(self) -> bool:
+        return self.needs_safety_screen
 
 
 # --------------------------------------------------------------------------------------------
@@ -2178,3 +2186,7 @@ def screen_text(
         lang = (language or "en").strip().lower()[:2] or "en"
         fallback = SymptomMatch(_UNCL, ROUTINE, "")
         return Screening(tier=ROUTINE, matches=(fallback,), needs_human=True, language=lang)
+
+
+# The concept engine (followup.screening.lexicon) reads text through the same normalisation.
+normalise = _normalise
