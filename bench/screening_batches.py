@@ -69,8 +69,9 @@ def _pct(a: int, b: int) -> str:
 
 
 def main(argv: list[str]) -> int:
-    module = importlib.import_module(argv[0] if argv else "followup.screening")
     verbose = "-v" in argv
+    names = [a for a in argv if a != "-v"]
+    module = importlib.import_module(names[0] if names else "followup.screening")
     print(
         "| batch | n | EMERGENCY→EMERGENCY | missed EMERGENCY with safety screen |"
         " URGENT→≥URGENT | benign raised ≥URGENT | benign safety screen |"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 
-from . import engine, phrases
+from . import context, engine, phrases
 from .phrases import (
     EMERGENCY,
     PROCEDURES,
@@ -71,7 +71,8 @@ def screen_text(
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text or "")
     known = procedure if procedure in PROCEDURES else None
     try:
-        _doc, mentions, facts = engine.read(text)
+        doc, mentions, facts = engine.read(text)
+        calm = context.reassured_or_about_someone_else(doc)
         outcomes = engine.decide(mentions, facts, known, days_since)
     except Exception:  # noqa: BLE001 - a crash must not make a patient's message disappear
         logger.exception("concept screening failed; keeping the phrase result and asking")
@@ -82,7 +83,7 @@ def screen_text(
             language=base.language,
             needs_safety_screen=base.tier != EMERGENCY,
         )
-    return _combine(text, base, mentions, outcomes)
+    return _combine(text, base, mentions, outcomes, calm)
 
 
 def _overlaps(text: str, evidence: str, mention: engine.Mention) -> bool:
@@ -100,6 +101,7 @@ def _combine(
     base: Screening,
     mentions: list[engine.Mention],
     outcomes: list[engine.Outcome],
+    calm: bool,
 ) -> Screening:
     rank = engine.RANK
     not_affirmed = [m for m in mentions if not m.assertion.affirmed]
@@ -112,7 +114,14 @@ def _combine(
             for m in not_affirmed
         )
         if vetoed:
-            conflict = conflict or match.tier == EMERGENCY
+            # A relative's EMERGENCY symptom, read as theirs: ask the patient to be sure.
+            conflict = conflict or (
+                match.tier == EMERGENCY
+                and any(
+                    m.assertion.other_person and _overlaps(text, match.evidence, m)
+                    for m in not_affirmed
+                )
+            )
             continue
         kept_phrases.append(
             match if match.reason else _with_reason(match, "phrase rule of the previous screener")
@@ -130,7 +139,7 @@ def _combine(
         any(engine.knowledge().concepts[m.concept].body and m.assertion.affirmed for m in mentions)
         and rank[tier] < rank[URGENT]
     )
-    unclassified = any(m.code == _UNCL for m in matches) and rank[tier] < rank[URGENT]
+    unclassified = any(m.code == _UNCL for m in matches) and rank[tier] < rank[URGENT] and not calm
     return Screening(
         tier=tier,
         matches=matches,

@@ -70,6 +70,7 @@ class Rules:
     cues: tuple[Cue, ...]
     matcher: Matcher
     writer_is_patient: Matcher
+    reassurance: Matcher
 
 
 @cache
@@ -92,7 +93,18 @@ def rules() -> Rules:
         [("writer", t) for lang in ("en", "es") for t in data["writer_is_patient"][lang]],
         frozenset(),
     )
-    return Rules(tuple(cues), matcher, patient)
+    calm = Matcher(
+        [("calm", t) for lang in ("en", "es") for t in data["reassurance"][lang]], frozenset()
+    )
+    return Rules(tuple(cues), matcher, patient, calm)
+
+
+def reassured_or_about_someone_else(doc: Doc) -> bool:
+    """The text reassures, or names someone else: an unclassified complaint needs no screen."""
+    ctx = rules()
+    if ctx.reassurance.find(doc):
+        return True
+    return any(ctx.cues[int(h.key)].category == FAMILY for h in ctx.matcher.find(doc))
 
 
 def _boundary_between(doc: Doc, a: int, b: int, skip_last: bool = False) -> bool:
@@ -123,8 +135,8 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
         cue = ctx.cues[int(h.key)]
         if cue.category == PSEUDO:
             continue
-        if cue.category != TERMINATE and any(i in occupied for i in range(h.first, h.last + 1)):
-            continue  # "no puedo respirar": the cue word is part of the symptom
+        if cue.category != TERMINATE and all(i in occupied for i in range(h.first, h.last + 1)):
+            continue  # "no puedo respirar": the cue words are part of the symptom
         if any(_cancels(ctx.cues[int(p.key)], p, cue, h) for p in pseudo):
             continue
         live.append((cue, h))
@@ -159,17 +171,17 @@ def _cancels(pcue: Cue, p: Hit, cue: Cue, h: Hit) -> bool:
 
 
 def _in_scope(doc: Doc, cue: Cue, h: Hit, t: Hit, terminators: list[Hit]) -> bool:
-    forward = h.last < t.first and cue.direction in ("forward", "both")
-    backward = h.first > t.last and cue.direction in ("backward", "both")
+    # A cue may overlap its target ("if my legs get weak": the cue "if ... get" wraps "legs").
+    forward = h.first < t.first and cue.direction in ("forward", "both")
+    backward = h.last > t.last and h.first > t.first and cue.direction in ("backward", "both")
     if forward:
-        a, b = h.last + 1, t.first
+        a, b = min(h.last + 1, t.first), t.first
     elif backward:
-        a, b = t.last + 1, h.first
+        a, b = t.last + 1, max(h.first, t.last + 1)
     else:
         return False
     if _words_between(doc, a, b) > cue.scope or _boundary_between(doc, a, b, skip_last=backward):
         return False
-    if cue.category in _TERMINABLE:
-        if any(a <= x.first and x.last < b for x in terminators):
-            return False
-    return True
+    return not (
+        cue.category in _TERMINABLE and any(a <= x.first and x.last < b for x in terminators)
+    )

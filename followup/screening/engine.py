@@ -89,6 +89,7 @@ def knowledge() -> Knowledge:
             terms=terms,
         )
         entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
+        entries += [("!" + code, str(t)) for t in c.get("not", ())]
     data = load_yaml("rules.yaml")
     rules = []
     for r in data["rules"]:
@@ -119,7 +120,18 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
     """Mentions of every concept with their assertion, and the patient facts said."""
     k = knowledge()
     doc = tokenise(text, k.matcher)
-    hits = _longest(k.matcher.find(doc))
+    found = k.matcher.find(doc)
+    excluded = [h for h in found if h.key.startswith("!")]
+    hits = _longest(
+        [
+            h
+            for h in found
+            if not h.key.startswith("!")
+            and not any(
+                x.key[1:] == h.key and x.first <= h.last and h.first <= x.last for x in excluded
+            )
+        ]
+    )
     assertions = assert_targets(doc, hits)
     mentions = [
         Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last)
@@ -140,13 +152,15 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+def _for(procedure: str | None, procedures: tuple[str, ...]) -> bool:
+    """Whether something limited to ``procedures`` counts (no procedure given: it does)."""
+    return procedure is None or procedure in procedures or FAMILY_OF.get(procedure) in procedures
+
+
 def _applies(rule: Rule, procedure: str | None, days: int | None) -> bool:
-    if rule.procedures and procedure is not None:
-        if procedure not in rule.procedures and FAMILY_OF.get(procedure) not in rule.procedures:
-            return False
-    if rule.max_days is not None and days is not None and days > rule.max_days:
+    if rule.procedures and not _for(procedure, rule.procedures):
         return False
-    return True
+    return not (rule.max_days is not None and days is not None and days > rule.max_days)
 
 
 def decide(
@@ -157,13 +171,19 @@ def decide(
     affirmed: dict[str, Mention] = {}
     for m in mentions:
         concept = k.concepts[m.concept]
-        if concept.procedures and procedure is not None:
-            if (
+        if (
+            concept.procedures
+            and procedure is not None
+            and (
                 procedure not in concept.procedures
                 and FAMILY_OF.get(procedure) not in concept.procedures
-            ):
-                continue
-        if m.assertion.affirmed and m.concept not in affirmed:
+            )
+        ):
+            continue
+        # Self-harm is never read as denied or past ("ya no aguanto", "I don't want to live"):
+        # only a hypothetical or someone else's mention is set aside.
+        crisis_kept = concept.crisis and not (m.assertion.hypothetical or m.assertion.other_person)
+        if (m.assertion.affirmed or crisis_kept) and m.concept not in affirmed:
             affirmed[m.concept] = m
     outcomes: dict[str, Outcome] = {}
     for rule in k.rules:
