@@ -9,6 +9,7 @@ are part of a target ("no puedo respirar", "can't breathe") are the symptom, nev
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,6 +26,13 @@ CATEGORIES = (NEGATED, PSEUDO, HISTORICAL, CURRENT, HYPOTHETICAL, FAMILY, TERMIN
 DIRECTIONS = ("forward", "backward", "both")
 # TERMINATE ends these cues' scope; a resolution or a worsening said after "but" still counts.
 _TERMINABLE = frozenset({NEGATED, HYPOTHETICAL, FAMILY})
+# A cue reaches past another symptom only along a list: "no fever or weakness" denies both, "no
+# fever, legs weak" and "my legs are weak, the headache is gone" deny or resolve only one.
+_FORWARD_LIST = frozenset({",", "or", "nor", "ni", "o", "u", "any"})
+_OR = frozenset({"or", "nor", "ni", "o", "u"})
+_BACKWARD_LIST = frozenset(
+    {"and", "y", "e", "or", "o", "both", "ambos", "my", "mi", "the", "el", "la"}
+)
 
 
 @dataclass(frozen=True)
@@ -104,22 +112,13 @@ def reassured_or_about_someone_else(doc: Doc) -> bool:
     ctx = rules()
     if ctx.reassurance.find(doc):
         return True
-    return any(ctx.cues[int(h.key)].category == FAMILY for h in ctx.matcher.find(doc))
+    return any(ctx.cues[int(h.key)].category == FAMILY for h in _cue_hits(doc))
 
 
-def _boundary_between(doc: Doc, a: int, b: int, skip_last: bool = False) -> bool:
-    """A sentence boundary among tokens ``a..b-1`` (a "?" or ":" right before a backward cue is not
-    one: "chest pain? nope")."""
-    for i in range(a, b):
-        if doc.tokens[i].text in BOUNDARIES:
-            if skip_last and i == b - 1 and doc.tokens[i].text == "?":
-                continue
-            return True
-    return False
-
-
-def _words_between(doc: Doc, a: int, b: int) -> int:
-    return sum(1 for i in range(a, b) if doc.tokens[i].is_word)
+def _cue_hits(doc: Doc) -> list[Hit]:
+    if "cues" not in doc.cache:
+        doc.cache["cues"] = rules().matcher.find(doc)
+    return doc.cache["cues"]
 
 
 def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
@@ -128,7 +127,7 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
     occupied = set()
     for t in targets:
         occupied.update(range(t.first, t.last + 1))
-    hits = [h for h in ctx.matcher.find(doc)]
+    hits = _cue_hits(doc)
     pseudo = [h for h in hits if ctx.cues[int(h.key)].category == PSEUDO]
     live: list[tuple[Cue, Hit]] = []
     for h in hits:
@@ -140,24 +139,28 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
         if any(_cancels(ctx.cues[int(p.key)], p, cue, h) for p in pseudo):
             continue
         live.append((cue, h))
-    terminators = [h for cue, h in live if cue.category == TERMINATE]
+    index = _Index(doc, [h for cue, h in live if cue.category == TERMINATE], targets)
+    modifiers = sorted(
+        ((h.first, n, cue, h) for n, (cue, h) in enumerate(live) if cue.category != TERMINATE),
+    )
+    starts = [m[0] for m in modifiers]
     writer_is_patient = bool(ctx.writer_is_patient.find(doc))
     out = []
     for t in targets:
-        found: dict[str, bool] = {}
-        for cue, h in live:
-            if cue.category == TERMINATE:
-                continue
-            if not _in_scope(doc, cue, h, t, terminators):
-                continue
-            found[cue.category] = True
-        family = found.get(FAMILY, False)
+        found: set[str] = set()
+        # Scopes are at most a few dozen words: only cues near the target can reach it.
+        lo = bisect.bisect_left(starts, t.first - _WINDOW)
+        hi = bisect.bisect_right(starts, t.last + _WINDOW)
+        for _first, _n, cue, h in modifiers[lo:hi]:
+            if cue.category not in found and _in_scope(index, cue, h, t):
+                found.add(cue.category)
+        family = FAMILY in found
         out.append(
             Assertion(
-                negated=found.get(NEGATED, False),
-                historical=found.get(HISTORICAL, False),
-                current=found.get(CURRENT, False),
-                hypothetical=found.get(HYPOTHETICAL, False),
+                negated=NEGATED in found,
+                historical=HISTORICAL in found,
+                current=CURRENT in found,
+                hypothetical=HYPOTHETICAL in found,
                 other_person=family and writer_is_patient,
                 caregiver=family and not writer_is_patient,
             )
@@ -165,12 +168,76 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
     return out
 
 
+_WINDOW = 40  # tokens; larger than any cue's scope in words plus its punctuation
+
+
+class _Index:
+    """Prefix counts so that each cue-target test is O(1) on long or repetitive texts."""
+
+    def __init__(self, doc: Doc, terminators: list[Hit], targets: list[Hit]) -> None:
+        self.doc = doc
+        self.words = [0]
+        self.bounds = [0]
+        for tok in doc.tokens:
+            self.words.append(self.words[-1] + tok.is_word)
+            self.bounds.append(self.bounds[-1] + (tok.text in BOUNDARIES))
+        self.term_starts = sorted(x.first for x in terminators)
+        self.term_by_start = sorted((x.first, x.last) for x in terminators)
+        self.spans = sorted({(t.first, t.last) for t in targets})
+        self.span_starts = [f for f, _ in self.spans]
+
+    def words_between(self, a: int, b: int) -> int:
+        return self.words[b] - self.words[a] if b > a else 0
+
+    def boundary_between(self, a: int, b: int, skip_last: bool) -> bool:
+        """A sentence boundary among tokens ``a..b-1`` (a "?" right before a backward cue is
+        not one: "chest pain? nope")."""
+        if b <= a:
+            return False
+        count = self.bounds[b] - self.bounds[a]
+        if skip_last and count == 1 and self.doc.tokens[b - 1].text == "?":
+            return False
+        return count > 0
+
+    def terminated(self, a: int, b: int) -> bool:
+        lo = bisect.bisect_left(self.term_starts, a)
+        for first, last in self.term_by_start[lo:]:
+            if first >= b:
+                return False
+            if last < b:
+                return True
+        return False
+
+    def spans_between(self, a: int, b: int, t: Hit) -> list[tuple[int, int]]:
+        lo = bisect.bisect_left(self.span_starts, a)
+        hi = bisect.bisect_left(self.span_starts, b)
+        return [s for s in self.spans[lo:hi] if s[1] < b and s != (t.first, t.last)]
+
+
 def _cancels(pcue: Cue, p: Hit, cue: Cue, h: Hit) -> bool:
     inside = p.first <= h.first and h.last <= p.last
     return inside and (pcue.direction == "both" or pcue.direction == cue.direction)
 
 
-def _in_scope(doc: Doc, cue: Cue, h: Hit, t: Hit, terminators: list[Hit]) -> bool:
+def _listed(index: _Index, a: int, b: int, t: Hit, forward: bool) -> bool:
+    """Whether the target is joined to the cue by a list when other symptoms lie between."""
+    between = index.spans_between(a, b, t)
+    if not between:
+        return True
+    tokens = index.doc.tokens
+    edge = between[-1][1] + 1 if forward else t.last + 1
+    stop = t.first if forward else between[0][0]
+    gaps = [tokens[i].text for i in range(edge, stop)]
+    allowed = _FORWARD_LIST if forward else _BACKWARD_LIST
+    if not all(g in allowed for g in gaps):
+        return False
+    if forward and not any(g in _OR for g in gaps):
+        # "no fever, chills or sweats": a comma list counts when an "or" closes it.
+        return any(tok.text in _OR for tok in tokens[t.last + 1 : t.last + 8])
+    return True
+
+
+def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     # A cue may overlap its target ("if my legs get weak": the cue "if ... get" wraps "legs").
     forward = h.first < t.first and cue.direction in ("forward", "both")
     backward = h.last > t.last and h.first > t.first and cue.direction in ("backward", "both")
@@ -180,8 +247,8 @@ def _in_scope(doc: Doc, cue: Cue, h: Hit, t: Hit, terminators: list[Hit]) -> boo
         a, b = t.last + 1, max(h.first, t.last + 1)
     else:
         return False
-    if _words_between(doc, a, b) > cue.scope or _boundary_between(doc, a, b, skip_last=backward):
+    if index.words_between(a, b) > cue.scope or index.boundary_between(a, b, backward):
         return False
-    return not (
-        cue.category in _TERMINABLE and any(a <= x.first and x.last < b for x in terminators)
-    )
+    if cue.category in _TERMINABLE and index.terminated(a, b):
+        return False
+    return _listed(index, a, b, t, forward)

@@ -138,17 +138,43 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
         for h, a in zip(hits, assertions, strict=True)
     ]
     facts = {h.key for h in k.facts.find(doc)}
+    if _readings_all_below_the_fever_line(doc):
+        # A thermometer beats a feeling: "feels like a fever but it says 99.0" is no fever
+        # (the phrase rules keep it as a ROUTINE low-grade note for a human).
+        mentions = [m for m in mentions if m.concept != "FEVER"]
     return doc, mentions, facts
+
+
+def _readings_all_below_the_fever_line(doc: Doc) -> bool:
+    line = load_fever_line()
+    readings = []
+    for tok in doc.tokens:
+        try:
+            value = float(tok.text.replace(",", "."))
+        except ValueError:
+            continue
+        if 34.0 <= value < 43.0:
+            readings.append(value >= line["celsius"])
+        elif 93.0 <= value < 110.0 and ("." in tok.text or "," in tok.text or value >= 95):
+            readings.append(value >= line["fahrenheit"])
+    return bool(readings) and not any(readings)
+
+
+@cache
+def load_fever_line() -> dict[str, float]:
+    return {k: float(v) for k, v in load_yaml("rules.yaml")["fever_line"].items()}
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
     """Of hits of one concept that overlap, keep the longest (one mention, one evidence)."""
     hits = sorted(hits, key=lambda h: (h.first, -(h.last - h.first)))
     kept: list[Hit] = []
+    reach: dict[str, int] = {}  # per concept, the last token covered by a kept hit
     for h in hits:
-        if any(k.key == h.key and k.first <= h.first and h.last <= k.last for k in kept):
-            continue
+        if reach.get(h.key, -1) >= h.last:
+            continue  # sorted by start: a kept hit of this concept already covers it
         kept.append(h)
+        reach[h.key] = max(reach.get(h.key, -1), h.last)
     return kept
 
 

@@ -12,7 +12,7 @@ must match exactly, because one edit turns most short words into other words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class Doc:
     norm: object  # phrases._Norm
     tokens: list[Token]
     alts: list[frozenset[str]]  # for each token, the lexicon words it can stand for
+    cache: dict = field(default_factory=dict)  # results other layers share for this text
 
     def evidence(self, first: int, last: int) -> str:
         start, end = self.norm.span(self.tokens[first].start, self.tokens[last].end)
@@ -110,12 +111,22 @@ class Matcher:
         self.vocab = frozenset(vocab)
         self.common = common
         self._deletes: dict[str, set[str]] = {}
+        self._fuzzy_cache: dict[str, frozenset[str]] = {}
         for word in self.vocab:
             if len(word) >= FUZZY_MIN_LEN:
                 for variant in _deletes(word):
                     self._deletes.setdefault(variant, set()).add(word)
 
     def fuzzy(self, token: str) -> frozenset[str]:
+        # Patients' words repeat from text to text: remember (boundedly) what each one can be.
+        cached = self._fuzzy_cache.get(token)
+        if cached is None:
+            cached = self._fuzzy(token)
+            if len(self._fuzzy_cache) < 50_000:
+                self._fuzzy_cache[token] = cached
+        return cached
+
+    def _fuzzy(self, token: str) -> frozenset[str]:
         if len(token) < FUZZY_MIN_LEN or not token.isalpha() or token in self.common:
             return frozenset()
         found = set()

@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import logging
 import re
 import unicodedata
@@ -2035,7 +2036,7 @@ def _normalise_language(language: str | None, text: str, normalised: str) -> str
 
 def _screen(text: str, language: str | None, procedure: str | None) -> Screening:
     proc = _normalise_procedure(procedure)
-    norm = _normalise(text)
+    norm = normalise(text)
     lang = _normalise_language(language, text, norm.text)
     reader = _Reader(norm)
     found = _find(reader, proc)
@@ -2188,5 +2189,6 @@ def screen_text(
         return Screening(tier=ROUTINE, matches=(fallback,), needs_human=True, language=lang)
 
 
-# The concept engine (followup.screening.lexicon) reads text through the same normalisation.
-normalise = _normalise
+# The concept engine (followup.screening.lexicon) reads text through the same normalisation; the
+# phrase rules and the engine normalise the same text one after the other, so keep the last few.
+normalise = functools.lru_cache(maxsize=8)(_normalise)
