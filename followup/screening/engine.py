@@ -51,6 +51,7 @@ class Mention:
     exact: bool
     first: int
     last: int
+    term: str = ""  # the lexicon entry that matched
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
     )
     assertions = assert_targets(doc, hits)
     mentions = [
-        Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last)
+        Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last, h.term)
         for h, a in zip(hits, assertions, strict=True)
     ]
     facts = {h.key for h in k.facts.find(doc)}
