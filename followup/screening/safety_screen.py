@@ -92,7 +92,8 @@ def parse_safety_screen_reply(text: str, screen: SafetyScreen) -> SafetyScreenRe
     """Which options the reply picks ("2", "2 and 4", "2,4", "yes the second", "none", "ninguno")."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    norm = normalise(text).text
+    # No decimals in an answer to a numbered list: "2,4" is two choices.
+    norm = normalise(text).text.replace(",", " ")
     positions, _, none_phrases = _words()
     count = len(screen.options)
     picked: list[int] = []
