@@ -126,13 +126,26 @@ def _combine(
         kept_phrases.append(
             match if match.reason else _with_reason(match, "phrase rule of the previous screener")
         )
+    # Downstream, each code becomes a flag (and may join an escalation): where the phrase rules
+    # already found the text's tier, their codes stand alone; the concept engine adds its
+    # findings only when it raises the tier (or carries the crisis line), so one symptom is
+    # never flagged twice under two names.
+    phrase_rank = max((rank[m.tier] for m in kept_phrases), default=0)
     by_code: dict[str, SymptomMatch] = {}
-    for o in outcomes:
-        by_code[o.code] = SymptomMatch(o.code, o.tier, o.evidence, o.crisis, o.reason)
     for match in kept_phrases:
         best = by_code.get(match.code)
         if best is None or rank[match.tier] > rank[best.tier]:
             by_code[match.code] = match
+    phrase_crisis = any(m.crisis_line for m in kept_phrases)
+    for o in outcomes:
+        raises = rank[o.tier] > phrase_rank or (o.crisis and not phrase_crisis)
+        if raises and (o.code not in by_code or rank[o.tier] > rank[by_code[o.code].tier]):
+            by_code[o.code] = SymptomMatch(o.code, o.tier, o.evidence, o.crisis, o.reason)
+    # Where both layers agree on a tier, the clinician reads the concept engine's reason.
+    agreeing = {o.tier: o.reason for o in reversed(outcomes)}
+    for code, match in by_code.items():
+        if match.reason.startswith("phrase rule") and match.tier in agreeing:
+            by_code[code] = _with_reason(match, f"{agreeing[match.tier]}; phrase rule {code}")
     matches = tuple(sorted(by_code.values(), key=lambda m: -rank[m.tier]))
     tier = matches[0].tier if matches else None
     body_unclassified = (
