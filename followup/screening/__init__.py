@@ -87,6 +87,9 @@ def screen_text(
 
 
 def _overlaps(text: str, evidence: str, mention: engine.Mention) -> bool:
+    """Whether a phrase finding and a concept mention are the same words of the text. Both carry
+    evidence strings, not offsets, so the first occurrence stands for a repeated one; the caller
+    vetoes nothing when any mention with the same words is affirmed ("no fever. fever 102 now")."""
     if not evidence:
         return False
     start = text.find(evidence)

@@ -17,7 +17,7 @@ from followup.questions import is_gsm7
 
 from . import engine
 from .lexicon import load_yaml
-from .phrases import normalise
+from .phrases import PROCEDURES, normalise
 
 LANGUAGES = ("en", "es")
 
@@ -54,7 +54,7 @@ def safety_screen_message(procedure: str | None, language: str | None) -> Safety
     """The numbered list of ``procedure``'s EMERGENCY symptoms plus "none of these"."""
     data = _data()
     lang = _language(language)
-    known = procedure if procedure in engine_procedures() else None
+    known = procedure if procedure in PROCEDURES else None
     options = tuple(c for c in engine.emergency_concepts(known) if c in data["labels"])
     lines = [data["intro"][lang]]
     lines += [f"{n} {data['labels'][c][lang]}" for n, c in enumerate(options, start=1)]
@@ -63,12 +63,6 @@ def safety_screen_message(procedure: str | None, language: str | None) -> Safety
     if not is_gsm7(text):  # a data-file typo must not silently double the cost of every screen
         raise ValueError("safety screen text is not GSM-7")
     return SafetyScreen(text, options, lang)
-
-
-def engine_procedures() -> frozenset[str]:
-    from .phrases import PROCEDURES
-
-    return PROCEDURES
 
 
 _NUMBER = re.compile(r"(?<![\d.,])\d{1,2}(?![\d.,]\d)")
