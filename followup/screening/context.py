@@ -208,6 +208,13 @@ class _Index:
                 return True
         return False
 
+    def answer_then_comma(self, a: int, b: int, t: Hit) -> bool:
+        """ "not really, chest pain": a denial followed by a comma before any symptom answers a
+        question; it does not deny what follows ("no fever, chills or sweats" is a list)."""
+        tokens = self.doc.tokens
+        comma = next((i for i in range(a, b) if tokens[i].text == ","), None)
+        return comma is not None and not self.spans_between(a, comma + 1, t)
+
     def spans_between(self, a: int, b: int, t: Hit) -> list[tuple[int, int]]:
         lo = bisect.bisect_left(self.span_starts, a)
         hi = bisect.bisect_left(self.span_starts, b)
@@ -250,5 +257,7 @@ def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     if index.words_between(a, b) > cue.scope or index.boundary_between(a, b, backward):
         return False
     if cue.category in _TERMINABLE and index.terminated(a, b):
+        return False
+    if forward and cue.category == NEGATED and index.answer_then_comma(a, b, t):
         return False
     return _listed(index, a, b, t, forward)
