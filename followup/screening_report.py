@@ -180,6 +180,69 @@ def _one_line(text: str, limit: int = 70) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
 
 
+DATA_DIR = DEFAULT_CSV.parent
+LOCKED_MARK = "locked"  # a batch whose file name holds this is never tuned against (issue 21)
+
+
+def batch_paths(directory: Path = DATA_DIR) -> list[Path]:
+    """The shipped table, then the labelled batches, the locked one(s) last."""
+    batches = sorted(directory.glob("screening_batch*.csv"))
+    batches.sort(key=lambda p: LOCKED_MARK in p.name)
+    return [directory / DEFAULT_CSV.name, *batches]
+
+
+def target_rates(rows: Iterable[dict], *, screen: Screen = screen_text) -> dict:
+    """Issue 21's targets: EMERGENCY reaching EMERGENCY (and, of the rest, the share sent the
+    safety screen), URGENT reaching URGENT or higher, benign (NONE or ROUTINE) texts raising
+    URGENT/EMERGENCY, and benign texts sent the safety screen."""
+    counts = {
+        "emergency": 0,
+        "emergency_hit": 0,
+        "emergency_screened": 0,
+        "urgent": 0,
+        "urgent_hit": 0,
+        "benign": 0,
+        "benign_raised": 0,
+        "benign_screened": 0,
+    }
+    for row in rows:
+        result = screen(
+            row.get("text") or "",
+            language=row.get("language") or None,
+            procedure=row.get("procedure") or None,
+        )
+        rank = _RANK[_label(result.tier)]
+        screened = bool(getattr(result, "needs_safety_screen", False))
+        expected = row["expected_tier"]
+        if expected == "EMERGENCY":
+            counts["emergency"] += 1
+            counts["emergency_hit"] += rank == _RANK["EMERGENCY"]
+            counts["emergency_screened"] += rank < _RANK["EMERGENCY"] and screened
+        elif expected == "URGENT":
+            counts["urgent"] += 1
+            counts["urgent_hit"] += rank >= _RANK["URGENT"]
+        else:
+            counts["benign"] += 1
+            counts["benign_raised"] += rank >= _RANK["URGENT"]
+            counts["benign_screened"] += rank < _RANK["URGENT"] and screened
+    return counts
+
+
+def format_targets(name: str, c: dict) -> str:
+    def pct(a: int, b: int) -> str:
+        return f"{a / b:6.1%} ({a}/{b})" if b else "     -"
+
+    missed = c["emergency"] - c["emergency_hit"]
+    return (
+        f"{name}\n"
+        f"  EMERGENCY -> EMERGENCY      {pct(c['emergency_hit'], c['emergency'])}  (target >= 98 %)\n"
+        f"  missed EMERGENCY screened   {pct(c['emergency_screened'], missed)}  (target 100 %)\n"
+        f"  URGENT -> URGENT or higher  {pct(c['urgent_hit'], c['urgent'])}  (target >= 95 %)\n"
+        f"  benign raised URGENT+       {pct(c['benign_raised'], c['benign'])}  (target <= 5 %)\n"
+        f"  benign sent safety screen   {pct(c['benign_screened'], c['benign'])}  (target <= 15 %)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else DEFAULT_CSV

@@ -70,3 +70,15 @@ def test_it_explains_a_bad_csv(tmp_path, content, message):
 def test_it_explains_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="No such CSV file"):
         run("--csv", str(tmp_path / "nope.csv"))
+
+
+def test_it_reports_the_target_rates_per_batch_with_the_locked_batch_apart():
+    output = run("--batches")
+    tuned, locked = output.split("LOCKED batch(es), never tuned against:")
+    assert "screening_texts.csv" in tuned and "screening_batch1.csv" in tuned
+    assert "screening_batch3_locked.csv" in locked and "locked" not in tuned.replace("LOCKED", "")
+    assert "EMERGENCY -> EMERGENCY" in locked and "benign sent safety screen" in locked
+    figures = json.loads(run("--batches", "--json"))
+    locked_figures = figures["screening_batch3_locked.csv"]
+    assert locked_figures["emergency"] >= 30 and locked_figures["benign"] >= 20
+    assert locked_figures["emergency_hit"] <= locked_figures["emergency"]

@@ -295,7 +295,8 @@ def test_it_combines_fever_and_headache_findings(text, tier, code):
         ("so sleepy today", "ITDD", EMERGENCY, "ITDD_SLEEPY"),
         ("so sleepy today", "ESI", ROUTINE, "UNCLASSIFIED_SYMPTOM"),
         ("he seems confused", "ITDD", EMERGENCY, "ITDD_SLEEPY"),
-        ("he seems confused", "VA", URGENT, "CONFUSION"),
+        # DOMAIN.md (general emergencies): new confusion is an EMERGENCY after any procedure.
+        ("he seems confused", "VA", EMERGENCY, "CONFUSION"),
         ("breathing is slow", "ITDD", EMERGENCY, "ITDD_SLEEPY"),
         ("breathing is slow", "FACET_SI", EMERGENCY, "SOB_CHEST"),
         ("alarm beeping", "ITDD", URGENT, "PUMP_ALARM"),
@@ -486,10 +487,22 @@ def test_it_sends_the_text_to_a_human_if_screening_breaks(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(screening, "_screen", broken)
+    monkeypatch.setattr(screening.phrases, "_screen", broken)
+    monkeypatch.setattr(screening.engine, "read", broken)
     result = screen_text("anything at all", language="es")
     assert result.tier == ROUTINE and result.needs_human and result.language == "es"
     assert result.matches[0].code == "UNCLASSIFIED_SYMPTOM"
+    assert result.needs_safety_screen
+
+
+def test_it_keeps_the_phrase_finding_and_asks_if_the_concept_engine_breaks(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(screening.engine, "read", broken)
+    assert screen_text("cant breathe").tier == EMERGENCY
+    result = screen_text("my knee feels odd")
+    assert result.needs_human and result.needs_safety_screen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,9 +575,11 @@ def test_it_lets_a_body_part_said_to_be_fine_pass(text):
 
 
 def test_it_only_emits_documented_codes():
-    for rule in screening._RULES:
+    for rule in screening.phrases._RULES:
         for outcome in rule.outcomes.values():
             assert outcome is None or outcome[0] in CODES, (rule.key, outcome)
+    for rule in screening.engine.knowledge().rules:
+        assert rule.code in CODES and rule.source, rule
 
 
 def test_it_lists_matches_highest_tier_first_once_per_code():

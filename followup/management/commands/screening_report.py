@@ -3,6 +3,8 @@
 Prints the confusion table (clinician's tier down, screener's tier across) with sensitivity and
 specificity per tier, then the texts it under- and over-triaged. ``--fail-on-under-triage`` makes
 it exit non-zero when any text was put below its label, for CI or a clinic checking its own list.
+``--batches`` prints issue 21's target rates on the shipped table and on each labelled batch under
+tests/data/, the locked batch (never tuned against) separately.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from followup.screening_report import DEFAULT_CSV, confusion_report, format_report, load_rows
+from followup.screening_report import (
+    DEFAULT_CSV,
+    LOCKED_MARK,
+    batch_paths,
+    confusion_report,
+    format_report,
+    format_targets,
+    load_rows,
+    target_rates,
+)
 
 
 class Command(BaseCommand):
@@ -27,12 +38,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument(
+            "--batches",
+            action="store_true",
+            help="target rates per labelled batch (tests/data/screening_batch*.csv), locked apart",
+        )
+        parser.add_argument(
             "--fail-on-under-triage",
             action="store_true",
             help="exit with an error if any text was classified below its label",
         )
 
     def handle(self, *args, **options):
+        if options["batches"]:
+            return self._batches(options["json"])
         path = Path(options["csv"])
         if not path.is_file():
             raise CommandError(f"No such CSV file: {path}")
@@ -52,3 +70,20 @@ class Command(BaseCommand):
             self.stdout.write(format_report(report))
         if options["fail_on_under_triage"] and report["under_triaged"]:
             raise CommandError(f"{len(report['under_triaged'])} text(s) under-triaged")
+
+    def _batches(self, as_json: bool) -> None:
+        figures = {}
+        for path in batch_paths():
+            figures[path.name] = target_rates(load_rows(path))
+        if as_json:
+            self.stdout.write(json.dumps(figures, indent=2, sort_keys=True))
+            return
+        tuned = [name for name in figures if LOCKED_MARK not in name]
+        locked = [name for name in figures if LOCKED_MARK in name]
+        self.stdout.write("Texts used for tuning (the shipped table and open batches):")
+        for name in tuned:
+            self.stdout.write(format_targets(name, figures[name]))
+        self.stdout.write("")
+        self.stdout.write("LOCKED batch(es), never tuned against:")
+        for name in locked:
+            self.stdout.write(format_targets(name, figures[name]))

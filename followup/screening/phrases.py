@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import logging
 import re
 import unicodedata
@@ -128,6 +129,7 @@ class SymptomMatch:
     tier: str
     evidence: str  # the matched span of the original text
     crisis_line: bool = False  # self-harm: the patient also gets the 988 crisis line
+    reason: str = ""  # what a clinician reads: the concept(s), their assertion, the rule's source
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,13 @@ class Screening:
     matches: tuple[SymptomMatch, ...]
     needs_human: bool  # True whenever the text may be a symptom we could not rule out
     language: str  # detected or given
+    # A body symptom is mentioned but not confidently classified: send the structured safety
+    # screen (followup.screening.safety_screen) and let a human look (issue 21 item 3).
+    needs_safety_screen: bool = False
+
+    @property
+    def uncertain(self) -> bool:
+        return self.needs_safety_screen
 
 
 # --------------------------------------------------------------------------------------------
@@ -2027,7 +2036,7 @@ def _normalise_language(language: str | None, text: str, normalised: str) -> str
 
 def _screen(text: str, language: str | None, procedure: str | None) -> Screening:
     proc = _normalise_procedure(procedure)
-    norm = _normalise(text)
+    norm = normalise(text)
     lang = _normalise_language(language, text, norm.text)
     reader = _Reader(norm)
     found = _find(reader, proc)
@@ -2178,3 +2187,8 @@ def screen_text(
         lang = (language or "en").strip().lower()[:2] or "en"
         fallback = SymptomMatch(_UNCL, ROUTINE, "")
         return Screening(tier=ROUTINE, matches=(fallback,), needs_human=True, language=lang)
+
+
+# The concept engine (followup.screening.lexicon) reads text through the same normalisation; the
+# phrase rules and the engine normalise the same text one after the other, so keep the last few.
+normalise = functools.lru_cache(maxsize=8)(_normalise)

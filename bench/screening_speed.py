@@ -1,0 +1,85 @@
+"""Speed of the red-flag screener on a 2,000-character text (issue 21 item 6: p99 < 10 ms).
+
+``python -m bench.screening_speed [--runs N]`` screens a long, friendly message with one buried red
+flag, in English and in Spanish, N times each, and prints p50/p99 beside two baselines from the
+same run: the phrase rules alone (the previous screener, now ``followup.screening.phrases``) and
+a trivial regex. Not a timed test: the figure depends on the machine.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+
+from followup.screening import engine, phrases, screen_text
+
+
+def _read(text: str):
+    _doc, mentions, facts = engine.read(text)
+    return mentions, facts, None, None
+
+
+_EN = (
+    "Hi everyone, thanks so much for last week, the nurses were lovely and the parking was easy. "
+    "My back is a lot better, I walked to the park with my granddaughter and we fed the ducks. "
+    "I have been taking the tylenol like you said and sleeping on my side with a pillow. "
+)
+_ES = (
+    "Hola a todos, muchas gracias por la semana pasada, las enfermeras fueron muy amables. "
+    "La espalda está mucho mejor, caminé al parque con mi nieta y les dimos de comer a los patos. "
+    "Estoy tomando el paracetamol como me dijeron y duermo de lado con una almohada. "
+)
+_FLAG = {
+    "en": "Only thing is since last night I get winded walking to the bathroom. ",
+    "es": "Lo único es que desde anoche me falta el aire al caminar al baño. ",
+}
+_TRIVIAL = re.compile(r"\b(?:cant breathe|chest pain|fever|falta el aire|fiebre)\b")
+
+
+def text_of(language: str, length: int = 2000) -> str:
+    filler = _EN if language == "en" else _ES
+    body = (filler * 20)[: length // 2] + _FLAG[language] + filler * 20
+    return body[:length]
+
+
+def _time(fn, text: str, runs: int) -> list[float]:
+    fn(text)  # load the data files once
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn(text)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main(argv: list[str]) -> int:
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 300
+    print("| screener | language | chars | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|")
+    for language in ("en", "es"):
+        text = text_of(language)
+        assert screen_text(text).tier == "EMERGENCY", "the buried red flag must be found"
+        for name, fn in (
+            ("followup.screening (new)", lambda t: screen_text(t + " ")),
+            ("concept engine alone (new layer)", lambda t: engine.decide(*_read(t + " "))),
+            # A different text each run defeats the shared normalisation cache, as in production.
+            ("phrase rules alone (old)", lambda t: phrases.screen_text(t + " ")),
+            ("trivial regex", lambda t: _TRIVIAL.search(t.lower())),
+        ):
+            timings = _time(fn, text, runs)
+            print(
+                f"| {name} | {language} | {len(text)} | {statistics.median(timings):.2f} "
+                f"| {_pct(timings, 0.99):.2f} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,250 @@
+"""The concept engine: lexicons find symptom mentions, ConText asserts them, tier rules decide.
+
+Everything clinical is data under ``data/``: ``concepts.yaml`` (symptom classes and their lay
+terms in English and Spanish), ``context.yaml`` (assertion cues), ``rules.yaml`` (which affirmed
+concepts, with which procedure, days and patient facts, give which tier). Every concept and rule
+carries its source (a seed-file prefix 000-004, or "general medical practice").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from .context import Assertion, assert_targets
+from .lexicon import Doc, Hit, Matcher, common_words, load_yaml, tokenise
+
+TIERS = ("ROUTINE", "URGENT", "EMERGENCY")
+RANK = {None: 0, "ROUTINE": 1, "URGENT": 2, "EMERGENCY": 3}
+FAMILY_OF = {"TUMOR_ABLATION": "VA", "BIOPSY": "VA"}
+
+
+@dataclass(frozen=True)
+class Concept:
+    code: str
+    label: str
+    source: str
+    body: bool
+    crisis: bool
+    procedures: tuple[str, ...]
+    terms: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    tier: str
+    all: tuple[str, ...]
+    any: tuple[str, ...]
+    facts: tuple[str, ...]
+    procedures: tuple[str, ...]
+    max_days: int | None
+    crisis: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: str
+    evidence: str
+    assertion: Assertion
+    exact: bool
+    first: int
+    last: int
+    term: str = ""  # the lexicon entry that matched
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    tier: str
+    evidence: str
+    crisis: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    concepts: dict[str, Concept]
+    rules: tuple[Rule, ...]
+    matcher: Matcher
+    facts: Matcher
+
+
+@cache
+def knowledge() -> Knowledge:
+    raw = load_yaml("concepts.yaml")
+    concepts = {}
+    entries = []
+    for code, c in raw.items():
+        terms = {lang: tuple(str(t) for t in c.get(lang, ())) for lang in ("en", "es")}
+        if not terms["en"] or not terms["es"] or not c.get("source"):
+            raise ValueError(f"concepts.yaml {code}: needs en and es terms and a source")
+        concepts[code] = Concept(
+            code=code,
+            label=c["label"],
+            source=str(c["source"]),
+            body=bool(c.get("body", False)),
+            crisis=bool(c.get("crisis", False)),
+            procedures=tuple(c.get("procedures", ())),
+            terms=terms,
+        )
+        entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
+        entries += [("!" + code, str(t)) for t in c.get("not", ())]
+    data = load_yaml("rules.yaml")
+    rules = []
+    for r in data["rules"]:
+        rule = Rule(
+            code=r["code"],
+            tier=r["tier"],
+            all=tuple(r.get("all", ())),
+            any=tuple(r.get("any", ())),
+            facts=tuple(r.get("facts", ())),
+            procedures=tuple(r.get("procedures", ())),
+            max_days=r.get("max_days"),
+            crisis=bool(r.get("crisis", False)),
+            source=str(r["source"]),
+        )
+        unknown = [c for c in rule.all + rule.any if c not in concepts]
+        if rule.tier not in TIERS or unknown or not (rule.all or rule.any):
+            raise ValueError(f"rules.yaml {r!r}: bad tier or unknown concept(s) {unknown}")
+        rules.append(rule)
+    facts = Matcher(
+        [(name, t) for name, f in data["facts"].items() for lang in ("en", "es") for t in f[lang]],
+        frozenset(),
+    )
+    matcher = Matcher(entries, common_words())
+    return Knowledge(concepts, tuple(rules), matcher, facts)
+
+
+def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
+    """Mentions of every concept with their assertion, and the patient facts said."""
+    k = knowledge()
+    doc = tokenise(text, k.matcher)
+    found = k.matcher.find(doc)
+    excluded = [h for h in found if h.key.startswith("!")]
+    hits = _longest(
+        [
+            h
+            for h in found
+            if not h.key.startswith("!")
+            and not any(
+                x.key[1:] == h.key and x.first <= h.last and h.first <= x.last for x in excluded
+            )
+        ]
+    )
+    assertions = assert_targets(doc, hits)
+    mentions = [
+        Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last, h.term)
+        for h, a in zip(hits, assertions, strict=True)
+    ]
+    facts = {h.key for h in k.facts.find(doc)}
+    if _readings_all_below_the_fever_line(doc):
+        # A thermometer beats a feeling: "feels like a fever but it says 99.0" is no fever
+        # (the phrase rules keep it as a ROUTINE low-grade note for a human).
+        mentions = [m for m in mentions if m.concept != "FEVER"]
+    return doc, mentions, facts
+
+
+def _readings_all_below_the_fever_line(doc: Doc) -> bool:
+    line = load_fever_line()
+    readings = []
+    for tok in doc.tokens:
+        try:
+            value = float(tok.text.replace(",", "."))
+        except ValueError:
+            continue
+        if 34.0 <= value < 43.0:
+            readings.append(value >= line["celsius"])
+        elif 93.0 <= value < 110.0 and ("." in tok.text or "," in tok.text or value >= 95):
+            readings.append(value >= line["fahrenheit"])
+    return bool(readings) and not any(readings)
+
+
+@cache
+def load_fever_line() -> dict[str, float]:
+    return {k: float(v) for k, v in load_yaml("rules.yaml")["fever_line"].items()}
+
+
+def _longest(hits: list[Hit]) -> list[Hit]:
+    """Of hits of one concept that overlap, keep the longest (one mention, one evidence)."""
+    hits = sorted(hits, key=lambda h: (h.first, -(h.last - h.first)))
+    kept: list[Hit] = []
+    reach: dict[str, int] = {}  # per concept, the last token covered by a kept hit
+    for h in hits:
+        if reach.get(h.key, -1) >= h.last:
+            continue  # sorted by start: a kept hit of this concept already covers it
+        kept.append(h)
+        reach[h.key] = max(reach.get(h.key, -1), h.last)
+    return kept
+
+
+def _for(procedure: str | None, procedures: tuple[str, ...]) -> bool:
+    """Whether something limited to ``procedures`` counts (no procedure given: it does)."""
+    return procedure is None or procedure in procedures or FAMILY_OF.get(procedure) in procedures
+
+
+def _applies(rule: Rule, procedure: str | None, days: int | None) -> bool:
+    if rule.procedures and not _for(procedure, rule.procedures):
+        return False
+    return not (rule.max_days is not None and days is not None and days > rule.max_days)
+
+
+def decide(
+    mentions: list[Mention], facts: set[str], procedure: str | None, days: int | None
+) -> list[Outcome]:
+    """Outcomes of the rules that fire, highest tier first, one per code."""
+    k = knowledge()
+    affirmed: dict[str, Mention] = {}
+    for m in mentions:
+        concept = k.concepts[m.concept]
+        if (
+            concept.procedures
+            and procedure is not None
+            and (
+                procedure not in concept.procedures
+                and FAMILY_OF.get(procedure) not in concept.procedures
+            )
+        ):
+            continue
+        # Self-harm is never read as denied or past ("ya no aguanto", "I don't want to live"):
+        # only a hypothetical or someone else's mention is set aside.
+        crisis_kept = concept.crisis and not (m.assertion.hypothetical or m.assertion.other_person)
+        if (m.assertion.affirmed or crisis_kept) and m.concept not in affirmed:
+            affirmed[m.concept] = m
+    outcomes: dict[str, Outcome] = {}
+    for rule in k.rules:
+        if not _applies(rule, procedure, days):
+            continue
+        if rule.all and not all(c in affirmed for c in rule.all):
+            continue
+        if rule.any and not any(c in affirmed for c in rule.any):
+            continue
+        if any(f not in facts for f in rule.facts):
+            continue
+        used = [affirmed[c] for c in rule.all + rule.any if c in affirmed]
+        first = min(used, key=lambda m: m.first)
+        labels = " + ".join(k.concepts[m.concept].label for m in used)
+        how = {m.assertion.describe() for m in used}
+        reason = f"{labels} ({', '.join(sorted(how))}) -> {rule.tier} [source: {rule.source}]"
+        outcome = Outcome(rule.code, rule.tier, first.evidence, rule.crisis, reason)
+        best = outcomes.get(rule.code)
+        if best is None or RANK[outcome.tier] > RANK[best.tier]:
+            outcomes[rule.code] = outcome
+    return sorted(outcomes.values(), key=lambda o: -RANK[o.tier])
+
+
+def emergency_concepts(procedure: str | None) -> list[str]:
+    """Concepts that alone give EMERGENCY for this procedure, in rule order."""
+    seen: list[str] = []
+    for rule in knowledge().rules:
+        if (
+            rule.tier == "EMERGENCY"
+            and rule.any
+            and not rule.facts
+            and _applies(rule, procedure, None)
+        ):
+            for c in rule.any:
+                if c not in seen:
+                    seen.append(c)
+    return seen
