@@ -5,11 +5,32 @@ Python dict. Staff pages are English; the patient's own words stay in the raw te
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from .odi import ODI_SECTION_KEYS, odi_missing_sections, odi_score, odi_section_title
 from .outcomes.format import number
 from .questions import QUESTIONS
+
+# The web form's answers are stored under codes of their own; the SMS wording of "ODI" carries
+# the form's {link} placeholder, which must never reach a page.
+_WEB_FORM_LABELS = {
+    "ODI": "Oswestry Disability Index (web form)",
+    "VAS": "Pain today, 0-100 slider (web form)",
+}
+
+
+def question_label(code: str) -> str:
+    """The English question as the patient saw it, without the reply instructions."""
+    if code in _WEB_FORM_LABELS:
+        return _WEB_FORM_LABELS[code]
+    text = QUESTIONS.get(code, {}).get("text", {}).get("en", "")
+    # The SMS reply instructions ("Reply YES or NO", "Reply 1 much better, ...") are for the
+    # patient's keyboard, not for staff reading the answer.
+    cut = text.find(" Reply ")
+    if cut > 0:
+        text = text[:cut]
+    return text.strip() or code
 
 
 def odi_summary(value: dict | None) -> str:
@@ -60,3 +81,23 @@ def answer_label(code: str, value: object) -> str:
         # Never a Python repr on a staff page; the raw text beside it carries the detail.
         return "recorded"
     return str(value)
+
+
+_FLAG_CODE = re.compile(r"\b(EMERGENCY|URGENT|ROUTINE) flag [A-Z][A-Z0-9_]*: ")
+_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
+def summary_in_words(summary: str) -> str:
+    """A stored timeline line with internal codes put into words, for the staff page.
+
+    The writers store "URGENT flag NUMB_TINGLE: New numbness ..." and "6 weeks: RF_WOUND
+    unanswered after 2 tries"; the rule's reason already names it, and a question code reads
+    as the question. Codes that are not ours are left as they are.
+    """
+    text = _FLAG_CODE.sub(lambda m: f"{m.group(1)} flag: ", summary)
+
+    def question(match: re.Match) -> str:
+        code = match.group(0)
+        return f"\u201c{question_label(code)}\u201d" if code in QUESTIONS else code
+
+    return _CODE.sub(question, text)

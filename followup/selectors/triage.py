@@ -22,8 +22,7 @@ from notifications.models import InboundMessage, OutboundMessage
 from patients.models import Clinic, ClinicMembership, Patient, Role
 from patients.permissions import VIEW_PATIENT, clinics_with_perm
 
-from ..answer_labels import answer_label
-from ..outcomes.format import number
+from ..answer_labels import answer_label, question_label, summary_in_words
 from ..models import (
     Answer,
     AnswerStatus,
@@ -40,6 +39,7 @@ from ..models import (
     TimelineEvent,
 )
 from ..models.worklists import CallOutcome, Worklist, WorklistCall
+from ..outcomes.format import number
 
 QUEUE_LIMIT = 500
 STATUS_CHOICES = {
@@ -333,26 +333,6 @@ _BASELINE = {Score.Kind.ODI: "baseline_odi", Score.Kind.NRS_NOW: "baseline_pain"
 _FEED_LIMIT = 400
 
 
-# The web form's answers are stored under codes of their own; the SMS wording of "ODI" carries
-# the form's {link} placeholder, which must never reach a page.
-_WEB_FORM_LABELS = {
-    "ODI": "Oswestry Disability Index (web form)",
-    "VAS": "Pain today, 0-100 slider (web form)",
-}
-
-
-def question_label(code: str) -> str:
-    """The English question as the patient saw it, without the reply instructions."""
-    from ..questions import QUESTIONS
-
-    if code in _WEB_FORM_LABELS:
-        return _WEB_FORM_LABELS[code]
-    text = QUESTIONS.get(code, {}).get("text", {}).get("en", "")
-    for suffix in (" Reply YES or NO",):
-        text = text.removesuffix(suffix)
-    return text or code
-
-
 def _trends(enrollment: Enrollment, checkpoints: list[Checkpoint]) -> list[Trend]:
     by_kind: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for checkpoint in checkpoints:
@@ -464,7 +444,7 @@ def _feed(patient: Patient) -> list[FeedItem]:
             FeedItem(
                 at=event.at,
                 kind="note" if event.kind == "note" else "event",
-                title=event.summary,
+                title=summary_in_words(event.summary),
                 body=note,
                 actor=_name(event.actor),
                 escalation_code=event.escalation.code if event.escalation_id else "",
