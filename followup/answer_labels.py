@@ -84,7 +84,9 @@ def answer_label(code: str, value: object) -> str:
 
 
 _FLAG_CODE = re.compile(r"\b(EMERGENCY|URGENT|ROUTINE) flag [A-Z][A-Z0-9_]*: ")
-_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+_CODE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, [*QUESTIONS, "VAS"]), key=len, reverse=True)) + r")\b"
+)
 
 
 def summary_in_words(summary: str) -> str:
@@ -92,12 +94,8 @@ def summary_in_words(summary: str) -> str:
 
     The writers store "URGENT flag NUMB_TINGLE: New numbness ..." and "6 weeks: RF_WOUND
     unanswered after 2 tries"; the rule's reason already names it, and a question code reads
-    as the question. Codes that are not ours are left as they are.
+    as the question (whole upper-case words equal to a question code only).
     """
     text = _FLAG_CODE.sub(lambda m: f"{m.group(1)} flag: ", summary)
 
-    def question(match: re.Match) -> str:
-        code = match.group(0)
-        return f"\u201c{question_label(code)}\u201d" if code in QUESTIONS else code
-
-    return _CODE.sub(question, text)
+    return _CODE.sub(lambda match: f"\u201c{question_label(match.group(0))}\u201d", text)

@@ -40,7 +40,9 @@ SQLITE_SUBSET = [
     "tests/followup/test_escalation_chain.py",
     "tests/followup/test_escalation_safety_texts.py",
     "tests/followup/test_webform.py",
+    "tests/followup/test_webform_odi_missing.py",
     "tests/followup/test_triage_worklists.py",
+    "tests/followup/test_worklist_skipped.py",
 ]
 
 
