@@ -107,3 +107,26 @@ def test_the_timeline_shows_answers_rule_names_and_the_physician_in_words(clinic
     assert "Physician Robert Chen" in page
     assert "ODI %: baseline 50.0, 37.5" in page
     assert "False" not in page and "{'" not in page and "{link}" not in page
+
+
+def test_the_database_computes_minus_37_5_percent_not_a_truncated_minus_37(clinic, bob):
+    # On SQLite (the demo) a whole-number NUMERIC is an integer and "/" truncated: -37.0 %.
+    from followup.models import Checkpoint
+    from followup.selectors.outcomes.expressions import with_outcomes
+
+    patient = PatientFactory(clinic=clinic)
+    enrollment = enroll(
+        patient=patient,
+        physician=bob,
+        procedure="ESI",
+        performed_on=timezone.localdate() - dt.timedelta(days=20),
+    )
+    enrollment.baseline_pain, enrollment.baseline_odi = 8, Decimal("40")
+    enrollment.save(update_fields=["baseline_pain", "baseline_odi"])
+    check = enrollment.checkpoints.order_by("target_date").first()
+    now = timezone.now()
+    Score.objects.create(checkpoint=check, kind=Score.Kind.NRS_NOW, value=5, computed_at=now)
+    Score.objects.create(checkpoint=check, kind=Score.Kind.ODI, value=25, computed_at=now)
+    row = with_outcomes(Checkpoint.objects.filter(pk=check.pk)).get()
+    assert percent(row.nrs_change_pct) == "-37.5 %"
+    assert percent(row.odi_change_pct) == "-37.5 %"
