@@ -26,7 +26,7 @@ _STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.USED: 410}
 _PAGE = {LinkState.UNKNOWN: "unknown", LinkState.EXPIRED: "expired", LinkState.USED: "used"}
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
+def _private_page(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: never hand it to another site in a Referer header. Not
     # "no-referrer": with it Chromium posts the form with ``Origin: null`` and Django's CSRF
     # check refuses the patient (403). "same-origin" sends the Referer (and the real Origin) to
@@ -56,7 +56,7 @@ def _message_page(request: HttpRequest, state: LinkState, link) -> HttpResponse:
         # A forged link tells us nothing about the reader's language: say it in both.
         "also": msg.WEB_TEXT["es"][key] if link is None else "",
     }
-    return _no_referrer(
+    return _private_page(
         render(request, "followup/webform/message.html", context, status=_STATUS[state])
     )
 
@@ -99,7 +99,7 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
             result = form_submit(link=link, form=form)
             if result.already:
                 return _message_page(request, LinkState.USED, link)
-            return _no_referrer(
+            return _private_page(
                 render(
                     request,
                     "followup/webform/thanks.html",
@@ -143,7 +143,7 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
             else ""
         ),
     }
-    return _no_referrer(render(request, "followup/webform/form.html", context))
+    return _private_page(render(request, "followup/webform/form.html", context))
 
 
 def _missing_notice(missing: list[str], lang: str) -> str:
