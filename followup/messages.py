@@ -124,6 +124,11 @@ WEB_TEXT = {
         "submit": "Send my answers",
         "saved": "Your answers so far are saved. You can come back to this page with the same link.",
         "errors": "Some answers are missing. Please check the questions marked below.",
+        "odi_missing": "You have not answered these sections: {sections}. You can answer them now, "
+        "or send your answers as they are.",
+        "odi_too_few": "With fewer than {minimum} of the 10 sections answered, no disability score can "
+        "be worked out from this form, but your answers still reach your care team.",
+        "send_anyway": "Send without these sections",
         "thanks_title": "Thank you",
         "thanks": "Your answers were sent to your care team.",
         "used_title": "Already sent",
@@ -155,6 +160,11 @@ WEB_TEXT = {
         "submit": "Enviar mis respuestas",
         "saved": "Sus respuestas están guardadas. Puede volver a esta página con el mismo enlace.",
         "errors": "Faltan algunas respuestas. Revise las preguntas marcadas abajo.",
+        "odi_missing": "No contestó estas secciones: {sections}. Puede contestarlas ahora, o enviar "
+        "sus respuestas así.",
+        "odi_too_few": "Con menos de {minimum} de las 10 secciones contestadas no se puede calcular un "
+        "puntaje de discapacidad, pero sus respuestas llegan igual a su equipo médico.",
+        "send_anyway": "Enviar sin estas secciones",
         "thanks_title": "Gracias",
         "thanks": "Sus respuestas llegaron a su equipo médico.",
         "used_title": "Ya enviado",

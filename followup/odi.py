@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-# Fewer than 8 answered sections (more than 2 missing) gives no score: with the sex-life section
-# commonly skipped, one more gap is tolerated, but a percentage resting on 7 or fewer items is no
-# longer comparable with a full baseline and would produce misleading change figures.
+# The rule for unanswered sections. Fairbank and Pynsent (Spine 2000;25(22):2940-52, "The Oswestry
+# Disability Index", scoring notes) score a form with a section missed as sum / (5 x sections
+# answered) x 100, the DOMAIN.md formula. How many may be missed is not fixed by the authors;
+# the common convention of registries and trials using ODI v2.1a is no score when more than 2
+# sections are missing, i.e. at least 8 of 10 answered. We use that: with the sex-life section
+# often skipped on purpose one more gap is tolerated, but a percentage resting on 7 or fewer
+# items is no longer comparable with a full baseline and would give misleading change figures.
 ODI_MIN_SECTIONS = 8
 ODI_MAX_ITEM_SCORE = 5
 
@@ -377,6 +381,20 @@ def odi_score(answers: dict[str, int | None]) -> dict | None:
         Decimal("0.1"), rounding=ROUND_HALF_UP
     )
     return {"sum": total, "answered": len(scores), "percent": percent, "band": odi_band(percent)}
+
+
+def odi_missing_sections(answers: dict[str, int | None] | None) -> list[str]:
+    """The keys of the sections without an answer, in the instrument's order."""
+    answers = answers or {}
+    return [key for key in ODI_SECTION_KEYS if answers.get(key) is None]
+
+
+def odi_section_title(key: str, language: str = "en") -> str:
+    """ "3. Lifting": the section's number and title as the patient saw it."""
+    for number, section in enumerate(ODI_SECTIONS, start=1):
+        if section["key"] == key:
+            return f"{number}. {section['title'][language]}"
+    raise ValueError(f"unknown ODI section {key!r}")
 
 
 def vas_valid(v: object) -> bool:

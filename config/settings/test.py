@@ -4,10 +4,13 @@ import os
 
 from .base import *  # noqa: F403
 
-if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+_url = os.environ.get("DATABASE_URL", "")
+# SQLite is the demo's embedded default: scripts/run_tests.py runs the sweep, the conversation
+# and the red-flag path (the ``sqlite`` marker) on it too, with DATABASE_URL=sqlite://...
+if not (_url.startswith("postgres") or _url.startswith("sqlite")):
     raise RuntimeError(
         "The test suite runs against PostgreSQL: use `make test`, which starts one, "
-        "or set DATABASE_URL=postgres://..."
+        "or set DATABASE_URL=postgres://... (sqlite://... for the tests marked sqlite)"
     )
 
 # Unit tests use the in-memory backend; an integration test's Celery worker sets SMS_BACKEND to the

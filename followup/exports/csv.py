@@ -2,7 +2,8 @@
 
 Numbers are written with a dot and one decimal (scores, changes, percentages), booleans as 1/0,
 empty when not applicable (no baseline, no score), dates ISO 8601 and times ISO 8601 in UTC.
-Change = follow-up minus baseline: negative is better. No names, MRNs or free text unless
+Change = follow-up minus baseline: negative is better. Choice answers come as their code and
+in words (``meds_label``), the physician by username and name. No patient names, MRNs or free text unless
 asked for (``identifiers`` adds the MRN, ``free_text`` the "anything else?" answer); text cells
 that a spreadsheet would run as a formula are prefixed with a quote.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from followup.answer_labels import answer_label
 from followup.odi import odi_band
 from followup.outcomes.stats import round_half_up
 
@@ -43,6 +45,20 @@ def _band(row: dict) -> object:
     return None if row.get("odi") is None else odi_band(row["odi"])
 
 
+def _physician_name(row: dict) -> str:
+    first = row.get("enrollment__physician__first_name") or ""
+    last = row.get("enrollment__physician__last_name") or ""
+    return f"{first} {last}".strip() or (row.get("enrollment__physician__username") or "")
+
+
+def _label(code: str, key: str) -> Callable[[dict], object]:
+    def read(row: dict) -> object:
+        value = row.get(key)
+        return None if value is None else answer_label(code, value)
+
+    return read
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("enrollment_id", "Enrollment number in this tracker", _get("enrollment_id")),
     Column(
@@ -58,6 +74,7 @@ COLUMNS: tuple[Column, ...] = (
         "Username of the enrollment's physician",
         _get("enrollment__physician__username"),
     ),
+    Column("physician_name", "The physician's name as staff see it", _physician_name),
     Column("performed_on", "Procedure date", _get("enrollment__performed_on")),
     Column("enrollment_status", "active, completed or withdrawn", _get("enrollment__status")),
     Column("checkpoint", "Check key: h48, d14, w6, m3, m6, m12", _get("key")),
@@ -96,7 +113,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("odi_mcid", "1 when improved by >= 10 points or >= 30 %", _get("odi_mcid")),
     Column("odi_worse", "1 when above baseline", _get("odi_worse")),
     Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
+    Column("meds_label", "meds in words, as the patient chose it", _label("MEDS", "meds")),
     Column("pgic", "Global impression of change", _get("pgic")),
+    Column("pgic_label", "pgic in words, as the patient chose it", _label("PGIC", "pgic")),
     Column("flags", "Red flags raised at this check", lambda row: row.get("flag_count") or 0),
     Column("highest_flag_tier", "EMERGENCY, URGENT or ROUTINE", _get("top_tier")),
     Column("anything_else", "Free-text answer (only with free_text=1)", _get("anything_else")),

@@ -22,6 +22,7 @@ from notifications.models import InboundMessage, OutboundMessage
 from patients.models import Clinic, ClinicMembership, Patient, Role
 from patients.permissions import VIEW_PATIENT, clinics_with_perm
 
+from ..answer_labels import answer_label, question_label, summary_in_words
 from ..models import (
     Answer,
     AnswerStatus,
@@ -38,6 +39,7 @@ from ..models import (
     TimelineEvent,
 )
 from ..models.worklists import CallOutcome, Worklist, WorklistCall
+from ..outcomes.format import number
 
 QUEUE_LIMIT = 500
 STATUS_CHOICES = {
@@ -260,8 +262,11 @@ class Trend:
 
     @property
     def summary(self) -> str:
-        values = [f"{value:g}" for _, value in self.points]
-        base = f"baseline {self.baseline:g}, " if self.baseline is not None else ""
+        # One decimal for the ODI percent (computed, rounded half-up), whole numbers for the
+        # pain scales, which are whole numbers: no false precision either way.
+        places = 1 if self.kind == Score.Kind.ODI else 0
+        values = [number(value, places) for _, value in self.points]
+        base = f"baseline {number(self.baseline, places)}, " if self.baseline is not None else ""
         return f"{self.label}: {base}{' → '.join(values) if values else 'no scores yet'}"
 
     @property
@@ -328,16 +333,6 @@ _BASELINE = {Score.Kind.ODI: "baseline_odi", Score.Kind.NRS_NOW: "baseline_pain"
 _FEED_LIMIT = 400
 
 
-def question_label(code: str) -> str:
-    """The English question as the patient saw it, without the reply instructions."""
-    from ..questions import QUESTIONS
-
-    text = QUESTIONS.get(code, {}).get("text", {}).get("en", "")
-    for suffix in (" Reply YES or NO",):
-        text = text.removesuffix(suffix)
-    return text or code
-
-
 def _trends(enrollment: Enrollment, checkpoints: list[Checkpoint]) -> list[Trend]:
     by_kind: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for checkpoint in checkpoints:
@@ -388,6 +383,7 @@ def patient_timeline(*, patient: Patient) -> PatientTimeline:
         for checkpoint in checkpoints:
             for answer in checkpoint.answers.all():
                 answer.question_label = question_label(answer.question_code)
+                answer.value_label = answer_label(answer.question_code, answer.value)
         enrollment_views.append(
             EnrollmentView(
                 enrollment=enrollment,
@@ -448,7 +444,7 @@ def _feed(patient: Patient) -> list[FeedItem]:
             FeedItem(
                 at=event.at,
                 kind="note" if event.kind == "note" else "event",
-                title=event.summary,
+                title=summary_in_words(event.summary),
                 body=note,
                 actor=_name(event.actor),
                 escalation_code=event.escalation.code if event.escalation_id else "",
@@ -520,11 +516,25 @@ def _active_enrollments(clinics) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(clinic__in=clinics, status=EnrollmentStatus.ACTIVE)
 
 
+# The tab titles staff read. "missed" also lists skipped checks (a window that closed before the
+# check could go out, or enrollment after it closed): a check nobody answered is work either way.
+WORKLIST_TITLES = {
+    Worklist.MISSED: "Missed and skipped checks",
+    Worklist.UNREACHABLE: Worklist.UNREACHABLE.label,
+    Worklist.OPTED_OUT: Worklist.OPTED_OUT.label,
+    Worklist.UNANSWERED: Worklist.UNANSWERED.label,
+}
+_NOT_DONE_DEFAULT = {
+    CheckpointStatus.MISSED: "window closed unanswered",
+    CheckpointStatus.SKIPPED: "window closed before it could go out",
+}
+
+
 def _missed(clinics) -> list[WorklistItem]:
     checkpoints = (
         Checkpoint.objects.filter(
             enrollment__clinic__in=clinics,
-            status=CheckpointStatus.MISSED,
+            status__in=(CheckpointStatus.MISSED, CheckpointStatus.SKIPPED),
             enrollment__status=EnrollmentStatus.ACTIVE,
         )
         .select_related("enrollment", "enrollment__patient")
@@ -537,8 +547,8 @@ def _missed(clinics) -> list[WorklistItem]:
             patient=c.enrollment.patient,
             enrollment=c.enrollment,
             since=c.closed_at,
-            what=f"{c.enrollment.procedure} · {c.label}",
-            detail=c.status_reason or "window closed unanswered",
+            what=f"{c.enrollment.procedure} · {c.label} · {c.get_status_display().lower()}",
+            detail=c.status_reason or _NOT_DONE_DEFAULT[c.status],
         )
         for c in checkpoints
     ]

@@ -5,7 +5,8 @@ A morning burst is thousands of checks due at 10:00. Opened one by one
 frequency cap, the protocol, the baseline question, the checkpoint's two saves, the outbox
 ``get_or_create``; 10,000 checks took a minute. Here the batch's reads are made once (caps,
 baseline answers, existing outbox keys, protocols), and the common case, an SMS check that can go
-out now, is written with one ``UPDATE … FROM unnest()`` and one ``INSERT`` per batch.
+out now, is written with one ``UPDATE … FROM jsonb_to_recordset()`` and one ``INSERT`` per batch
+on PostgreSQL; SQLite (the demo) writes the same rows through the ORM (``_write_portable``).
 
 Everything else (withdrawn enrollments, closed windows, quiet hours, the message cap, email,
 web-form-only checks, a patient with two checks in the batch) goes through ``checkpoint_open``
@@ -254,6 +255,11 @@ def _write(pending: list[tuple[Checkpoint, dict | None]]) -> None:
         for row, _ in pending
     ]
     messages = [message for _, message in pending if message is not None]
+    if connection.vendor != "postgresql":
+        ids = _write_portable([row for row, _ in pending], messages)
+        if ids:
+            transaction.on_commit(lambda: enqueue_sends(ids, bulk=True))
+        return
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE_SQL, [json.dumps(updates)])
         if not messages:
@@ -262,6 +268,48 @@ def _write(pending: list[tuple[Checkpoint, dict | None]]) -> None:
         ids = [row[0] for row in cursor.fetchall()]
     # Check openings are unsolicited: the bulk queue, in chunks, never ahead of a page.
     transaction.on_commit(lambda: enqueue_sends(ids, bulk=True))
+
+
+def _write_portable(rows: list[Checkpoint], messages: list[dict]) -> list[int]:
+    """The same rows through the ORM, for SQLite (the demo's embedded default).
+
+    ``jsonb_to_recordset`` is PostgreSQL's; a demo's batch is a few rows, so statements per
+    batch matter less than running the same decisions. SQLite serialises writers, so reading the
+    existing keys and then inserting the others cannot race another sweep. Returns the ids of
+    the texts inserted now (an existing opening text is not written again, as ON CONFLICT).
+    """
+    Checkpoint.objects.bulk_update(rows, list(_UPDATED))
+    if not messages:
+        return []
+    keys = [m["idempotency_key"] for m in messages]
+    existing = set(
+        OutboundMessage.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = [
+        OutboundMessage(
+            idempotency_key=m["idempotency_key"],
+            channel=m["channel"],
+            to=m["to"],
+            body=m["body"],
+            purpose=m["purpose"],
+            unsolicited=m["unsolicited"],
+            status=OutboundStatus.PENDING,
+            next_attempt_at=dt.datetime.fromisoformat(m["next_attempt_at"]),
+            patient_id=m["patient_id"],
+            checkpoint_id=m["checkpoint_id"],
+            created_at=dt.datetime.fromisoformat(m["created_at"]),
+        )
+        for m in messages
+        if m["idempotency_key"] not in existing
+    ]
+    OutboundMessage.objects.bulk_create(new)
+    return list(
+        OutboundMessage.objects.filter(
+            idempotency_key__in=[m.idempotency_key for m in new]
+        ).values_list("pk", flat=True)
+    )
 
 
 def _iso(value: dt.datetime | None) -> str | None:

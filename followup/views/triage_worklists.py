@@ -57,15 +57,19 @@ def worklist(request: HttpRequest, worklist: str) -> HttpResponse:
         detail={"patients": sorted({i.patient.pk for i in items})[:500]},
     )
     tabs = [
-        (value, label, len(selectors.worklist_items(user=request.user, worklist=value)))
-        for value, label in Worklist.choices
+        (
+            value,
+            selectors.WORKLIST_TITLES[value],
+            len(selectors.worklist_items(user=request.user, worklist=value)),
+        )
+        for value in Worklist.values
     ]
     return render_in_zone(
         request,
         "followup/triage/worklists.html",
         {
             "worklist": name,
-            "worklist_label": Worklist(name).label,
+            "worklist_label": selectors.WORKLIST_TITLES[name],
             "tabs": tabs,
             "items": items,
             "include_done": include_done,
@@ -113,7 +117,7 @@ def worklist_call(request: HttpRequest, worklist: str) -> HttpResponse:
         patient=item.patient,
         enrollment=item.enrollment,
         kind="worklist_call",
-        summary=f"{Worklist(name).label}: {call.get_outcome_display()} "
+        summary=f"{selectors.WORKLIST_TITLES[name]}: {call.get_outcome_display()} "
         f"({request.user.get_full_name() or request.user.get_username()})",
         actor=request.user,
         data={"worklist": name, "item": item.key, "outcome": outcome, "note": call.note},

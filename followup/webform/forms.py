@@ -13,7 +13,7 @@ from django import forms
 
 from .. import messages as msg
 from ..models import Answer, Checkpoint
-from ..odi import ODI_SECTIONS
+from ..odi import ODI_SECTION_KEYS, ODI_SECTIONS, odi_missing_sections
 from ..questions import QUESTIONS
 
 WEB_FORM = "web_form"
@@ -145,6 +145,13 @@ class SurveyForm(forms.Form):
                 if code.startswith("RF_") and not data.get(name):
                     self.add_error(name, msg.WEB_TEXT[self.language]["required_rf"])
         return data
+
+    def odi_missing(self) -> list[str]:
+        """The ODI sections left blank (empty when this form has no ODI). Call after is_valid."""
+        if f"odi_{ODI_SECTION_KEYS[0]}" not in self.fields:
+            return []
+        data = getattr(self, "cleaned_data", {})
+        return odi_missing_sections({key: data.get(f"odi_{key}") for key in ODI_SECTION_KEYS})
 
     def vas_set(self) -> bool:
         """The slider always has a value; it counts only once the patient moved it (or ticked the

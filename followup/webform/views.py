@@ -16,17 +16,22 @@ from django.views.decorators.http import require_http_methods
 from .. import messages as msg
 from ..conversation import language_of
 from ..models import FormDraft
+from ..odi import ODI_MIN_SECTIONS, ODI_SECTION_KEYS, odi_section_title
 from .forms import SurveyForm, form_questions
 from .services import draft_save, form_submit
 from .tokens import LinkState, form_link_check
 
+REFERRER_POLICY = "same-origin"
 _STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.USED: 410}
 _PAGE = {LinkState.UNKNOWN: "unknown", LinkState.EXPIRED: "expired", LinkState.USED: "used"}
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: never hand it to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+def _private_page(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: never hand it to another site in a Referer header. Not
+    # "no-referrer": with it Chromium posts the form with ``Origin: null`` and Django's CSRF
+    # check refuses the patient (403). "same-origin" sends the Referer (and the real Origin) to
+    # this site only; other sites get no Referer at all.
+    response["Referrer-Policy"] = REFERRER_POLICY
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -51,7 +56,7 @@ def _message_page(request: HttpRequest, state: LinkState, link) -> HttpResponse:
         # A forged link tells us nothing about the reader's language: say it in both.
         "also": msg.WEB_TEXT["es"][key] if link is None else "",
     }
-    return _no_referrer(
+    return _private_page(
         render(request, "followup/webform/message.html", context, status=_STATUS[state])
     )
 
@@ -74,6 +79,7 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
     draft = FormDraft.objects.filter(checkpoint=checkpoint).first()
     text = msg.WEB_TEXT[lang]
     saved = False
+    odi_missing: list[str] = []
     if request.method == "POST":
         final = request.POST.get("action") == "submit"
         form = SurveyForm(request.POST, codes=codes, language=lang, final=final)
@@ -82,11 +88,18 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
             if hasattr(form, "cleaned_data"):
                 draft_save(checkpoint=checkpoint, values=form.draft_values())
             return JsonResponse({"saved": True})
+        missing = form.odi_missing() if valid and final else []
+        confirmed = request.POST.get("odi_confirm") == "1"
+        if valid and final and missing and not confirmed:
+            # Tell the patient which sections are blank before anything is recorded; the page
+            # offers to answer them or to send as is ("Send without these sections").
+            odi_missing = missing
+            final = False
         if valid and final:
             result = form_submit(link=link, form=form)
             if result.already:
                 return _message_page(request, LinkState.USED, link)
-            return _no_referrer(
+            return _private_page(
                 render(
                     request,
                     "followup/webform/thanks.html",
@@ -101,7 +114,7 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
             )
         if hasattr(form, "cleaned_data"):
             draft = draft_save(checkpoint=checkpoint, values=form.draft_values())
-        saved = not final
+        saved = not final and not odi_missing
     else:
         initial = dict(draft.data) if draft else {}
         form = SurveyForm(codes=codes, language=lang, initial=initial)
@@ -123,5 +136,16 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
         "sections": [(s, [form[name] for name in s.names]) for s in form.sections],
         "saved": saved,
         "vas_value": vas_value,
+        "odi_missing": _missing_notice(odi_missing, lang) if odi_missing else "",
+        "odi_too_few": (
+            text["odi_too_few"].format(minimum=ODI_MIN_SECTIONS)
+            if odi_missing and len(ODI_SECTION_KEYS) - len(odi_missing) < ODI_MIN_SECTIONS
+            else ""
+        ),
     }
-    return _no_referrer(render(request, "followup/webform/form.html", context))
+    return _private_page(render(request, "followup/webform/form.html", context))
+
+
+def _missing_notice(missing: list[str], lang: str) -> str:
+    titles = ", ".join(odi_section_title(key, lang) for key in missing)
+    return msg.WEB_TEXT[lang]["odi_missing"].format(sections=titles)

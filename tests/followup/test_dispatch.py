@@ -156,6 +156,7 @@ def test_an_opted_out_patient_with_email_gets_the_check_by_email(
     assert [m.to for m in mailoutbox] == [["ana@example.org"]]
 
 
+@pytest.mark.postgres_only  # a PostgreSQL advisory lock; SQLite serialises writers itself
 def test_a_sweep_skips_when_another_holds_the_lock(enrollment):
     other = connections.create_connection("default")
     try:
@@ -170,6 +171,7 @@ def test_a_sweep_skips_when_another_holds_the_lock(enrollment):
     assert dispatch_due(now=D14_SEND)["checks_opened"] == 1
 
 
+@pytest.mark.postgres_only  # SKIP LOCKED: SQLite locks the whole database instead
 @pytest.mark.django_db(transaction=True)
 def test_rows_locked_by_another_sweep_are_skipped_not_doubled(clinic, bob, sms_outbox, drain):
     patients = [PatientFactory(clinic=clinic) for _ in range(2)]
@@ -207,6 +209,7 @@ def test_rows_locked_by_another_sweep_are_skipped_not_doubled(clinic, bob, sms_o
     assert len(sms_outbox) == 2
 
 
+@pytest.mark.postgres_only  # reads PostgreSQL's EXPLAIN output
 def test_the_sweep_query_uses_the_partial_index(enrollment):
     # A fresh table is tiny, so forbid the sequential scan to see that an index can serve the query.
     with connection.cursor() as cursor:

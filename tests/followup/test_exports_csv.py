@@ -67,6 +67,7 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "clinic": "spine-austin",
         "procedure": "ESI",
         "physician": "bob",
+        "physician_name": enrollment.physician.get_full_name(),
         "performed_on": "2026-01-05",
         "enrollment_status": "active",
         "target_date": "2026-01-19",
@@ -92,7 +93,9 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "odi_mcid": "1",
         "odi_worse": "0",
         "meds": "less",
+        "meds_label": "less",
         "pgic": "a_little_better",
+        "pgic_label": "a little better",
         "flags": "2",
         "highest_flag_tier": "URGENT",
     }

@@ -137,7 +137,7 @@ def test_a_check_enrolled_too_late_says_it_was_skipped_and_why(clinic, alice, bo
 def test_it_shows_answers_with_the_patients_raw_text_and_parsed_value(alice, story):
     html = signed_in(alice).get(f"/patients/{story['patient'].pk}/").content.decode()
 
-    assert "sevn i guess" in html and "<strong>7</strong>" in html
+    assert "sevn i guess" in html and "<strong>7 / 10</strong>" in html
     assert "unanswered after 2 tries" in html
 
 

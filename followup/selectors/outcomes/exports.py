@@ -17,6 +17,8 @@ EXPORT_FIELDS = (
     "enrollment__clinic__slug",
     "enrollment__procedure",
     "enrollment__physician__username",
+    "enrollment__physician__first_name",
+    "enrollment__physician__last_name",
     "enrollment__performed_on",
     "enrollment__status",
     "key",

@@ -17,6 +17,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -121,6 +122,20 @@ def _answer(code: str) -> FilteredRelation:
     )
 
 
+class _Real(Func):
+    """The expression unchanged, except on SQLite: a NUMERIC column holding a whole number
+    (a baseline of 7, a change of -3) is stored as an integer there, and ``/`` between
+    integers truncates, so -2/7 of 100 read -28.0 % instead of -28.6 % on the demo's
+    database. ``* 1.0`` makes the division real; PostgreSQL's numeric is exact already."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 1.0)", **extra_context
+        )
+
+
 def _change_annotations(measure: str, value: str, baseline: str, *, responder: bool) -> dict:
     """change, percent, mcid, responder and worse for one measure, NULL without a baseline."""
     rule = MCID[measure]
@@ -134,7 +149,8 @@ def _change_annotations(measure: str, value: str, baseline: str, *, responder: b
     out = {
         f"{measure.lower()}_change": Case(When(has_both, then=change), output_field=SCORE),
         f"{measure.lower()}_change_pct": Case(
-            When(has_positive_base, then=change * 100 / F(baseline)), output_field=WIDE
+            When(has_positive_base, then=_Real(change * 100, output_field=WIDE) / F(baseline)),
+            output_field=WIDE,
         ),
         f"{measure.lower()}_mcid": Case(
             When(has_both & reached, then=Value(True)),
