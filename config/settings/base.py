@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "patients",
     "followup",
     "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [
