@@ -295,3 +295,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # its start-up banner is noise in every command
     },
 }
+
+# --- EHR integration (integrations/, docs/integration.md) --------------------------------------
+# The HL7v2 MLLP listener (manage.py hl7_listener): loopback unless told otherwise.
+HL7_LISTENER_HOST = env_str("HL7_LISTENER_HOST", "127.0.0.1")
+HL7_LISTENER_PORT = env_int("HL7_LISTENER_PORT", 2575)
+HL7_ACCEPTED_MESSAGES = env_list(
+    "HL7_ACCEPTED_MESSAGES", ["SIU^S12", "SIU^S13", "SIU^S14", "SIU^S15", "ORM^O01"]
+)
+HL7_APPLICATION = env_str("HL7_APPLICATION", "SPINE_FOLLOWUP")  # MSH-3 of our ACKs
+HL7_ENCODING = env_str("HL7_ENCODING", "utf-8")
