@@ -16,7 +16,7 @@ from patients.admin import ClinicScopedAdmin
 from patients.models import ClinicMembership, Role
 from patients.selectors import clinics_for_user
 
-from .models import ClinicInterface, Hl7Message, ProcedureCodeMapping
+from .models import ClinicInterface, Hl7Message, ProcedureCodeMapping, WriteBack
 
 
 class _OwnClinicsMixin:
@@ -55,7 +55,14 @@ class ProcedureCodeMappingAdmin(_OwnClinicsMixin, ClinicScopedAdmin):
 class ClinicInterfaceForm(forms.ModelForm):
     class Meta:
         model = ClinicInterface
-        fields = ["clinic", "sending_facility", "default_physician"]
+        fields = [
+            "clinic",
+            "sending_facility",
+            "default_physician",
+            "writeback_enabled",
+            "writeback_fhir_url",
+            "writeback_since",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -74,7 +81,7 @@ class ClinicInterfaceForm(forms.ModelForm):
 @admin.register(ClinicInterface)
 class ClinicInterfaceAdmin(_OwnClinicsMixin, ClinicScopedAdmin):
     form = ClinicInterfaceForm
-    list_display = ["clinic", "sending_facility", "default_physician"]
+    list_display = ["clinic", "sending_facility", "default_physician", "writeback_enabled"]
     raw_id_fields = ["default_physician"]
 
 
@@ -101,6 +108,24 @@ class Hl7MessageAdmin(ClinicScopedAdmin):
         return queryset.filter(clinic__in=clinics_for_user(user=request.user))
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WriteBack)
+class WriteBackAdmin(ClinicScopedAdmin):
+    """Failed write-backs are visible here (status, attempts, last error); nothing is editable."""
+
+    list_display = ["key", "clinic", "status", "attempts", "last_error", "sent_at", "created_at"]
+    list_filter = ["status", "clinic"]
+    readonly_fields = [f.name for f in WriteBack._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -28,8 +28,26 @@ class ClinicInterface(models.Model):
         help_text="Used when the message names no physician of the clinic (AIP-3 / OBR-16)",
     )
 
+    writeback_enabled = models.BooleanField(
+        default=False, help_text="Write completed checks and red flags back to the EHR"
+    )
+    writeback_fhir_url = models.URLField(
+        blank=True,
+        help_text="FHIR base URL receiving transaction Bundles (QuestionnaireResponse, "
+        "Observation) and Flags",
+    )
+    writeback_since = models.DateTimeField(
+        null=True, blank=True, help_text="Only results from this moment on are written back"
+    )
+
     def __str__(self) -> str:
         return f"{self.sending_facility} -> {self.clinic}"
+
+    def save(self, *args, **kwargs):
+        # Turning write-back on does not replay the clinic's whole history into the chart.
+        if self.writeback_enabled and self.writeback_since is None:
+            self.writeback_since = timezone.now()
+        super().save(*args, **kwargs)
 
 
 class ProcedureCodeMapping(models.Model):
@@ -100,3 +118,51 @@ class Hl7Message(models.Model):
 
     def __str__(self) -> str:
         return f"HL7 {self.message_type} {self.control_id or '(unparsed)'}"
+
+
+class WriteBackStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class WriteBack(models.Model):
+    """One result to write back to the EHR (the outbox pattern, as notifications.OutboundMessage).
+
+    ``key`` is unique (``check/<id>`` or ``flag/<id>``): a result is queued once however often the
+    sweep sees it. A row is claimed ``pending -> sending`` with a conditional UPDATE; temporary
+    failures go back to ``pending`` with a doubled delay; after ``OUTBOX_MAX_ATTEMPTS`` it is
+    ``failed`` and shown in the admin. The FHIR requests are conditional creates
+    (``ifNoneExist`` on our identifier), so a resend after a lost answer creates nothing twice.
+    """
+
+    key = models.CharField(max_length=60, unique=True)
+    clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="+")
+    checkpoint = models.ForeignKey(
+        "followup.Checkpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    flag = models.ForeignKey(
+        "followup.Flag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=WriteBackStatus.choices, default=WriteBackStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="writeback_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"WriteBack {self.key} {self.status}"

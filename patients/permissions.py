@@ -80,6 +80,7 @@ _CONFIGURE = {
     "integrations.change_procedurecodemapping",
     "integrations.delete_procedurecodemapping",
     "integrations.view_hl7message",
+    "integrations.view_writeback",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -305,3 +305,12 @@ HL7_ACCEPTED_MESSAGES = env_list(
 )
 HL7_APPLICATION = env_str("HL7_APPLICATION", "SPINE_FOLLOWUP")  # MSH-3 of our ACKs
 HL7_ENCODING = env_str("HL7_ENCODING", "utf-8")
+# Results written back to the EHR (per clinic, off by default: ClinicInterface in the admin).
+WRITEBACK_TIMEOUT_SECONDS = env_int("WRITEBACK_TIMEOUT_SECONDS", 10)
+CELERY_BEAT_SCHEDULE["integrations-writeback"] = {
+    "task": "integrations.tasks.writeback_sweep_task",
+    "schedule": SWEEP_INTERVAL_SECONDS,
+    "options": {"queue": "bulk"},
+}
+# The Authorization header value for the EHR's FHIR endpoint (e.g. "Bearer …"), if it needs one.
+WRITEBACK_FHIR_AUTHORIZATION = env_str("WRITEBACK_FHIR_AUTHORIZATION", "")
