@@ -53,6 +53,8 @@ class ProcedureCodeMappingAdmin(_OwnClinicsMixin, ClinicScopedAdmin):
 
 
 class ClinicInterfaceForm(forms.ModelForm):
+    writeback_fhir_url = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = ClinicInterface
         fields = [
