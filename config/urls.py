@@ -10,6 +10,7 @@ urlpatterns = [
     path("webhooks/", include("notifications.urls")),
     # EHR integration: FHIR R4 API (integrations/fhir, docs/integration.md).
     path("fhir/", include("integrations.fhir.urls")),
+    path("oidc/", include("integrations.sso.urls")),
     path("f/", include("followup.webform.urls")),
     # Demo only: every simulator view answers 404 unless DEMO_MODE is on.
     path("demo/", include("notifications.simulator_urls")),

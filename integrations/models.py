@@ -166,3 +166,22 @@ class WriteBack(models.Model):
 
     def __str__(self) -> str:
         return f"WriteBack {self.key} {self.status}"
+
+
+class SsoIdentity(models.Model):
+    """The identity provider's account behind a staff user signed in by OpenID Connect."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    issuer = models.CharField(max_length=200)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_idp_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

@@ -314,3 +314,24 @@ CELERY_BEAT_SCHEDULE["integrations-writeback"] = {
 }
 # The Authorization header value for the EHR's FHIR endpoint (e.g. "Bearer …"), if it needs one.
 WRITEBACK_FHIR_AUTHORIZATION = env_str("WRITEBACK_FHIR_AUTHORIZATION", "")
+# Staff single sign-on (OpenID Connect, integrations/sso): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# {"idp group": ["clinic slug", "triage_nurse" | "physician" | "clinic_admin"]}
+OIDC_GROUP_ROLES = env_str("OIDC_GROUP_ROLES", "{}")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso_failed=1"
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "integrations.sso.backend.ClinicOIDCBackend",
+    ]
