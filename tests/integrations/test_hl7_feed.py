@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import hl7
 import pytest
@@ -98,6 +99,13 @@ def listener():
     loop.close()
 
 
+def run_client(make_coroutine):
+    """Run the MLLP client in a thread of its own: the suite's browser tests may leave an event
+    loop running in the main thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result(timeout=60)
+
+
 def send(port: int, *messages: str) -> list[hl7.Message]:
     """Send messages on one MLLP connection; return the parsed ACKs."""
 
@@ -111,7 +119,7 @@ def send(port: int, *messages: str) -> list[hl7.Message]:
         writer.close()
         return acks
 
-    return asyncio.run(go())
+    return run_client(go)
 
 
 def send_raw(port: int, raw: bytes) -> hl7.Message:
@@ -123,7 +131,7 @@ def send_raw(port: int, raw: bytes) -> hl7.Message:
         writer.close()
         return ack
 
-    return asyncio.run(go())
+    return run_client(go)
 
 
 def msa(ack: hl7.Message) -> tuple[str, str, str]:
