@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from hl7.mllp import start_hl7_server
 
 from .feed import hl7_receive
@@ -61,4 +61,6 @@ async def serve(
             await server.serve_forever()
         else:
             await stop.wait()
+    # The worker thread's database connection goes with it (a stopped listener holds no session).
+    await loop.run_in_executor(executor, connections.close_all)
     executor.shutdown(wait=True)
