@@ -21,6 +21,9 @@ urlpatterns = [
     path("api/v1/", include("followup.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("webhooks/", include("notifications.urls")),
+    # EHR integration: FHIR R4 API (integrations/fhir, docs/integration.md).
+    path("fhir/", include("integrations.fhir.urls")),
+    path("oidc/", include("integrations.sso.urls")),
     path("f/", include("followup.webform.urls")),
     # Demo only: every simulator view answers 404 unless DEMO_MODE is on.
     path("demo/", include("demo.urls")),

@@ -74,6 +74,16 @@ _CONFIGURE = {
     "followup.view_escalationchain",
     "followup.add_escalationchain",
     "followup.change_escalationchain",
+    # The EHR feed's settings (integrations/admin.py scopes them to the admin's clinics too).
+    "integrations.view_clinicinterface",
+    "integrations.add_clinicinterface",
+    "integrations.change_clinicinterface",
+    "integrations.view_procedurecodemapping",
+    "integrations.add_procedurecodemapping",
+    "integrations.change_procedurecodemapping",
+    "integrations.delete_procedurecodemapping",
+    "integrations.view_hl7message",
+    "integrations.view_writeback",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "notifications",
     # Demo only (phone simulator, seed_demo and its histories); depends on the apps above.
     "demo",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -319,3 +320,43 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # its start-up banner is noise in every command
     },
 }
+
+# --- EHR integration (integrations/, docs/integration.md) --------------------------------------
+# The HL7v2 MLLP listener (manage.py hl7_listener): loopback unless told otherwise.
+HL7_LISTENER_HOST = env_str("HL7_LISTENER_HOST", "127.0.0.1")
+HL7_LISTENER_PORT = env_int("HL7_LISTENER_PORT", 2575)
+HL7_ACCEPTED_MESSAGES = env_list(
+    "HL7_ACCEPTED_MESSAGES", ["SIU^S12", "SIU^S13", "SIU^S14", "SIU^S15", "ORM^O01"]
+)
+HL7_APPLICATION = env_str("HL7_APPLICATION", "SPINE_FOLLOWUP")  # MSH-3 of our ACKs
+HL7_ENCODING = env_str("HL7_ENCODING", "utf-8")
+# Results written back to the EHR (per clinic, off by default: ClinicInterface in the admin).
+WRITEBACK_TIMEOUT_SECONDS = env_int("WRITEBACK_TIMEOUT_SECONDS", 10)
+CELERY_BEAT_SCHEDULE["integrations-writeback"] = {
+    "task": "integrations.tasks.writeback_sweep_task",
+    "schedule": SWEEP_INTERVAL_SECONDS,
+    "options": {"queue": "bulk"},
+}
+# The Authorization header value for the EHR's FHIR endpoint (e.g. "Bearer …"), if it needs one.
+WRITEBACK_FHIR_AUTHORIZATION = env_str("WRITEBACK_FHIR_AUTHORIZATION", "")
+# Staff single sign-on (OpenID Connect, integrations/sso): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# {"idp group": ["clinic slug", "triage_nurse" | "physician" | "clinic_admin"]}
+OIDC_GROUP_ROLES = env_str("OIDC_GROUP_ROLES", "{}")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso_failed=1"
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "integrations.sso.backend.ClinicOIDCBackend",
+    ]

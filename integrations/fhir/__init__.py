@@ -1,0 +1,1 @@
+"""FHIR R4 REST API under ``/fhir/`` (read, search, enrollment by transaction Bundle)."""

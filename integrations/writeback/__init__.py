@@ -1,0 +1,1 @@
+"""Results written back to the EHR (outbox pattern): see ``service.py``."""
