@@ -96,7 +96,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("odi_mcid", "1 when improved by >= 10 points or >= 30 %", _get("odi_mcid")),
     Column("odi_worse", "1 when above baseline", _get("odi_worse")),
     Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
-    Column("pgic", "Global impression of change", _get("pgic")),
+    Column(
+        "pgic",
+        "Global impression, the tracker's earlier 5-point scale (not the standard PGIC; kept as "
+        "answered): much_better, a_little_better, about_same, a_little_worse, much_worse",
+        _get("pgic"),
+    ),
+    Column(
+        "pgic7",
+        "Patient Global Impression of Change, standard 7-point: very_much_improved, "
+        "much_improved, minimally_improved, no_change, minimally_worse, much_worse, "
+        "very_much_worse",
+        _get("pgic7"),
+    ),
     Column("flags", "Red flags raised at this check", lambda row: row.get("flag_count") or 0),
     Column("highest_flag_tier", "EMERGENCY, URGENT or ROUTINE", _get("top_tier")),
     Column("anything_else", "Free-text answer (only with free_text=1)", _get("anything_else")),

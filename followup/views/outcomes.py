@@ -253,6 +253,8 @@ def _choice_row(trend) -> dict:
         ],
         "pgic_better": percent(trend.pgic_better_share),
         "pgic_total": trend.pgic_total,
+        "pgic7_improved": percent(trend.pgic7_improved_share),
+        "pgic7_total": trend.pgic7_total,
     }
 
 
@@ -380,11 +382,21 @@ def _choice_label(code: str, value: str | None) -> str:
     return "" if value is None else options.get(value, str(value))
 
 
+def _pgic_cell(check) -> dict:
+    """The global impression with the scale it was asked on: a 5-point answer is never shown as,
+    or converted to, the standard 7-point PGIC."""
+    if check.pgic7 is not None:
+        return {"label": _choice_label("PGIC7", check.pgic7), "scale": "PGIC 7-point"}
+    if check.pgic is not None:
+        return {"label": _choice_label("PGIC", check.pgic), "scale": "earlier 5-point scale"}
+    return {"label": "", "scale": ""}
+
+
 def _trend_row(check, flags: list) -> dict:
     return {
         "check": check,
         "meds": _choice_label("MEDS", check.meds),
-        "pgic": _choice_label("PGIC", check.pgic),
+        "pgic": _pgic_cell(check),
         "day": "" if check.answered_day is None else number(check.answered_day),
         "pain": _change_cells(check.pain_change),
         "odi": _change_cells(check.odi_change),

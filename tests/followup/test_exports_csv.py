@@ -93,6 +93,7 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "odi_worse": "0",
         "meds": "less",
         "pgic": "a_little_better",
+        "pgic7": "",
         "flags": "2",
         "highest_flag_tier": "URGENT",
     }
