@@ -32,6 +32,7 @@ from ..outcomes.literature import SMALL_N
 from ..outcomes.mcid import MCID, RESPONDER_PERCENT
 from ..outcomes.timeline import checkpoint_days, checkpoint_label, procedure_names
 from ..questions import QUESTIONS
+from ..relief.selectors import enrollment_relief
 from ..selectors.outcomes import (
     CohortFilters,
     OutcomeAccess,
@@ -355,6 +356,7 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "flags": [{"flag": f, "day": number(trend.day_of(f.created_at))} for f in trend.flags],
         "mcid": MCID,
         "responder_percent": RESPONDER_PERCENT,
+        "relief": enrollment_relief(trend=trend),
     }
     return render(request, "followup/outcomes/patient.html", context)
 
