@@ -27,7 +27,7 @@ from followup.relief.assess import (
 from followup.relief.rules import RELIEF_RULES, repeat_rules_for
 
 UTC = dt.UTC
-BLOCK = dt.datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 17:00 in Chicago
+BLOCK = dt.datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 18:00 in Chicago (CDT)
 
 
 def at(hours: float) -> dt.datetime:
