@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from followup.odi import odi_band
 from followup.outcomes.stats import round_half_up
+from followup.relief.arithmetic import percent_relief
 
 DUE = ("open", "completed", "missed")
 
@@ -37,6 +38,14 @@ def _dec(key: str) -> Callable[[dict], object]:
         return None if value is None else round_half_up(Decimal(value), 1)
 
     return read
+
+
+def _relief(row: dict) -> object:
+    """Percent relief since the procedure, the figure documented-relief rules cite; empty with no
+    baseline or a baseline of 0 (followup/relief/arithmetic.py), negative when pain is worse."""
+    if row.get("base_pain") is None or row.get("pain") is None:
+        return None
+    return percent_relief(Decimal(row["base_pain"]), Decimal(row["pain"])).percent
 
 
 def _band(row: dict) -> object:
@@ -85,6 +94,12 @@ COLUMNS: tuple[Column, ...] = (
         "pain_change_pct",
         "pain_change as % of baseline (empty for a baseline of 0)",
         _dec("nrs_change_pct"),
+    ),
+    Column(
+        "pain_relief_pct",
+        "Percent relief since the procedure: (baseline - pain_primary) / baseline x 100; "
+        "negative = worse; empty without a baseline or with a baseline of 0",
+        _relief,
     ),
     Column("pain_mcid", "1 when improved by >= 2 points or >= 30 %", _get("nrs_mcid")),
     Column("pain_responder_50", "1 when improved by >= 50 %", _get("nrs_responder")),

@@ -70,3 +70,28 @@ def test_another_physicians_patient_relief_is_not_shown(client, bob, clinic, dor
     e = patient_enrolled(other_clinic, dora, baseline_pain=8, procedure="ESI")
     client.force_login(bob)
     assert client.get(f"/outcomes/enrollments/{e.pk}/").status_code == 404
+
+
+def test_the_csv_carries_percent_relief_with_the_edge_cases(client, bob, clinic):
+    import csv
+    import io
+
+    cases = {
+        "better": (8, 2, "75.0"),
+        "worse": (4, 6, "-50.0"),
+        "zero": (0, 3, ""),
+        "none": (None, 3, ""),
+    }
+    ids = {}
+    for name, (baseline, pain, _) in cases.items():
+        e = patient_enrolled(clinic, bob, baseline_pain=baseline, procedure="ESI")
+        record(e, "d14", nrs_avg=pain)
+        ids[str(e.pk)] = name
+    client.force_login(bob)
+    text = b"".join(client.get("/outcomes/export.csv").streaming_content).decode()
+    got = {
+        ids[r["enrollment_id"]]: r["pain_relief_pct"]
+        for r in csv.DictReader(io.StringIO(text))
+        if r["checkpoint"] == "d14"
+    }
+    assert got == {name: expected for name, (_, _, expected) in cases.items()}
