@@ -14,10 +14,16 @@ from followup.parsing import parse_nrs
 from followup.relief.arithmetic import Reading
 from followup.relief.assess import Assessment, assess_block
 from followup.relief.rules import RELIEF_RULES
-from followup.relief.trial import block_note
+from followup.relief.trial import TrialDay, TrialSummary, block_note, scs_trial_summary
 
 from .anaesthetics import anaesthetic
-from .schedule import DiaryPrompt, block_diary_prompts, is_late, prompt_for_answer
+from .schedule import (
+    DiaryPrompt,
+    block_diary_prompts,
+    is_late,
+    prompt_for_answer,
+    scs_trial_diary_prompts,
+)
 
 
 @transaction.atomic
@@ -127,3 +133,80 @@ def diary_block_assessment(
         assessment=assessment,
     )
     return assessment, note
+
+
+@transaction.atomic
+def diary_scs_schedule(
+    *, enrollment: Enrollment, trial_start: dt.date, trial_days: int
+) -> list[DiaryEntry]:
+    """Write the daily prompts of an SCS trial (idempotent per day)."""
+    patient, clinic = enrollment.patient, enrollment.clinic
+    prompts = scs_trial_diary_prompts(
+        trial_start=trial_start,
+        trial_days=trial_days,
+        tz_name=patient.time_zone,
+        quiet_start=clinic.quiet_hours_start,
+        quiet_end=clinic.quiet_hours_end,
+    )
+    rows = []
+    for p in prompts:
+        row, _ = DiaryEntry.objects.get_or_create(
+            enrollment=enrollment,
+            kind=DiaryKind.SCS_TRIAL,
+            series=1,
+            key=p.key,
+            defaults={
+                "started_at": prompts[0].due_at,
+                "due_at": p.due_at,
+                "send_at": p.send_at,
+                "covers": list(p.covers),
+            },
+        )
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def diary_scs_day_record(
+    *,
+    enrollment: Enrollment,
+    day: int,
+    answered_at: dt.datetime,
+    pain: int | None = None,
+    reported_relief: int | None = None,
+    function: str = "",
+    meds: str = "",
+) -> DiaryEntry:
+    """Record one trial day's answers (from the diary or entered by staff), validated first."""
+    scs_trial_summary(
+        baseline=None,
+        days=[TrialDay(day, pain, reported_relief, function or None, meds or None)],
+        trial_days=max(day, 3),
+    )  # raises ValueError on an unknown function/medication answer or relief outside 0-100
+    if pain is not None and not 0 <= pain <= 10:
+        raise ValueError("pain must be 0-10")
+    row = DiaryEntry.objects.select_for_update().get(
+        enrollment=enrollment, kind=DiaryKind.SCS_TRIAL, series=1, key=f"day{day}"
+    )
+    row.pain, row.reported_relief, row.function, row.meds = pain, reported_relief, function, meds
+    row.answered_at = answered_at
+    row.save(update_fields=["pain", "reported_relief", "function", "meds", "answered_at"])
+    return row
+
+
+def diary_scs_summary(*, enrollment: Enrollment) -> TrialSummary | None:
+    """The trial summary for the implant decision; None when no trial diary was scheduled."""
+    rows = list(DiaryEntry.objects.filter(enrollment=enrollment, kind=DiaryKind.SCS_TRIAL))
+    if not rows:
+        return None
+    days = [
+        TrialDay(
+            int(r.key.removeprefix("day")),
+            r.pain,
+            r.reported_relief,
+            r.function or None,
+            r.meds or None,
+        )
+        for r in rows
+    ]
+    return scs_trial_summary(baseline=enrollment.baseline_pain, days=days, trial_days=len(rows))

@@ -43,6 +43,15 @@ class Migration(migrations.Migration):
                 ("sent_at", models.DateTimeField(blank=True, null=True)),
                 ("answered_at", models.DateTimeField(blank=True, null=True)),
                 ("pain", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("reported_relief", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "function",
+                    models.CharField(blank=True, help_text="better, same, worse", max_length=8),
+                ),
+                (
+                    "meds",
+                    models.CharField(blank=True, help_text="less, same, more", max_length=8),
+                ),
                 ("raw_text", models.TextField(blank=True)),
                 ("late", models.BooleanField(default=False)),
                 (

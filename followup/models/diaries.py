@@ -32,6 +32,10 @@ class DiaryEntry(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    # SCS trial diary only: the patient's own 0-100 % relief, function and medication change.
+    reported_relief = models.PositiveSmallIntegerField(null=True, blank=True)
+    function = models.CharField(max_length=8, blank=True, help_text="better, same, worse")
+    meds = models.CharField(max_length=8, blank=True, help_text="less, same, more")
     raw_text = models.TextField(blank=True)
     late = models.BooleanField(default=False)
 

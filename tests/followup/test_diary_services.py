@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
@@ -13,6 +14,9 @@ from followup.diaries.services import (
     diary_answer_record,
     diary_block_assessment,
     diary_block_schedule,
+    diary_scs_day_record,
+    diary_scs_schedule,
+    diary_scs_summary,
 )
 from followup.models import DiaryEntry
 
@@ -112,3 +116,58 @@ def test_the_database_refuses_a_duplicate_prompt(enrollment):
     row.pk = None
     with pytest.raises(IntegrityError):
         row.save()
+
+
+# --- SCS trial diary --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scs(clinic, bob):
+    return patient_enrolled(
+        clinic, bob, baseline_pain=8, procedure="SCS", time_zone="America/Chicago"
+    )
+
+
+def test_the_scs_trial_summary_shows_on_the_patient_page(client, bob, scs):
+    rows = diary_scs_schedule(enrollment=scs, trial_start=dt.date(2026, 3, 6), trial_days=4)
+    assert [r.key for r in rows] == ["day1", "day2", "day3", "day4"]
+    assert rows[0].send_at.astimezone(CHI).hour == 19
+    at = dt.datetime(2026, 3, 6, 19, 30, tzinfo=CHI)
+    for day, pain, function in ((1, 4, "better"), (2, 3, "better"), (3, 3, "same")):
+        diary_scs_day_record(
+            enrollment=scs,
+            day=day,
+            answered_at=at,
+            pain=pain,
+            reported_relief=60,
+            function=function,
+            meds="less",
+        )
+    summary = diary_scs_summary(enrollment=scs)
+    assert summary.answered_days == 3 and summary.mean_relief == Decimal("58.3")
+    assert summary.assessment.status == "met"
+    client.force_login(bob)
+    page = client.get(f"/outcomes/enrollments/{scs.pk}/").content.decode()
+    assert 'data-col="trial-days">3 of 4<' in page
+    assert "58.3 %" in page and "Spinal cord stimulator trial before permanent implant" in page
+
+
+def test_a_patient_without_a_trial_diary_has_no_trial_card(client, bob, enrollment):
+    assert diary_scs_summary(enrollment=enrollment) is None
+    client.force_login(bob)
+    assert (
+        'id="scs-trial"'
+        not in client.get(f"/outcomes/enrollments/{enrollment.pk}/").content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [{"pain": 11}, {"reported_relief": 101}, {"function": "great"}, {"meds": "double"}]
+)
+def test_bad_trial_answers_are_refused(scs, bad):
+    diary_scs_schedule(enrollment=scs, trial_start=dt.date(2026, 3, 6), trial_days=3)
+    with pytest.raises(ValueError):
+        diary_scs_day_record(
+            enrollment=scs, day=1, answered_at=dt.datetime(2026, 3, 6, 20, tzinfo=CHI), **bad
+        )
+    assert DiaryEntry.objects.get(enrollment=scs, key="day1").answered_at is None
