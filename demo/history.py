@@ -30,6 +30,14 @@ PGIC_BY_CHANGE = [
     (1, "about_same"),
     (3, "a_little_worse"),
 ]
+PGIC7_BY_CHANGE = [
+    (-5, "very_much_improved"),
+    (-3, "much_improved"),
+    (-1, "minimally_improved"),
+    (0, "no_change"),
+    (1, "minimally_worse"),
+    (3, "much_worse"),
+]
 
 
 def history_fill(
@@ -95,6 +103,9 @@ def _reply(code: str, kind: str, *, pain: int, odi: float, change: int, rng: ran
         return value, value
     if code == "PGIC":
         value = next((v for limit, v in PGIC_BY_CHANGE if change <= limit), "much_worse")
+        return value, value
+    if code == "PGIC7":
+        value = next((v for limit, v in PGIC7_BY_CHANGE if change <= limit), "very_much_worse")
         return value, value
     if kind == "web_form":
         per_section = round(odi / 100 * 5 * len(ODI_SECTION_KEYS))

@@ -26,7 +26,7 @@ from followup.tiers import TIER_ORDER, tier_rank
 
 MIN_REMINDER_SPACING_HOURS = 24
 
-_OUTCOMES = ["PAIN_NOW", "PAIN_AVG", "MEDS", "PGIC"]
+_OUTCOMES = ["PAIN_NOW", "PAIN_AVG", "MEDS", "PGIC7"]
 
 # Ordered so the questions whose YES means "act now" come first: if the patient stops answering
 # part-way, the dangerous symptoms have already been screened.

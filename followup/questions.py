@@ -12,7 +12,8 @@ Question codes:
 - ``RF_*``   red-flag yes/no screens; a YES is evaluated by the protocol's rules.
 - ``BH_*``   bone-health stewardship after vertebral augmentation (002 section 5).
 - ``TA_*``   tumour-ablation follow-up imaging (004, Percutaneous Ablation).
-- outcome questions: PAIN_NOW, PAIN_AVG, PAIN_BASELINE, MEDS, PGIC, ODI, ANYTHING_ELSE.
+- outcome questions: PAIN_NOW, PAIN_AVG, PAIN_BASELINE, MEDS, PGIC7 (PGIC: the retired 5-point
+  version), ODI, ANYTHING_ELSE.
 """
 
 from __future__ import annotations
@@ -256,6 +257,22 @@ _QUESTION_LIST: list[dict] = [
         "Responda con un número",
         "002 §5 (pain/function); DOMAIN.md patient-reported outcomes (NRS 0-10)",
     ),
+    # Back and leg pain scored separately, as spine registries do (NASS/AANS QOD, Swespine);
+    # followup/instruments NRS_BACK / NRS_LEG. Not in the shipped protocols yet (keep checks short).
+    _nrs(
+        "PAIN_BACK",
+        "How bad is your back pain right now, from 0 (none) to 10 (worst imaginable)? Reply with "
+        "one number",
+        "¿Cuánto dolor de espalda tiene ahora, de 0 (nada) a 10 (el peor)? Responda con un número",
+        "NASS/AANS Quality Outcomes Database; Swespine (back pain NRS)",
+    ),
+    _nrs(
+        "PAIN_LEG",
+        "How bad is your leg pain right now, from 0 (none) to 10 (worst imaginable)? Reply with "
+        "one number",
+        "¿Cuánto dolor de pierna tiene ahora, de 0 (nada) a 10 (el peor)? Responda con un número",
+        "NASS/AANS Quality Outcomes Database; Swespine (leg pain NRS)",
+    ),
     # Asked only when staff did not enter a baseline at enrollment (DOMAIN.md: a change figure
     # needs one); the survey engine inserts it, protocols do not list it.
     _nrs(
@@ -290,6 +307,10 @@ _QUESTION_LIST: list[dict] = [
         ],
         "002 §5 (analgesic use); DOMAIN.md patient-reported outcomes",
     ),
+    # The 5-point version this tracker asked before PGIC7 (not the standard scale). Kept, never
+    # remapped: enrollments pinned to a protocol version published before PGIC7 still ask it, and
+    # its answers stay labelled as the 5-point version on every page and export
+    # (followup/instruments: PGIC5). Protocols published from now on ask PGIC7.
     _choice(
         "PGIC",
         "Since the procedure, how are you overall?",
@@ -332,6 +353,67 @@ _QUESTION_LIST: list[dict] = [
             ),
         ],
         "DOMAIN.md patient-reported outcomes (global impression of change)",
+    ),
+    # Patient Global Impression of Change, standard 7-point scale (Guy 1976 CGI-I adapted for
+    # patients; Farrar et al., Pain 2001; IMMPACT, Dworkin et al., Pain 2005). Anchors "very much
+    # improved" ... "very much worse"; SMS wording shortened to fit one segment, the web form and
+    # FHIR Questionnaire carry the standard anchors (followup/instruments/registry.py).
+    _choice(
+        "PGIC7",
+        "Since the procedure you are:",
+        "Desde el procedimiento, usted está:",
+        [
+            _option(
+                "very_much_improved",
+                "very much better",
+                "muchísimo mejor",
+                ["very much better", "very much improved"],
+                ["muchísimo mejor", "muchisimo mejor"],
+            ),
+            _option(
+                "much_improved",
+                "much better",
+                "mucho mejor",
+                ["much better", "much improved", "a lot better"],
+                ["mucho mejor"],
+            ),
+            _option(
+                "minimally_improved",
+                "a little better",
+                "un poco mejor",
+                ["a little better", "minimally improved", "slightly better"],
+                ["un poco mejor", "algo mejor"],
+            ),
+            _option(
+                "no_change",
+                "no change",
+                "igual",
+                ["no change", "the same", "same", "about the same"],
+                ["igual", "sin cambio", "lo mismo"],
+            ),
+            _option(
+                "minimally_worse",
+                "a little worse",
+                "un poco peor",
+                ["a little worse", "minimally worse", "slightly worse"],
+                ["un poco peor", "algo peor"],
+            ),
+            _option(
+                "much_worse",
+                "much worse",
+                "mucho peor",
+                ["much worse", "a lot worse"],
+                ["mucho peor"],
+            ),
+            _option(
+                "very_much_worse",
+                "very much worse",
+                "muchísimo peor",
+                ["very much worse"],
+                ["muchísimo peor", "muchisimo peor"],
+            ),
+        ],
+        "PGIC 7-point (Guy 1976; Farrar et al., Pain 2001; Dworkin et al., Pain 2005 IMMPACT)",
     ),
     {
         "code": "ODI",

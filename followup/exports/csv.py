@@ -18,6 +18,7 @@ from decimal import Decimal
 from followup.answer_labels import answer_label
 from followup.odi import odi_band
 from followup.outcomes.stats import round_half_up
+from followup.relief.arithmetic import percent_relief
 
 DUE = ("open", "completed", "missed")
 
@@ -39,6 +40,14 @@ def _dec(key: str) -> Callable[[dict], object]:
         return None if value is None else round_half_up(Decimal(value), 1)
 
     return read
+
+
+def _relief(row: dict) -> object:
+    """Percent relief since the procedure, the figure documented-relief rules cite; empty with no
+    baseline or a baseline of 0 (followup/relief/arithmetic.py), negative when pain is worse."""
+    if row.get("base_pain") is None or row.get("pain") is None:
+        return None
+    return percent_relief(Decimal(row["base_pain"]), Decimal(row["pain"])).percent
 
 
 def _band(row: dict) -> object:
@@ -103,6 +112,12 @@ COLUMNS: tuple[Column, ...] = (
         "pain_change as % of baseline (empty for a baseline of 0)",
         _dec("nrs_change_pct"),
     ),
+    Column(
+        "pain_relief_pct",
+        "Percent relief since the procedure: (baseline - pain_primary) / baseline x 100; "
+        "negative = worse; empty without a baseline or with a baseline of 0",
+        _relief,
+    ),
     Column("pain_mcid", "1 when improved by >= 2 points or >= 30 %", _get("nrs_mcid")),
     Column("pain_responder_50", "1 when improved by >= 50 %", _get("nrs_responder")),
     Column("pain_worse", "1 when above baseline", _get("nrs_worse")),
@@ -114,8 +129,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("odi_worse", "1 when above baseline", _get("odi_worse")),
     Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
     Column("meds_label", "meds in words, as the patient chose it", _label("MEDS", "meds")),
-    Column("pgic", "Global impression of change", _get("pgic")),
+    Column(
+        "pgic",
+        "Global impression, the tracker's earlier 5-point scale (not the standard PGIC; kept as "
+        "answered): much_better, a_little_better, about_same, a_little_worse, much_worse",
+        _get("pgic"),
+    ),
     Column("pgic_label", "pgic in words, as the patient chose it", _label("PGIC", "pgic")),
+    Column(
+        "pgic7",
+        "Patient Global Impression of Change, standard 7-point: very_much_improved, "
+        "much_improved, minimally_improved, no_change, minimally_worse, much_worse, "
+        "very_much_worse",
+        _get("pgic7"),
+    ),
+    Column("pgic7_label", "pgic7 in words, as the patient chose it", _label("PGIC7", "pgic7")),
     Column("flags", "Red flags raised at this check", lambda row: row.get("flag_count") or 0),
     Column("highest_flag_tier", "EMERGENCY, URGENT or ROUTINE", _get("top_tier")),
     Column("anything_else", "Free-text answer (only with free_text=1)", _get("anything_else")),

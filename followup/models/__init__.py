@@ -1,3 +1,4 @@
+from .diaries import DiaryEntry, DiaryKind  # noqa: F401
 from .enrollments import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
 from .escalations import (
     Escalation,

@@ -23,6 +23,7 @@ from patients.audit import audit_record
 from patients.models import AuditAction, Clinic, Role
 from patients.permissions import VIEW_OUTCOMES, staff_required
 
+from ..diaries.services import diary_scs_summary
 from ..exports.csv import csv_columns, csv_lines
 from ..exports.fhir import enrollment_bundle
 from ..models import Enrollment
@@ -32,6 +33,7 @@ from ..outcomes.literature import SMALL_N
 from ..outcomes.mcid import MCID, RESPONDER_PERCENT
 from ..outcomes.timeline import checkpoint_days, checkpoint_label, procedure_names
 from ..questions import QUESTIONS
+from ..relief.selectors import enrollment_relief
 from ..selectors.outcomes import (
     CohortFilters,
     OutcomeAccess,
@@ -253,6 +255,8 @@ def _choice_row(trend) -> dict:
         ],
         "pgic_better": percent(trend.pgic_better_share),
         "pgic_total": trend.pgic_total,
+        "pgic7_improved": percent(trend.pgic7_improved_share),
+        "pgic7_total": trend.pgic7_total,
     }
 
 
@@ -362,6 +366,8 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "flags": [{"flag": f, "day": number(trend.day_of(f.created_at))} for f in trend.flags],
         "mcid": MCID,
         "responder_percent": RESPONDER_PERCENT,
+        "relief": enrollment_relief(trend=trend),
+        "trial": diary_scs_summary(enrollment=enrollment),
     }
     return render(request, "followup/outcomes/patient.html", context)
 
@@ -389,11 +395,21 @@ def _choice_label(code: str, value: str | None) -> str:
     return "" if value is None else options.get(value, str(value))
 
 
+def _pgic_cell(check) -> dict:
+    """The global impression with the scale it was asked on: a 5-point answer is never shown as,
+    or converted to, the standard 7-point PGIC."""
+    if check.pgic7 is not None:
+        return {"label": _choice_label("PGIC7", check.pgic7), "scale": "PGIC 7-point"}
+    if check.pgic is not None:
+        return {"label": _choice_label("PGIC", check.pgic), "scale": "earlier 5-point scale"}
+    return {"label": "", "scale": ""}
+
+
 def _trend_row(check, flags: list) -> dict:
     return {
         "check": check,
         "meds": _choice_label("MEDS", check.meds),
-        "pgic": _choice_label("PGIC", check.pgic),
+        "pgic": _pgic_cell(check),
         "day": "" if check.answered_day is None else number(check.answered_day),
         "pain": _change_cells(check.pain_change),
         "odi": _change_cells(check.odi_change),

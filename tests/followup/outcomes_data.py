@@ -84,6 +84,7 @@ def record(
     odi=None,
     meds=None,
     pgic=None,
+    pgic7=None,
     text=None,
     at: dt.datetime | None = None,
 ) -> Checkpoint:
@@ -119,6 +120,8 @@ def record(
         answer("MEDS", "choice", meds)
     if pgic is not None:
         answer("PGIC", "choice", pgic)
+    if pgic7 is not None:
+        answer("PGIC7", "choice", pgic7)
     if text is not None:
         answer("ANYTHING_ELSE", "free_text", text, raw=text)
     cp.status = status

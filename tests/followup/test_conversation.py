@@ -37,14 +37,14 @@ ESI_M3 = [
     "PAIN_NOW",
     "PAIN_AVG",
     "MEDS",
-    "PGIC",
+    "PGIC7",
     "ANYTHING_ELSE",
 ]
 
 
 @pytest.fixture
 def checkpoint(clinic, bob):
-    """ESI 3-month check: 2 red flags, pain now, pain average, medicine, PGIC, ODI (form), free text."""
+    """ESI 3-month check: 2 red flags, pain now, pain average, medicine, PGIC7, ODI (form), free text."""
     return start_survey(clinic=clinic, physician=bob)
 
 
@@ -113,7 +113,7 @@ def test_a_whole_check_by_text_keeps_raw_text_beside_each_value_and_scores(clien
         ("PAIN_NOW", "a 7", 7),
         ("PAIN_AVG", "five", 5),
         ("MEDS", "2", "same"),
-        ("PGIC", "much better!", "much_better"),
+        ("PGIC7", "much better!", "much_improved"),
         ("ANYTHING_ELSE", "No thanks", None),
     ]
     assert all(a.status == AnswerStatus.ANSWERED for a in got.values())

@@ -83,6 +83,7 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "pain_primary": "5.0",
         "pain_change": "-2.0",
         "pain_change_pct": "-28.6",
+        "pain_relief_pct": "28.6",
         "pain_mcid": "1",
         "pain_responder_50": "0",
         "pain_worse": "0",
@@ -96,6 +97,8 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "meds_label": "less",
         "pgic": "a_little_better",
         "pgic_label": "a little better",
+        "pgic7": "",
+        "pgic7_label": "",
         "flags": "2",
         "highest_flag_tier": "URGENT",
     }

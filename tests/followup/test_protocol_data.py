@@ -39,7 +39,7 @@ DOMAIN_PROCEDURES = {
 EARLY_48H = {"LYSIS", "SCS", "ITDD", "VA"}
 # A realistic secure-form URL: PUBLIC_BASE_URL plus a path with a 32-character token.
 LINK = "https://followup.example-clinic.org/f/" + "x" * 32 + "/"
-OUTCOMES = ["PAIN_NOW", "PAIN_AVG", "MEDS", "PGIC"]
+OUTCOMES = ["PAIN_NOW", "PAIN_AVG", "MEDS", "PGIC7"]
 
 
 def checkpoint(code, key):
@@ -535,7 +535,7 @@ def test_it_fits_every_rendered_question_in_one_sms(code, language):
 
 
 def test_it_numbers_choice_options_in_the_question_text():
-    for code in ("MEDS", "PGIC"):
+    for code in ("MEDS", "PGIC", "PGIC7"):
         question = QUESTIONS[code]
         for lang in ("en", "es"):
             for number, option in enumerate(question["options"], start=1):

@@ -43,7 +43,7 @@ def full_answers(**overrides) -> dict:
         "q_PAIN_NOW": "4",
         "q_PAIN_AVG": "5",
         "q_MEDS": "less",
-        "q_PGIC": "much_better",
+        "q_PGIC7": "much_improved",
         "q_ANYTHING_ELSE": "",
         **{f"odi_{key}": "1" for key in ODI_SECTION_KEYS},
         "vas": "35",
@@ -92,7 +92,7 @@ def test_the_form_covers_every_question_red_flags_first(client, form_path):
             "controlling your bladder",
             "How bad is your pain right now",
             "how much pain medicine",
-            "how are you overall",
+            "Since the procedure you are",
             "Pain intensity",
             "Your pain today",
             "Anything else you want your care team to know?",
@@ -121,7 +121,7 @@ def test_a_complete_form_records_every_answer_and_score_and_completes_the_check(
         and got["PAIN_NOW"].value == 4
         and got["MEDS"].value == "less"
     )
-    assert got["PGIC"].value == "much_better" and got["VAS"].value == 35
+    assert got["PGIC7"].value == "much_improved" and got["VAS"].value == 35
     assert (
         got["ANYTHING_ELSE"].status == AnswerStatus.UNANSWERED
     )  # left empty, and staff can see it

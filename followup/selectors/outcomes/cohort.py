@@ -64,7 +64,10 @@ GROUPS = {
 }
 TIERS = (Tier.EMERGENCY, Tier.URGENT, Tier.ROUTINE)
 MEDS_VALUES = tuple(o["value"] for o in QUESTIONS["MEDS"]["options"])
-PGIC_VALUES = tuple(o["value"] for o in QUESTIONS["PGIC"]["options"])
+PGIC_VALUES = tuple(o["value"] for o in QUESTIONS["PGIC"]["options"])  # earlier 5-point scale
+PGIC7_VALUES = tuple(o["value"] for o in QUESTIONS["PGIC7"]["options"])
+# Farrar et al., Pain 2001: "much" or "very much improved" is the clinically important change.
+PGIC7_IMPROVED = ("very_much_improved", "much_improved")
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,8 @@ class ChoiceTrend:
     key: str
     label: str
     meds: dict[str, int]
-    pgic: dict[str, int]
+    pgic: dict[str, int]  # the earlier 5-point scale; never pooled with pgic7
+    pgic7: dict[str, int]
 
     @property
     def meds_total(self) -> int:
@@ -320,6 +324,15 @@ class ChoiceTrend:
         better = self.pgic.get("much_better", 0) + self.pgic.get("a_little_better", 0)
         return share(better, self.pgic_total)
 
+    @property
+    def pgic7_total(self) -> int:
+        return sum(self.pgic7.values())
+
+    @property
+    def pgic7_improved_share(self) -> Decimal | None:
+        improved = sum(self.pgic7.get(v, 0) for v in PGIC7_IMPROVED)
+        return share(improved, self.pgic7_total)
+
 
 def cohort_choice_trend(*, checkpoints: QuerySet[Checkpoint]) -> list[ChoiceTrend]:
     """Pain-medicine use (less/same/more/none) and PGIC per checkpoint: one query."""
@@ -327,12 +340,15 @@ def cohort_choice_trend(*, checkpoints: QuerySet[Checkpoint]) -> list[ChoiceTren
     aggs |= {
         f"pgic__{v}": Count("pk", filter=Q(question_code="PGIC", value=v)) for v in PGIC_VALUES
     }
+    aggs |= {
+        f"pgic7__{v}": Count("pk", filter=Q(question_code="PGIC7", value=v)) for v in PGIC7_VALUES
+    }
     rows = (
         Answer.objects.filter(
             checkpoint__in=checkpoints.order_by().values("pk"),
             checkpoint__status__in=DUE_STATUSES,
             status=AnswerStatus.ANSWERED,
-            question_code__in=("MEDS", "PGIC"),
+            question_code__in=("MEDS", "PGIC", "PGIC7"),
         )
         .order_by()
         .values("checkpoint__key")
@@ -344,6 +360,7 @@ def cohort_choice_trend(*, checkpoints: QuerySet[Checkpoint]) -> list[ChoiceTren
             label=checkpoint_label(row["checkpoint__key"]),
             meds={v: row[f"meds__{v}"] for v in MEDS_VALUES},
             pgic={v: row[f"pgic__{v}"] for v in PGIC_VALUES},
+            pgic7={v: row[f"pgic7__{v}"] for v in PGIC7_VALUES},
         )
         for row in rows
     ]

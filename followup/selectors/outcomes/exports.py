@@ -44,6 +44,7 @@ EXPORT_FIELDS = (
     "responded",
     "meds",
     "pgic",
+    "pgic7",
     "flag_count",
     "top_tier",
 )

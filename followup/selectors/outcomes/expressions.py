@@ -214,9 +214,15 @@ def with_outcomes(checkpoints: QuerySet[Checkpoint]) -> QuerySet[Checkpoint]:
 
 
 def with_choice_answers(checkpoints: QuerySet[Checkpoint], *, free_text: bool = False):
-    """Add the MEDS and PGIC choices (and, when asked for, the free-text answer) of each check."""
-    qs = checkpoints.annotate(_a_meds=_answer("MEDS"), _a_pgic=_answer("PGIC"))
-    qs = qs.annotate(meds=F("_a_meds__value"), pgic=F("_a_pgic__value"))
+    """Add the MEDS and global-impression choices (and, when asked for, the free-text answer).
+
+    ``pgic`` is the tracker's earlier 5-point scale (question PGIC), ``pgic7`` the standard 7-point
+    PGIC: two fields, never merged, so an old answer is never read on the new scale.
+    """
+    qs = checkpoints.annotate(
+        _a_meds=_answer("MEDS"), _a_pgic=_answer("PGIC"), _a_pgic7=_answer("PGIC7")
+    )
+    qs = qs.annotate(meds=F("_a_meds__value"), pgic=F("_a_pgic__value"), pgic7=F("_a_pgic7__value"))
     if free_text:
         qs = qs.annotate(_a_text=_answer("ANYTHING_ELSE")).annotate(
             anything_else=F("_a_text__raw_text")

@@ -42,7 +42,8 @@ class TrendCheck:
     pain_change: Change | None
     odi_change: Change | None
     meds: str | None
-    pgic: str | None
+    pgic: str | None  # the earlier 5-point scale (question PGIC)
+    pgic7: str | None  # the standard 7-point PGIC (question PGIC7)
     days: dict[str, float | None]
 
     @property
@@ -167,6 +168,7 @@ def enrollment_trend(*, enrollment: Enrollment) -> PatientTrend:
             "pain_at",
             "meds",
             "pgic",
+            "pgic7",
         )
     )
     tz_name = enrollment.patient.time_zone
@@ -197,6 +199,7 @@ def enrollment_trend(*, enrollment: Enrollment) -> PatientTrend:
             odi_change=_change("ODI", row, "odi", "base_odi"),
             meds=row["meds"],
             pgic=row["pgic"],
+            pgic7=row["pgic7"],
             days={k: day(row[f"{k}_at"]) for k in ("nrs_now", "nrs_avg", "vas", "odi")},
         )
         for row in rows

@@ -1,0 +1,1 @@
+"""Relief diaries: timed pain prompts after a diagnostic block, and the SCS trial daily diary."""

@@ -1,0 +1,5 @@
+"""Standard instruments (NRS, back/leg NRS, ODI, NDI, PGIC, analgesic use): registry, NDI, FHIR."""
+
+from .registry import INSTRUMENTS, Instrument, instrument_for_question, instrument_problems
+
+__all__ = ["INSTRUMENTS", "Instrument", "instrument_for_question", "instrument_problems"]

@@ -1,0 +1,123 @@
+"""What a check costs the patient: texts and SMS segments per check and language.
+
+Computed from the protocol data, the question bank and the message templates, with the GSM-7 /
+UCS-2 segment rules of ``notifications/sms_encoding.py``, for a patient who answers every question
+first time (re-prompts and reminders come on top). The texts, in the order the survey engine
+sends them: the greeting with question 1, one text per further SMS question, then either the
+web-form link ("One last step") or the closing thanks.
+
+``protocol_cost_by_language`` is the selector for whoever edits a protocol (the protocol admin):
+it takes a definition, published or not, so an edit can show its cost before it is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from followup.messages import GREETING_SMS, THANKS_DONE, THANKS_FORM, render
+from followup.questions import QUESTIONS, SUPPORTED_LANGUAGES, render_question
+from notifications.sms_encoding import encoding, segments
+
+# Issue 23: published PRO programmes lose patients with every added item; no check asks more
+# than this many questions by text. Longer instruments go by the web-form link.
+MAX_SMS_QUESTIONS = 6
+# A form link as the survey engine builds it: PUBLIC_BASE_URL + /f/ + a 24-character token + /.
+SAMPLE_LINK = "https://clinic.example.org/f/" + "x" * 24 + "/"
+SAMPLE_CLINIC = "Austin Spine"
+
+
+@dataclass(frozen=True)
+class CheckCost:
+    key: str
+    label: str
+    language: str
+    sms_questions: int
+    form_questions: int
+    texts: int
+    segments: int
+    ucs2_texts: int  # texts sent in UCS-2 (an accent or symbol outside GSM-7)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.sms_questions > MAX_SMS_QUESTIONS
+
+
+def _is_form(code: str) -> bool:
+    return QUESTIONS[code]["type"] == "web_form"
+
+
+def check_texts(
+    check: dict, language: str, *, clinic: str = SAMPLE_CLINIC, link: str = SAMPLE_LINK
+) -> list[str]:
+    """The bodies a patient receives for one check answered in full by text."""
+    codes = [c for c in check.get("questions", []) if c in QUESTIONS]
+    sms = [c for c in codes if not _is_form(c)]
+    forms = [c for c in codes if _is_form(c)]
+    greeting = render(GREETING_SMS, language, clinic=clinic, label=check.get("label", ""))
+    bodies: list[str] = []
+    for step, code in enumerate(sms, start=1):
+        text = render_question(code, language, step=step, total=len(sms))
+        bodies.append(f"{greeting}\n{text}" if step == 1 else text)
+    if forms:
+        form = render_question(forms[0], language, link=link)
+        bodies.append(render(THANKS_FORM, language, form=form) if sms else f"{greeting}\n{form}")
+    else:
+        bodies.append(render(THANKS_DONE, language))
+    return bodies
+
+
+def check_cost(check: dict, language: str) -> CheckCost:
+    bodies = check_texts(check, language)
+    codes = [c for c in check.get("questions", []) if c in QUESTIONS]
+    return CheckCost(
+        key=check.get("key", ""),
+        label=check.get("label", ""),
+        language=language,
+        sms_questions=sum(1 for c in codes if not _is_form(c)),
+        form_questions=sum(1 for c in codes if _is_form(c)),
+        texts=len(bodies),
+        segments=sum(segments(b) for b in bodies),
+        ucs2_texts=sum(1 for b in bodies if encoding(b) == "UCS-2"),
+    )
+
+
+def protocol_costs(definition: dict) -> list[CheckCost]:
+    """One row per check and language, in protocol order."""
+    return [
+        check_cost(check, lang)
+        for check in definition.get("checkpoints", [])
+        for lang in SUPPORTED_LANGUAGES
+    ]
+
+
+def protocol_cost_by_language(definition: dict) -> dict[str, dict[str, int]]:
+    """Totals over the whole protocol per language: texts, segments, UCS-2 texts, and the number
+    of checks asking more than MAX_SMS_QUESTIONS by text."""
+    out: dict[str, dict[str, int]] = {}
+    for row in protocol_costs(definition):
+        total = out.setdefault(
+            row.language, {"texts": 0, "segments": 0, "ucs2_texts": 0, "checks_over_limit": 0}
+        )
+        total["texts"] += row.texts
+        total["segments"] += row.segments
+        total["ucs2_texts"] += row.ucs2_texts
+        total["checks_over_limit"] += int(row.over_limit)
+    return out
+
+
+def burden_markdown(protocols: dict[str, dict]) -> str:
+    """The per-protocol table for docs/instruments.md."""
+    lines = [
+        "| protocol | check | SMS questions (limit 6) | form | texts en / es | segments en / es "
+        "| UCS-2 texts es |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for code, definition in protocols.items():
+        for check in definition.get("checkpoints", []):
+            en, es = check_cost(check, "en"), check_cost(check, "es")
+            over = " **over**" if en.over_limit else ""
+            lines.append(
+                f"| {code} | {en.key} | {en.sms_questions}{over} | {en.form_questions} | "
+                f"{en.texts} / {es.texts} | {en.segments} / {es.segments} | {es.ucs2_texts} |"
+            )
+    return "\n".join(lines)
