@@ -1,0 +1,57 @@
+"""The banner on every staff page (``templates/base.html`` includes monitoring/_banner.html)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+logger = logging.getLogger(__name__)
+
+
+def _banner(request: HttpRequest) -> list[dict]:
+    from patients.models import ClinicMembership
+
+    from .alerts import alerts_notice, alerts_open, sweep_state
+    from .models import AlertKind
+
+    try:
+        alerts_notice()  # a web process may be the first to notice (throttled per process)
+        state = sweep_state()
+        clinic_ids = list(
+            ClinicMembership.objects.filter(user=request.user, is_active=True).values_list(
+                "clinic_id", flat=True
+            )
+        )
+        alerts = alerts_open(clinic_ids=None if request.user.is_superuser else clinic_ids)
+    except Exception:  # noqa: BLE001 - a broken check must not take the staff pages down
+        logger.exception("monitoring banner could not be computed")
+        return [{"kind": "unknown", "text": "System health could not be checked."}]
+    items = []
+    if state["late"]:
+        items.append({"kind": AlertKind.SWEEP_LATE, "text": _late_text(state)})
+    for alert in alerts:
+        if alert.kind == AlertKind.SWEEP_LATE:
+            continue  # shown from the live state above
+        where = f"{alert.clinic.name}: " if alert.clinic_id and alert.clinic else ""
+        items.append({"kind": alert.kind, "text": f"{where}{alert.detail}"})
+    return items
+
+
+def _late_text(state: dict) -> str:
+    if state["never_completed"]:
+        return (
+            "The follow-up sweep has never completed: checks, reminders and escalation "
+            "re-pages are not going out. The clinic admins have been emailed."
+        )
+    minutes = max(round(state["age_seconds"] / 60), 1)
+    return (
+        f"The follow-up sweep is late (last completed {minutes} min ago): checks, reminders and "
+        "escalation re-pages are not going out. The clinic admins have been emailed."
+    )
+
+
+def ops_banner(request: HttpRequest) -> dict:
+    """Lazy: only pages that render the staff layout (signed-in staff) run the checks."""
+    return {"ops_banner": SimpleLazyObject(lambda: _banner(request))}

@@ -1,0 +1,128 @@
+"""The sweep's heartbeat: every run of the beat's sweep records when it ran, how long it took and
+what it did; an optional outside URL (healthchecks-style dead-man's switch) is pinged after it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from .models import SweepHeartbeat
+
+logger = logging.getLogger(__name__)
+
+SWEEP = "dispatch"
+
+
+def sweep_run_recorded(sweep: Callable[[], dict], *, name: str = SWEEP) -> dict:
+    """Run ``sweep`` and record its heartbeat, whatever happens; the sweep's result (or exception)
+    passes through unchanged. A sweep skipped because another holds the lock records nothing."""
+    started = timezone.now()
+    t0 = time.monotonic()
+    try:
+        summary = sweep()
+    except Exception as exc:
+        # The type and, for SweepIncomplete, the failed steps' names: never a row's contents.
+        error = type(exc).__name__
+        if type(exc).__name__ == "SweepIncomplete":
+            error = f"{error}: {exc}"
+        _record(name, started=started, elapsed=time.monotonic() - t0, ok=False, error=error)
+        raise
+    if isinstance(summary, dict) and summary.get("skipped"):
+        return summary
+    _record(name, started=started, elapsed=time.monotonic() - t0, ok=True, summary=summary)
+    return summary
+
+
+def _record(
+    name: str,
+    *,
+    started,
+    elapsed: float,
+    ok: bool,
+    summary: dict | None = None,
+    error: str = "",
+) -> None:
+    try:
+        heartbeat_record(
+            name=name, started=started, elapsed=elapsed, ok=ok, summary=summary, error=error
+        )
+    except Exception:  # noqa: BLE001 - the heartbeat must never fail the sweep it reports on
+        logger.exception("sweep heartbeat could not be recorded")
+    heartbeat_ping(ok=ok)
+    if ok:
+        # The sweep is back: its late-alert (if any) ends, and the next lateness is a new incident.
+        from .alerts import alerts_after_sweep
+
+        try:
+            alerts_after_sweep()
+        except Exception:  # noqa: BLE001 - as above
+            logger.exception("alert checks after the sweep failed")
+
+
+def heartbeat_record(
+    *,
+    name: str = SWEEP,
+    started,
+    elapsed: float,
+    ok: bool,
+    summary: dict | None = None,
+    error: str = "",
+) -> None:
+    """Upsert the job's heartbeat row (one UPDATE; an INSERT the first time)."""
+    now = timezone.now()
+    values = {
+        "last_started_at": started,
+        "last_finished_at": now,
+        "duration_seconds": round(elapsed, 4),
+        "ok": ok,
+        "error": error[:200],
+        "runs": F("runs") + 1,
+    }
+    if ok:
+        values["completed_at"] = now
+        values["summary"] = _plain(summary or {})
+    else:
+        values["failures"] = F("failures") + 1
+    if not SweepHeartbeat.objects.filter(name=name).update(**values):
+        SweepHeartbeat.objects.get_or_create(name=name)
+        SweepHeartbeat.objects.filter(name=name).update(**values)
+
+
+def _plain(summary: dict) -> dict:
+    return {str(k): v for k, v in summary.items() if isinstance(v, int | float | str | bool)}
+
+
+def heartbeat_last(*, name: str = SWEEP) -> SweepHeartbeat | None:
+    return SweepHeartbeat.objects.filter(name=name).first()
+
+
+def heartbeat_ping(*, ok: bool) -> threading.Thread | None:
+    """GET ``SWEEP_HEARTBEAT_URL`` (``/fail`` appended after a failed sweep, as healthchecks
+    expects) on a daemon thread with a short timeout: it never delays or fails the sweep."""
+    url = settings.SWEEP_HEARTBEAT_URL
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        logger.error("SWEEP_HEARTBEAT_URL must be an http(s) URL; not pinged")
+        return None
+    target = url if ok else f"{url.rstrip('/')}/fail"
+    thread = threading.Thread(target=_ping, args=(target,), name="sweep-heartbeat", daemon=True)
+    thread.start()
+    return thread
+
+
+def _ping(url: str) -> None:
+    try:
+        timeout = settings.SWEEP_HEARTBEAT_TIMEOUT_SECONDS
+        # http(s) only: checked in heartbeat_ping before this thread starts.
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            response.read(64)
+    except Exception as exc:  # noqa: BLE001 - an unreachable monitor is logged, never raised
+        logger.warning("sweep heartbeat ping failed (%s)", type(exc).__name__)
