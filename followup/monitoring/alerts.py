@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from notifications.health import ACCOUNT_ERROR_CODES, send_failures_by_code, sends_succeeded
@@ -80,6 +81,37 @@ def send_trouble(*, now: dt.datetime | None = None) -> dict[str, str]:
             f"Every send failed in the last {window // 60} min ({total} failures, none sent)."
         )
     return found
+
+
+def escalations_unreachable(*, clinic_ids: list[int] | None) -> list[dict]:
+    """Open escalations that paged people and whose every page failed: nobody has heard of them.
+    (escalation_page_failed already moves the chain on and pages the fallback; this keeps them in
+    front of every staff member until someone owns one.) Codes and tiers only, no PHI."""
+    from django.db.models import Count, Q
+
+    from ..models import Escalation, EscalationStatus
+
+    rows = Escalation.objects.filter(status=EscalationStatus.OPEN)
+    if clinic_ids is not None:
+        rows = rows.filter(clinic_id__in=clinic_ids)
+    # As escalation_page_failed counts it: SMS is the page; email counts only with no SMS at all.
+    failed = Q(pages__failed_at__isnull=False)
+    sms = Q(pages__channel="sms")
+    rows = (
+        rows.annotate(
+            paged=Count("pages"),
+            undelivered=Count("pages", filter=failed),
+            sms_paged=Count("pages", filter=sms),
+            sms_undelivered=Count("pages", filter=sms & failed),
+        )
+        .filter(
+            Q(sms_paged__gt=0, sms_paged=F("sms_undelivered"))
+            | Q(sms_paged=0, paged__gt=0, paged=F("undelivered"))
+        )
+        .order_by("created_at")
+        .values("pk", "code", "tier")[:20]
+    )
+    return list(rows)
 
 
 # --- incidents -------------------------------------------------------------------------------------

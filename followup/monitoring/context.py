@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 def _banner(request: HttpRequest) -> list[dict]:
     from patients.models import ClinicMembership
 
-    from .alerts import alerts_notice, alerts_open, sweep_state
+    from .alerts import alerts_notice, alerts_open, escalations_unreachable, sweep_state
     from .models import AlertKind
 
     try:
@@ -24,7 +24,9 @@ def _banner(request: HttpRequest) -> list[dict]:
                 "clinic_id", flat=True
             )
         )
-        alerts = alerts_open(clinic_ids=None if request.user.is_superuser else clinic_ids)
+        scope = None if request.user.is_superuser else clinic_ids
+        alerts = alerts_open(clinic_ids=scope)
+        unreachable = escalations_unreachable(clinic_ids=scope)
     except Exception:  # noqa: BLE001 - a broken check must not take the staff pages down
         logger.exception("monitoring banner could not be computed")
         return [{"kind": "unknown", "text": "System health could not be checked."}]
@@ -36,6 +38,15 @@ def _banner(request: HttpRequest) -> list[dict]:
             continue  # shown from the live state above
         where = f"{alert.clinic.name}: " if alert.clinic_id and alert.clinic else ""
         items.append({"kind": alert.kind, "text": f"{where}{alert.detail}"})
+    for escalation in unreachable:
+        items.append(
+            {
+                "kind": "page_undeliverable",
+                "text": f"{escalation['tier']} escalation {escalation['code']}: no page reached "
+                "anyone in the chain. Call the on-call clinician and fix the page numbers.",
+                "url": f"/t/e/{escalation['pk']}/",
+            }
+        )
     return items
 
 

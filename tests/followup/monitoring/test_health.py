@@ -47,9 +47,7 @@ def test_a_stopped_beat_makes_it_unready(client, clinic):
     assert body["checks"]["sweep"]["age_seconds"] >= 12 * 60
 
 
-def test_a_sweep_that_never_ran_is_late_once_the_clinic_is_older_than_the_threshold(
-    client, clinic
-):
+def test_a_sweep_that_never_ran_is_late_once_the_clinic_is_older_than_the_threshold(client, clinic):
     type(clinic).objects.filter(pk=clinic.pk).update(
         created_at=timezone.now() - dt.timedelta(hours=1)
     )
