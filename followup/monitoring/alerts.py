@@ -127,7 +127,7 @@ def alert_open(
     except IntegrityError:
         return None  # another process noticed first; it sent the email
     logger.warning("alert opened: %s %s", kind, scope or "-")
-    alert_email(alert)
+    alert.emailed = alert_email(alert)
     return alert
 
 

@@ -102,7 +102,7 @@ def oncall_coverage_check(*, now: dt.datetime | None = None) -> dict:
         detail = f"Next {hours} h: " + gap_text(gaps, tz_name=clinic.time_zone)
         opened = alert_open(kind=AlertKind.ONCALL_GAP, scope=scope, clinic=clinic, detail=detail)
         if opened is not None:
-            report["emailed"] += 1
+            report["emailed"] += bool(opened.emailed)
             continue
         stale = now - dt.timedelta(hours=24)
         still = OpsAlert.objects.filter(
@@ -114,6 +114,5 @@ def oncall_coverage_check(*, now: dt.datetime | None = None) -> dict:
                 from .alerts import alert_email
 
                 still.detail = detail[:300]
-                alert_email(still)
-                report["emailed"] += 1
+                report["emailed"] += bool(alert_email(still))
     return report
