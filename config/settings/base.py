@@ -247,6 +247,8 @@ CELERY_TASK_ROUTES = {
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.simulator.SimulatorBackend")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "followup@localhost")
+if env_str("EMAIL_FILE_PATH", ""):  # django.core.mail.backends.filebased (tests/faults)
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")

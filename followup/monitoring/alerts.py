@@ -18,7 +18,7 @@ import time
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.health import ACCOUNT_ERROR_CODES, send_failures_by_code, sends_succeeded
@@ -118,14 +118,21 @@ def escalations_unreachable(*, clinic_ids: list[int] | None) -> list[dict]:
 def alert_open(
     *, kind: str, detail: str, scope: str = "", clinic: Clinic | None = None
 ) -> OpsAlert | None:
-    """Open the incident if none is open; return it when *this* call opened it (and emailed)."""
+    """Open the incident if none is open; return it when *this* call opened it (and emailed).
+    When it was open already and its email could not be sent before, this call retries it."""
     try:
         with transaction.atomic():
             alert = OpsAlert.objects.create(
                 kind=kind, scope=scope, clinic=clinic, detail=detail[:300], opened_at=timezone.now()
             )
     except IntegrityError:
-        return None  # another process noticed first; it sent the email
+        # Another process noticed first and sent the email, unless the mail server refused it.
+        unsent = OpsAlert.objects.filter(
+            kind=kind, scope=scope, resolved_at__isnull=True, emailed_at__isnull=True
+        ).first()
+        if unsent is not None:
+            alert_email(unsent)
+        return None
     logger.warning("alert opened: %s %s", kind, scope or "-")
     alert.emailed = alert_email(alert)
     return alert
@@ -162,6 +169,15 @@ def _recipients(clinic: Clinic | None) -> list[str]:
 
 
 def alert_email(alert: OpsAlert) -> int:
+    """Email the incident to its admins; returns how many. Claimed by a conditional UPDATE of
+    ``emailed_at`` so two processes never both send it; put back when the send fails, so a
+    later check tries again."""
+    now = timezone.now()
+    claimed = OpsAlert.objects.filter(pk=alert.pk).filter(
+        Q(emailed_at__isnull=True) | Q(emailed_at__lt=now - dt.timedelta(hours=24))
+    )
+    if not claimed.update(emailed_at=now):
+        return 0
     recipients = _recipients(alert.clinic)
     if not recipients:
         logger.error("alert %s: no clinic admin with an email address to tell", alert.kind)
@@ -173,18 +189,17 @@ def alert_email(alert: OpsAlert) -> int:
         f"resolved. Runbook: docs/operations.md.\n{settings.PUBLIC_BASE_URL}/health/ready"
     )
     try:
-        sent = send_mail(
+        send_mail(
             subject=f"[Spine follow-up] {alert.get_kind_display()}{where}",
             message=body,
             from_email=None,
             recipient_list=recipients,
         )
     except Exception:  # noqa: BLE001 - a broken mail server is logged; the banner still shows
-        logger.exception("alert %s: email could not be sent", alert.kind)
+        logger.exception("alert %s: email could not be sent; will retry", alert.kind)
+        OpsAlert.objects.filter(pk=alert.pk, emailed_at=now).update(emailed_at=None)
         return 0
-    OpsAlert.objects.filter(pk=alert.pk).update(
-        emailed=len(recipients) if sent else 0, emailed_at=timezone.now()
-    )
+    OpsAlert.objects.filter(pk=alert.pk).update(emailed=F("emailed") + len(recipients))
     return len(recipients)
 
 

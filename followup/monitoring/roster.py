@@ -17,7 +17,7 @@ from patients.models import Clinic, ClinicMembership
 
 from ..models import OnCallShift, Tier
 from ..services.escalations import chain_steps
-from .alerts import alert_open, alert_resolve
+from .alerts import alert_email, alert_open, alert_resolve
 from .models import AlertKind, OpsAlert
 
 CHECKED_TIERS = (Tier.EMERGENCY, Tier.URGENT)
@@ -104,15 +104,12 @@ def oncall_coverage_check(*, now: dt.datetime | None = None) -> dict:
         if opened is not None:
             report["emailed"] += bool(opened.emailed)
             continue
-        stale = now - dt.timedelta(hours=24)
+        # Still open: keep the text current; alert_email sends again once its last is a day old.
         still = OpsAlert.objects.filter(
             kind=AlertKind.ONCALL_GAP, scope=scope, resolved_at__isnull=True
         ).first()
         if still is not None:
             OpsAlert.objects.filter(pk=still.pk).update(detail=detail[:300])
-            if still.emailed_at is None or still.emailed_at < stale:
-                from .alerts import alert_email
-
-                still.detail = detail[:300]
-                report["emailed"] += bool(alert_email(still))
+            still.detail = detail[:300]
+            report["emailed"] += bool(alert_email(still))
     return report
