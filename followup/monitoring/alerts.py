@@ -24,7 +24,7 @@ from django.utils import timezone
 from notifications.health import ACCOUNT_ERROR_CODES, send_failures_by_code, sends_succeeded
 from patients.models import Clinic, ClinicMembership, Role
 
-from .heartbeat import SWEEP, heartbeat_last
+from .heartbeat import SWEEP, heartbeat_last, wall_now
 from .models import AlertKind, OpsAlert
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def sweep_state(*, now: dt.datetime | None = None) -> dict:
     With no heartbeat at all, the sweep is late once the oldest clinic is older than the
     threshold: a beat never started after a deploy is the same failure as a dead one.
     """
-    now = now or timezone.now()
+    now = now or wall_now()
     threshold = settings.SWEEP_LATE_AFTER_SECONDS
     beat = heartbeat_last(name=SWEEP)
     completed = beat.completed_at if beat else None
@@ -83,7 +83,7 @@ def send_trouble(*, now: dt.datetime | None = None) -> dict[str, str]:
     return found
 
 
-def escalations_unreachable(*, clinic_ids: list[int] | None) -> list[dict]:
+def escalations_unreachable(*, clinic_ids=None) -> list[dict]:
     """Open escalations that paged people and whose every page failed: nobody has heard of them.
     (escalation_page_failed already moves the chain on and pages the fallback; this keeps them in
     front of every staff member until someone owns one.) Codes and tiers only, no PHI."""
@@ -148,13 +148,12 @@ def alert_resolve(*, kind: str, scope: str | None = None) -> int:
     return resolved
 
 
-def alerts_open(*, clinic_ids: list[int] | None = None) -> list[OpsAlert]:
-    """Open incidents: the installation's, and the given clinics' (roster gaps)."""
-    rows = OpsAlert.objects.filter(resolved_at__isnull=True).order_by("opened_at")
-    alerts = list(rows)
-    if clinic_ids is None:
-        return alerts
-    return [a for a in alerts if a.clinic_id is None or a.clinic_id in clinic_ids]
+def alerts_open(*, clinic_ids=None) -> list[OpsAlert]:
+    """Open incidents: the installation's, and those of the given clinics (ids or a subquery)."""
+    rows = OpsAlert.objects.filter(resolved_at__isnull=True)
+    if clinic_ids is not None:
+        rows = rows.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinic_ids))
+    return list(rows.select_related("clinic").order_by("opened_at"))
 
 
 def _recipients(clinic: Clinic | None) -> list[str]:
@@ -217,9 +216,9 @@ def alerts_notice(*, now: dt.datetime | None = None, force: bool = False) -> dic
         return {}
     _last_notice["at"] = time.monotonic()
     now = now or timezone.now()
-    state = sweep_state(now=now)
+    state = sweep_state()  # real time, as the heartbeat records it
     if state["late"]:
-        alert_open(kind=AlertKind.SWEEP_LATE, detail=_late_detail(state))
+        alert_open(kind=AlertKind.SWEEP_LATE, detail=late_detail(state))
     sends_checked = _sends_notice(now=now)
     return {"sweep": state, "sends": sends_checked}
 
@@ -240,7 +239,7 @@ def _sends_notice(*, now: dt.datetime) -> dict[str, str]:
     return trouble
 
 
-def _late_detail(state: dict) -> str:
+def late_detail(state: dict) -> str:
     if state["never_completed"]:
         return (
             "No sweep has completed since the system was set up: checks, reminders, re-pages "

@@ -3,28 +3,44 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 logger = logging.getLogger(__name__)
 
 
+_last_claim = {"at": 0.0}
+
+
 def _banner(request: HttpRequest) -> list[dict]:
+    """Three queries, the same on every page (the triage pages' query counts are tested): the
+    heartbeat, the open incidents and the escalations no page reached, both scoped to the
+    user's clinics by a subquery."""
     from patients.models import ClinicMembership
 
-    from .alerts import alerts_notice, alerts_open, escalations_unreachable, sweep_state
+    from .alerts import (
+        alert_open,
+        alerts_open,
+        escalations_unreachable,
+        late_detail,
+        sweep_state,
+    )
     from .models import AlertKind
 
     try:
-        alerts_notice()  # a web process may be the first to notice (throttled per process)
         state = sweep_state()
-        clinic_ids = list(
-            ClinicMembership.objects.filter(user=request.user, is_active=True).values_list(
-                "clinic_id", flat=True
+        if state["late"] and time.monotonic() - _last_claim["at"] >= settings.ALERT_CHECK_SECONDS:
+            # This web process may be the first to notice: open the incident (and email) once.
+            _last_claim["at"] = time.monotonic()
+            alert_open(kind=AlertKind.SWEEP_LATE, detail=late_detail(state))
+        scope = None
+        if not request.user.is_superuser:
+            scope = ClinicMembership.objects.filter(user=request.user, is_active=True).values(
+                "clinic_id"
             )
-        )
-        scope = None if request.user.is_superuser else clinic_ids
         alerts = alerts_open(clinic_ids=scope)
         unreachable = escalations_unreachable(clinic_ids=scope)
     except Exception:  # noqa: BLE001 - a broken check must not take the staff pages down

@@ -58,7 +58,7 @@ def readiness(*, now: dt.datetime | None = None) -> tuple[bool, dict]:
     checks: dict[str, dict] = {"database": _check_database(), "broker": _check_broker()}
     if checks["database"]["ok"]:
         try:
-            state = sweep_state(now=now)
+            state = sweep_state()  # real time, as the heartbeat records it
             checks["sweep"] = {
                 "ok": not state["late"],
                 "age_seconds": state["age_seconds"],

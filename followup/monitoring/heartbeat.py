@@ -3,6 +3,7 @@ what it did; an optional outside URL (healthchecks-style dead-man's switch) is p
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -11,7 +12,6 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
 
 from .models import SweepHeartbeat
 
@@ -20,10 +20,16 @@ logger = logging.getLogger(__name__)
 SWEEP = "dispatch"
 
 
+def wall_now() -> dt.datetime:
+    """Real time. The demo clock (followup/clock.py) patches ``timezone.now`` forward by days;
+    whether the beat is alive is a fact about real time, on both sides of the comparison."""
+    return dt.datetime.now(dt.UTC)
+
+
 def sweep_run_recorded(sweep: Callable[[], dict], *, name: str = SWEEP) -> dict:
     """Run ``sweep`` and record its heartbeat, whatever happens; the sweep's result (or exception)
     passes through unchanged. A sweep skipped because another holds the lock records nothing."""
-    started = timezone.now()
+    started = wall_now()
     t0 = time.monotonic()
     try:
         summary = sweep()
@@ -76,7 +82,7 @@ def heartbeat_record(
     error: str = "",
 ) -> None:
     """Upsert the job's heartbeat row (one UPDATE; an INSERT the first time)."""
-    now = timezone.now()
+    now = wall_now()
     values = {
         "last_started_at": started,
         "last_finished_at": now,

@@ -70,11 +70,11 @@ def queue_depths() -> dict[str, int | None]:
 class FollowupCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = timezone.now()
-        state = sweep_state(now=now)
+        state = sweep_state()
         yield _gauge(
             "followup_sweep_lag_seconds",
             "Seconds since the last completed sweep",
-            _seconds_since(now, state["completed_at"]) if state["completed_at"] else -1,
+            state["age_seconds"] if state["completed_at"] else -1,
         )
         yield _gauge(
             "followup_sweep_duration_seconds",

@@ -42,10 +42,11 @@ def test_a_refused_twilio_account_raises_a_banner_and_one_email(
     assert row.status == OutboundStatus.PENDING and row.error_code == "20003"
     assert fake_twilio.messages == []  # the real SDK talked to the fake, which refused it
 
+    alerts_notice(force=True)  # as the worker does after the send task (task_postrun)
+    alerts_notice(force=True)  # and again: still one incident
     client.force_login(alice)
     page = client.get("/queue/").content.decode()
     assert 'data-alert="sends_blocked"' in page and "20003 (1)" in page
-    alerts_notice(force=True)
     assert [m.subject for m in mail.outbox] == [
         "[Spine follow-up] Twilio account or sender refused"
     ]

@@ -173,3 +173,25 @@ def test_a_non_http_heartbeat_url_is_refused(settings, clinic):
 
     settings.SWEEP_HEARTBEAT_URL = "file:///etc/passwd"
     assert heartbeat_ping(ok=True) is None
+
+
+def test_a_worker_notices_after_any_task(erin, clinic):
+    """config.celery's workers send task_postrun after every task; the monitoring app listens."""
+    from celery.signals import task_postrun
+
+    heartbeat(minutes_ago=20)
+    task_postrun.send(sender=None, task_id="t1", task=None)
+    assert OpsAlert.objects.filter(kind=AlertKind.SWEEP_LATE, resolved_at=None).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_demo_clock_does_not_make_the_sweep_late(settings, clinic, monkeypatch):
+    """The demo clock moves timezone.now forward by days; lateness is measured in real time."""
+    from django.utils import timezone
+
+    from followup.monitoring.alerts import sweep_state
+
+    dispatch_due_task()
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() + __import__("datetime").timedelta(days=14))
+    assert sweep_state()["late"] is False
