@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from notifications.health import ACCOUNT_ERROR_CODES, send_failures_by_code, sends_succeeded
@@ -83,7 +84,7 @@ def send_trouble(*, now: dt.datetime | None = None) -> dict[str, str]:
     return found
 
 
-def escalations_unreachable(*, clinic_ids=None) -> list[dict]:
+def escalations_unreachable(*, clinic_ids: Iterable[int] | QuerySet | None = None) -> list[dict]:
     """Open escalations that paged people and whose every page failed: nobody has heard of them.
     (escalation_page_failed already moves the chain on and pages the fallback; this keeps them in
     front of every staff member until someone owns one.) Codes and tiers only, no PHI."""
@@ -148,7 +149,7 @@ def alert_resolve(*, kind: str, scope: str | None = None) -> int:
     return resolved
 
 
-def alerts_open(*, clinic_ids=None) -> list[OpsAlert]:
+def alerts_open(*, clinic_ids: Iterable[int] | QuerySet | None = None) -> list[OpsAlert]:
     """Open incidents: the installation's, and those of the given clinics (ids or a subquery)."""
     rows = OpsAlert.objects.filter(resolved_at__isnull=True)
     if clinic_ids is not None:

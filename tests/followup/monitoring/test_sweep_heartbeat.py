@@ -195,3 +195,26 @@ def test_the_demo_clock_does_not_make_the_sweep_late(settings, clinic, monkeypat
     real = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real() + __import__("datetime").timedelta(days=14))
     assert sweep_state()["late"] is False
+
+
+class RefusingEmailBackend:
+    """A mail server that is down."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_an_email_the_mail_server_refused_is_retried_by_the_next_check(settings, erin, clinic):
+    heartbeat(minutes_ago=20)
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingEmailBackend"
+    alerts_notice(force=True)
+    alert = OpsAlert.objects.get(kind=AlertKind.SWEEP_LATE)
+    assert alert.emailed_at is None and mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    alerts_notice(force=True)
+    alerts_notice(force=True)
+    assert len(mail.outbox) == 1
+    assert OpsAlert.objects.get().emailed == 1
