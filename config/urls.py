@@ -27,5 +27,6 @@ urlpatterns = [
     path("f/", include("followup.webform.urls")),
     # Demo only: every simulator view answers 404 unless DEMO_MODE is on.
     path("demo/", include("demo.urls")),
+    path("", include("followup.monitoring.urls")),
     path("", include("followup.urls")),
 ]

@@ -1,12 +1,14 @@
 from celery import shared_task
 
+from .monitoring.sweep_run import sweep_run_recorded
 from .selectors.outcomes.cached import cohort_figures_refresh
 from .services.dispatch import dispatch_due
 
 
 @shared_task(name="followup.tasks.dispatch_due_task", ignore_result=True)
 def dispatch_due_task() -> dict:
-    return dispatch_due()
+    # Records the heartbeat (followup/monitoring/heartbeat.py): the dead-man's switch.
+    return sweep_run_recorded(dispatch_due)
 
 
 @shared_task(name="followup.tasks.refresh_cohort_figures_task", ignore_result=True)

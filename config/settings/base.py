@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "patients",
     "followup",
+    "followup.monitoring",
     "notifications",
     # Demo only (phone simulator, seed_demo and its histories); depends on the apps above.
     "demo",
@@ -67,6 +68,8 @@ MIDDLEWARE = [
 # applies to any request, and nothing a staff page needs.
 WEBHOOK_PATH_PREFIX = "/webhooks/"
 WEBHOOK_MIDDLEWARE = [
+    # First, so /metrics' webhook latency covers the whole stack (followup/monitoring/middleware.py).
+    "followup.monitoring.middleware.WebhookLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -90,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "followup.views.triage_context.staff_nav",
+                # The "system problem" banner (sweep late, sends failing, nobody on call).
+                "followup.monitoring.context.ops_banner",
             ],
         },
     },
@@ -202,10 +207,39 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # One sweep a minute; the fault-injection suite runs its beats faster. No "expires" on it: with
 # the beat's and a worker's clocks a minute apart, every sweep would be dropped as expired.
 SWEEP_INTERVAL_SECONDS = env_float("SWEEP_INTERVAL_SECONDS", 60.0)
+# --- Monitoring (followup/monitoring, docs/operations.md) -----------------------------------------
+# The sweep counts as late (banner, admin email, /health/ready 503) this long after the last one
+# completed: a few intervals, so one slow or failed sweep does not wake anyone.
+SWEEP_LATE_AFTER_SECONDS = env_float(
+    "SWEEP_LATE_AFTER_SECONDS", max(5 * SWEEP_INTERVAL_SECONDS, 60.0)
+)
+# Dead-man's switch outside the product (healthchecks.io style): GET after each sweep, off if "".
+SWEEP_HEARTBEAT_URL = env_str("SWEEP_HEARTBEAT_URL", "")
+SWEEP_HEARTBEAT_TIMEOUT_SECONDS = env_float("SWEEP_HEARTBEAT_TIMEOUT_SECONDS", 5.0)
+# Readiness thresholds: the oldest due-but-unsent outbox row and the oldest unprocessed text.
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env_float("HEALTH_OUTBOX_MAX_AGE_SECONDS", 600.0)
+HEALTH_INBOUND_MAX_AGE_SECONDS = env_float("HEALTH_INBOUND_MAX_AGE_SECONDS", 300.0)
+HEALTH_BROKER_TIMEOUT_SECONDS = env_float("HEALTH_BROKER_TIMEOUT_SECONDS", 1.0)
+# "Every send failing": at least this many failures and no success in the window.
+SEND_FAILURE_WINDOW_SECONDS = env_int("SEND_FAILURE_WINDOW_SECONDS", 300)
+SEND_FAILURE_MIN_COUNT = env_int("SEND_FAILURE_MIN_COUNT", 3)
+# How often one process (web or worker) re-checks the alert conditions.
+ALERT_CHECK_SECONDS = env_float("ALERT_CHECK_SECONDS", 30.0)
+# The on-call coverage check: how far ahead, and how often beat runs it (emails at most daily).
+ONCALL_CHECK_HOURS = env_int("ONCALL_CHECK_HOURS", 24)
+ONCALL_CHECK_INTERVAL_SECONDS = env_float("ONCALL_CHECK_INTERVAL_SECONDS", 3600.0)
+# /metrics: a bearer token, or client networks allowed without one (comma-separated CIDRs).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", [])
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due": {
         "task": "followup.tasks.dispatch_due_task",
         "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "oncall-coverage": {
+        "task": "followup.monitoring.tasks.oncall_coverage_check_task",
+        "schedule": ONCALL_CHECK_INTERVAL_SECONDS,
     },
 }
 # The sweep has a queue of its own, so a backlog of sends never delays escalation re-pages.
@@ -223,6 +257,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.process_inbound_task": {"queue": "inbound"},
     # Seconds of aggregates: never on "celery", where a page would wait behind them.
     "followup.tasks.refresh_cohort_figures_task": {"queue": "bulk"},
+    "followup.monitoring.tasks.oncall_coverage_check_task": {"queue": "sweep"},
 }
 
 # --- Messaging ----------------------------------------------------------------------------------
@@ -233,6 +268,8 @@ INBOUND_HANDLER = "followup.conversation.routing.inbound_route"
 INBOUND_LANE_CHOOSER = "followup.conversation.lane.inbound_lane"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "followup@localhost")
+if env_str("EMAIL_FILE_PATH", ""):  # django.core.mail.backends.filebased (tests/faults)
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
