@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from followup.questions import is_gsm7
+from notifications.sms_encoding import is_gsm7
 
 from . import engine
 from .lexicon import load_yaml

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from followup.questions import is_gsm7
 from followup.screening import EMERGENCY, ROUTINE, URGENT, Screening, screen_text
 from followup.screening.safety_screen import (
     parse_safety_screen_reply,
     safety_screen_message,
 )
+from notifications.sms_encoding import is_gsm7
 
 
 def tier_of(text: str, procedure: str | None = None, **kw) -> str:

@@ -114,6 +114,7 @@ def test_webhook_latency_is_a_histogram_fed_by_the_webhook_middleware(scrape):
         "wsgi.url_scheme": "http",
         "wsgi.input": __import__("io").BytesIO(b""),
         "CONTENT_LENGTH": "0",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
     }
     before = scrape().get(
         ("followup_webhook_latency_seconds_count", (("path", "/webhooks/twilio/status/"),)), 0
