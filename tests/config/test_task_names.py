@@ -8,6 +8,7 @@ from config.celery import app
 STABLE_NAMES = {
     "followup.tasks.dispatch_due_task",
     "followup.tasks.refresh_cohort_figures_task",
+    "followup.monitoring.tasks.oncall_coverage_check_task",
     "notifications.tasks.send_outbound_task",
     "notifications.tasks.send_bulk_outbound_task",
     "notifications.tasks.process_inbound_task",
