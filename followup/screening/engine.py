@@ -13,9 +13,8 @@ from functools import cache
 
 from .context import Assertion, assert_targets
 from .lexicon import Doc, Hit, Matcher, common_words, load_yaml, tokenise
+from .results import EMERGENCY, RANK, TIERS
 
-TIERS = ("ROUTINE", "URGENT", "EMERGENCY")
-RANK = {None: 0, "ROUTINE": 1, "URGENT": 2, "EMERGENCY": 3}
 FAMILY_OF = {"TUMOR_ABLATION": "VA", "BIOPSY": "VA"}
 
 
@@ -239,7 +238,7 @@ def emergency_concepts(procedure: str | None) -> list[str]:
     seen: list[str] = []
     for rule in knowledge().rules:
         if (
-            rule.tier == "EMERGENCY"
+            rule.tier == EMERGENCY
             and rule.any
             and not rule.facts
             and _applies(rule, procedure, None)

@@ -1,6 +1,6 @@
 """Lay-term lexicons as data, and a tolerant matcher over them (issue 21).
 
-The text is normalised by :func:`followup.screening.phrases.normalise` (lower case, accents and
+The text is normalised by :func:`followup.screening.text.normalise` (lower case, accents and
 apostrophes dropped, offsets kept so evidence is a slice of the original text), split into word
 and punctuation tokens, and each term of ``data/*.yaml`` is looked for as a token sequence.
 Misspellings: a word of five letters or more also matches a lexicon word one edit away
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .phrases import normalise
+from .text import normalise
 
 DATA = Path(__file__).resolve().parent / "data"
 GAP = "..."
@@ -52,7 +52,7 @@ class Hit:
 @dataclass
 class Doc:
     original: str
-    norm: object  # phrases._Norm
+    norm: object  # text.Norm
     tokens: list[Token]
     alts: list[frozenset[str]]  # for each token, the lexicon words it can stand for
     cache: dict = field(default_factory=dict)  # results other layers share for this text
