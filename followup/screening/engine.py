@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from . import readings
 from .context import Assertion, assert_targets
 from .lexicon import Doc, Hit, Matcher, common_words, load_yaml, tokenise
 from .results import EMERGENCY, RANK, TIERS
@@ -120,7 +121,8 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
     """Mentions of every concept with their assertion, and the patient facts said."""
     k = knowledge()
     doc = tokenise(text, k.matcher)
-    found = k.matcher.find(doc)
+    found = k.matcher.find(doc) + readings.temperature_hits(doc, load_fever_line())
+    found += readings.sugar_hits(doc)
     excluded = [h for h in found if h.key.startswith("!")]
     hits = _longest(
         [
