@@ -151,6 +151,8 @@ def _readings_all_below_the_fever_line(doc: Doc) -> bool:
     line = load_fever_line()
     readings = []
     for tok in doc.tokens:
+        if not tok.text[0].isdigit():
+            continue  # only a number can be a reading (and float() is slow to fail)
         try:
             value = float(tok.text.replace(",", "."))
         except ValueError:
