@@ -70,109 +70,19 @@ class Screening:
         return self.needs_safety_screen
 
 
-_ES_WORDS = frozenset(
-    [
-        "el",
-        "la",
-        "los",
-        "las",
-        "que",
-        "de",
-        "del",
-        "me",
-        "mi",
-        "mis",
-        "tengo",
-        "estoy",
-        "muy",
-        "pero",
-        "por",
-        "con",
-        "y",
-        "dolor",
-        "fiebre",
-        "gracias",
-        "hola",
-        "puedo",
-        "siento",
-        "cabeza",
-        "piernas",
-        "bien",
-        "mal",
-        "es",
-        "esta",
-        "una",
-        "un",
-        "para",
-        "ya",
-        "todo",
-        "buenos",
-        "dias",
-        "cita",
-        "si",
-        "se",
-        "su",
-        "usted",
-        "hoy",
-        "ayer",
-        "tambien",
-        "porque",
-        "donde",
-        "cuando",
-        "pierna",
-        "espalda",
-        "como",
-        "mucho",
-        "nada",
-    ]
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ES_WORDS = _words(
+    """el la los las que de del me mi mis tengo estoy muy pero por con y dolor fiebre gracias hola
+    puedo siento cabeza piernas bien mal es esta una un para ya todo buenos dias cita si se su
+    usted hoy ayer tambien porque donde cuando pierna espalda como mucho nada"""
 )
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "and",
-        "my",
-        "i",
-        "is",
-        "it",
-        "to",
-        "have",
-        "feel",
-        "pain",
-        "can",
-        "you",
-        "thanks",
-        "thank",
-        "im",
-        "a",
-        "of",
-        "in",
-        "legs",
-        "back",
-        "this",
-        "that",
-        "what",
-        "when",
-        "with",
-        "but",
-        "so",
-        "fine",
-        "ok",
-        "good",
-        "great",
-        "hi",
-        "hello",
-        "yes",
-        "am",
-        "are",
-        "was",
-        "today",
-        "yesterday",
-        "leg",
-        "head",
-        "been",
-        "just",
-        "not",
-    ]
+_EN_WORDS = _words(
+    """the and my i is it to have feel pain can you thanks thank im a of in legs back this that what
+    when with but so fine ok good great hi hello yes am are was today yesterday leg head been
+    just not"""
 )
 _ES_MARKS = re.compile("[\u00f1\u00bf\u00a1\u00e1\u00e9\u00ed\u00f3\u00fa]")
 _WORD = re.compile(r"[a-z]+")
@@ -184,20 +94,3 @@ def detect_language(text: str, *, normalised: str | None = None) -> str:
     es = sum(w in _ES_WORDS for w in words) + 2 * len(_ES_MARKS.findall(text.lower()))
     en = sum(w in _EN_WORDS for w in words)
     return "es" if es > en else "en"
-
-
-def language_of(language: str | None, text: str) -> str:
-    """The patient's language on file as a two-letter code, else the text's language."""
-    if language:
-        code = str(language).strip().lower().replace("_", "-").split("-")[0]
-        if code:
-            return code
-    return detect_language(text)
-
-
-def procedure_code(procedure: str | None) -> str | None:
-    """The procedure code we know (case and separators tolerated), or None: the safe default."""
-    if procedure is None:
-        return None
-    code = str(procedure).strip().upper().replace("-", "_").replace(" ", "_")
-    return code if code in PROCEDURES else None
