@@ -55,7 +55,10 @@ def test_each_temperature_unit_makes_a_number_a_reading(unit):
         ("pain 8 of 10, walked 102 steps", False),
         ("my sugar was 101.5 mg", False),  # a unit of sugar is not a temperature
         ("no fever, temp 98.6", False),
-        ("tengo 39 de fiebre", True),  # the word after the number
+        ("tengo 39 de fiebre", True),
+        # The word after the number, up to two words after it ("temperatura" is no symptom).
+        ("tengo 39 de temperatura", True),
+        ("tengo 39 hoy y luego la temperatura", False),
     ],
 )
 def test_it_reads_temperatures_against_the_fever_line(text, fever):
@@ -101,6 +104,8 @@ def test_each_sugar_word_makes_a_number_a_reading(word):
         ("sugar 15.2 mmol this morning", "ESI", True),
         ("sugar 17 this morning", "VA", True),  # no unit, under 35: mmol/L (306 mg/dL)
         ("it read 320 mg", "VA", True),  # a unit alone makes it a sugar
+        ("it read 17.5 mmol", "VA", True),
+        ("it read 17.5", "VA", False),
         ("sugar was fine, 120", "ESI", False),
     ],
 )
