@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 
 from . import context, engine, phrases
-from .phrases import (
+from .results import (
     EMERGENCY,
     PROCEDURES,
     ROUTINE,

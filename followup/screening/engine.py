@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from . import readings
 from .context import Assertion, assert_targets
 from .lexicon import Doc, Hit, Matcher, common_words, load_yaml, tokenise
+from .results import EMERGENCY, RANK, TIERS
 
-TIERS = ("ROUTINE", "URGENT", "EMERGENCY")
-RANK = {None: 0, "ROUTINE": 1, "URGENT": 2, "EMERGENCY": 3}
 FAMILY_OF = {"TUMOR_ABLATION": "VA", "BIOPSY": "VA"}
 
 
@@ -121,7 +121,8 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
     """Mentions of every concept with their assertion, and the patient facts said."""
     k = knowledge()
     doc = tokenise(text, k.matcher)
-    found = k.matcher.find(doc)
+    found = k.matcher.find(doc) + readings.temperature_hits(doc, load_fever_line())
+    found += readings.sugar_hits(doc)
     excluded = [h for h in found if h.key.startswith("!")]
     hits = _longest(
         [
@@ -150,6 +151,8 @@ def _readings_all_below_the_fever_line(doc: Doc) -> bool:
     line = load_fever_line()
     readings = []
     for tok in doc.tokens:
+        if not tok.text[0].isdigit():
+            continue  # only a number can be a reading (and float() is slow to fail)
         try:
             value = float(tok.text.replace(",", "."))
         except ValueError:
@@ -239,7 +242,7 @@ def emergency_concepts(procedure: str | None) -> list[str]:
     seen: list[str] = []
     for rule in knowledge().rules:
         if (
-            rule.tier == "EMERGENCY"
+            rule.tier == EMERGENCY
             and rule.any
             and not rule.facts
             and _applies(rule, procedure, None)

@@ -73,35 +73,27 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .results import (
+    EMERGENCY,
+    PROCEDURES,
+    RANK,
+    ROUTINE,
+    URGENT,
+    Screening,
+    SymptomMatch,
+    detect_language,
+)
+from .text import Norm, normalise
+
 logger = logging.getLogger(__name__)
 
-EMERGENCY = "EMERGENCY"
-URGENT = "URGENT"
-ROUTINE = "ROUTINE"
-TIERS = (ROUTINE, URGENT, EMERGENCY)
-_RANK = {None: 0, ROUTINE: 1, URGENT: 2, EMERGENCY: 3}
+_RANK = RANK
 
-PROCEDURES = frozenset(
-    {
-        "VA",
-        "SCS",
-        "ITDD",
-        "ESI",
-        "LYSIS",
-        "DISC",
-        "FACET_SI",
-        "NERVE_BLOCK",
-        "TUMOR_ABLATION",
-        "BIOPSY",
-    }
-)
 # Procedures that share another's rules: tumour ablation is usually done with cementoplasty
 # (cement leak, adjacent fracture, DOMAIN "Procedures"), and a spine biopsy can bleed
 # retroperitoneally like vertebral augmentation.
@@ -123,106 +115,8 @@ CODES = _words(
 )
 
 
-@dataclass(frozen=True)
-class SymptomMatch:
-    code: str
-    tier: str
-    evidence: str  # the matched span of the original text
-    crisis_line: bool = False  # self-harm: the patient also gets the 988 crisis line
-    reason: str = ""  # what a clinician reads: the concept(s), their assertion, the rule's source
-
-
-@dataclass(frozen=True)
-class Screening:
-    tier: str | None  # highest tier found, or None when the text is benign
-    matches: tuple[SymptomMatch, ...]
-    needs_human: bool  # True whenever the text may be a symptom we could not rule out
-    language: str  # detected or given
-    # A body symptom is mentioned but not confidently classified: send the structured safety
-    # screen (followup.screening.safety_screen) and let a human look (issue 21 item 3).
-    needs_safety_screen: bool = False
-
-    @property
-    def uncertain(self) -> bool:
-        return self.needs_safety_screen
-
-
-# --------------------------------------------------------------------------------------------
-# Normalisation with an offset map back to the original text.
-
-_APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u00b4`")
-_DASHES = frozenset("-_\u2010\u2011\u2012\u2013\u2014\u2212")
-_LINE_BREAKS = frozenset("\n\r\u2028\u2029\u0085")
-
-
-@dataclass
-class _Norm:
-    text: str
-    starts: list[int]
-    ends: list[int]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """Original-text slice covering normalised ``[start, end)``."""
-        if end <= start or not self.starts:
-            return (0, 0)
-        return self.starts[start], self.ends[end - 1]
-
-
-def _fold_char(ch: str) -> str:
-    if ch in _APOSTROPHES:
-        return ""
-    if ch in _DASHES:
-        return " "
-    if ch in _LINE_BREAKS:
-        return "\n"
-    if ch.isspace() or ch == "\u200b":  # a zero-width space still separates words
-        return " "
-    if unicodedata.category(ch) == "Cf":  # soft hyphens, joiners, direction marks
-        return ""
-    if ch == "\u00ba":  # masculine ordinal, typed for a degree sign on Spanish keyboards
-        return "\u00b0"
-    if ch.isdigit() and not ch.isascii():
-        digit = unicodedata.decimal(ch, None)
-        if digit is not None:
-            return str(digit)
-    folded = unicodedata.normalize("NFKD", ch.lower())
-    return "".join(c for c in folded if not unicodedata.combining(c)).lower()
-
-
-def _normalise(text: str) -> _Norm:
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for index, ch in enumerate(text):
-        for out in _fold_char(ch):
-            if out in " \n" and chars and chars[-1] in " \n":
-                # One space per run; a run holding a line break stays a line break (a boundary).
-                if out == "\n":
-                    chars[-1] = "\n"
-                ends[-1] = index + 1
-                continue
-            chars.append(out)
-            starts.append(index)
-            ends.append(index + 1)
-    # A letter typed three or more times in a row ("breatheeee", "feverrr") counts once.
-    text_out: list[str] = []
-    s_out: list[int] = []
-    e_out: list[int] = []
-    i = 0
-    while i < len(chars):
-        j = i
-        while j + 1 < len(chars) and chars[j + 1] == chars[i] and chars[i].isalpha():
-            j += 1
-        if j - i >= 2:
-            text_out.append(chars[i])
-            s_out.append(starts[i])
-            e_out.append(ends[j])
-        else:
-            text_out.extend(chars[i : j + 1])
-            s_out.extend(starts[i : j + 1])
-            e_out.extend(ends[i : j + 1])
-        i = j + 1
-    return _Norm("".join(text_out), s_out, e_out)
+_Norm = Norm
+_normalise = normalise
 
 
 # --------------------------------------------------------------------------------------------
@@ -1861,27 +1755,6 @@ def _qualifier(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> re.Matc
 # --------------------------------------------------------------------------------------------
 # Language.
 
-_ES_WORDS = _words(
-    """el la los las que de del me mi mis tengo estoy muy pero por con y dolor fiebre gracias hola
-    puedo siento cabeza piernas bien mal es esta una un para ya todo buenos dias cita si se su
-    usted hoy ayer tambien porque donde cuando pierna espalda como mucho nada"""
-)
-_EN_WORDS = _words(
-    """the and my i is it to have feel pain can you thanks thank im a of in legs back this that what
-    when with but so fine ok good great hi hello yes am are was today yesterday leg head been
-    just not"""
-)
-_ES_MARKS = re.compile("[\u00f1\u00bf\u00a1\u00e1\u00e9\u00ed\u00f3\u00fa]")
-
-
-def detect_language(text: str, *, normalised: str | None = None) -> str:
-    """ "es" or "en" by counting common words; English when unsure (the clinic's default)."""
-    words = re.findall(r"[a-z]+", _normalise(text).text if normalised is None else normalised)
-    es = sum(w in _ES_WORDS for w in words) + 2 * len(_ES_MARKS.findall(text.lower()))
-    en = sum(w in _EN_WORDS for w in words)
-    return "es" if es > en else "en"
-
-
 # --------------------------------------------------------------------------------------------
 # Screening.
 
@@ -2187,8 +2060,3 @@ def screen_text(
         lang = (language or "en").strip().lower()[:2] or "en"
         fallback = SymptomMatch(_UNCL, ROUTINE, "")
         return Screening(tier=ROUTINE, matches=(fallback,), needs_human=True, language=lang)
-
-
-# The concept engine (followup.screening.lexicon) reads text through the same normalisation; the
-# phrase rules and the engine normalise the same text one after the other, so keep the last few.
-normalise = functools.lru_cache(maxsize=8)(_normalise)

@@ -17,7 +17,8 @@ from notifications.sms_encoding import is_gsm7
 
 from . import engine
 from .lexicon import load_yaml
-from .phrases import PROCEDURES, normalise
+from .results import PROCEDURES
+from .text import normalise
 
 LANGUAGES = ("en", "es")
 
