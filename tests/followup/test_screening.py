@@ -395,17 +395,30 @@ def test_it_does_not_mistake_pain_talk_for_self_harm():
 # Input of any shape.
 
 
+# These guard against runaway regex backtracking on long or repetitive texts (which costs seconds
+# or never ends), not speed: speed is measured in bench/screening_speed.py. CPU time of this
+# process, not wall time, so a loaded CI machine does not fail them; the bound is ~30x the
+# measured cost of a 1,600-character text.
+RUNAWAY_CPU_SECONDS = 0.25
+
+
+def _screen_cpu(text: str, **kwargs):
+    best = None
+    for _ in range(3):
+        start = time.process_time()
+        result = screen_text(text, **kwargs)
+        spent = time.process_time() - start
+        best = spent if best is None else min(best, spent)
+    return result, best
+
+
 def test_it_screens_a_long_text_quickly_and_finds_the_buried_symptom():
     chatter = "Thank you so much for the great care on Tuesday, the nurses were lovely. " * 25
     text = (chatter + "Since yesterday I have been wetting myself. See you soon.")[-1600:]
     assert len(text) == 1600
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        result = screen_text(text, procedure="LYSIS")
-        timings.append(time.perf_counter() - start)
+    result, cpu = _screen_cpu(text, procedure="LYSIS")
     assert result.tier == EMERGENCY
-    assert min(timings) < 0.05
+    assert cpu < RUNAWAY_CPU_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -421,12 +434,8 @@ def test_it_screens_a_long_text_quickly_and_finds_the_buried_symptom():
     ],
 )
 def test_it_stays_fast_on_repetitive_input(text):
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        screen_text(text[:1600])
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.05
+    _, cpu = _screen_cpu(text[:1600])
+    assert cpu < RUNAWAY_CPU_SECONDS
 
 
 @pytest.mark.parametrize(
