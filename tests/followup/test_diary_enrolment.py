@@ -74,7 +74,11 @@ def test_the_api_schedules_an_scs_trial_diary_from_the_procedure_date(api, bob):
         ("SCS", {"trial_days": 11}, "trial_days"),
         ("FACET_SI", {"block_at": "yesterday", "anaesthetic": "lidocaine"}, "block_at"),
         ("FACET_SI", {"block_at": "2026-01-05T17:00", "anaesthetic": "ether"}, "anaesthetic"),
-        ("FACET_SI", {"block_at": "2099-01-05T17:00", "anaesthetic": "lidocaine"}, "diary.block_at"),
+        (
+            "FACET_SI",
+            {"block_at": "2099-01-05T17:00", "anaesthetic": "lidocaine"},
+            "diary.block_at",
+        ),
     ],
 )
 def test_diary_fields_that_do_not_fit_are_refused_and_nothing_is_enrolled(

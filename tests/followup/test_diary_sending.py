@@ -219,3 +219,54 @@ def test_trial_day_replies_are_taken_only_when_all_four_are_clean(text, parsed):
             result["function"],
             result["meds"],
         ) == parsed
+
+
+# --- the exportable chart note ------------------------------------------------------------------
+
+
+def _answered_block(clinic, bob):
+    enrollment = block_patient(clinic, bob, time_zone="America/Chicago")
+    rows = diary_block_schedule(
+        enrollment=enrollment, block_at=chicago(10, 9), anaesthetic_name="lidocaine"
+    )
+    for row in rows:
+        DiaryEntry.objects.filter(pk=row.pk).update(sent_at=row.send_at)
+    for hour, minute, text in ((9, 35, "1"), (10, 5, "1"), (11, 5, "2"), (13, 5, "6")):
+        diary_answer_record(enrollment=enrollment, text=text, answered_at=chicago(10, hour, minute))
+    return enrollment
+
+
+def test_the_block_note_downloads_with_verdict_rule_and_source(client, clinic, bob):
+    enrollment = _answered_block(clinic, bob)
+    client.force_login(bob)
+    response = client.get(f"/outcomes/enrollments/{enrollment.pk}/block-1.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Cache-Control"] == "no-store"
+    note = response.content.decode()
+    assert note.startswith("Diagnostic block 2026-03-10 09:00 (America/Chicago), Lidocaine")
+    assert "Pre-block pain: 8/10." in note and "- 2.1 h: pain 2/10" in note
+    # 87.5 % relief past the hour lidocaine is expected to last: Medicare's 80 % is met.
+    assert ": MET - " in note and "Source: CMS LCD L38765" in note
+    patient = enrollment.patient
+    for identifier in (patient.first_name, patient.last_name, patient.mrn, patient.phone):
+        assert identifier not in note
+    asra = client.get(f"/outcomes/enrollments/{enrollment.pk}/block-1.txt?rule=MBB_ASRA")
+    assert asra.status_code == 200 and asra.content.decode() != note
+    from patients.models import AuditEvent
+
+    assert AuditEvent.objects.filter(detail__format="block-note").count() == 2
+
+
+def test_the_block_note_is_refused_outside_the_clinic_and_for_bad_input(client, clinic, bob, dora):
+    enrollment = _answered_block(clinic, bob)
+    client.force_login(dora)
+    assert client.get(f"/outcomes/enrollments/{enrollment.pk}/block-1.txt").status_code == 404
+    client.force_login(bob)
+    base = f"/outcomes/enrollments/{enrollment.pk}"
+    assert client.get(f"{base}/block-2.txt").status_code == 404  # no second block yet
+    assert client.get(f"{base}/block-1.txt?rule=RFA_REPEAT").status_code == 404
+    assert client.get(f"{base}/block-1.txt?rule=nope").status_code == 404
+    assert client.post(f"{base}/block-1.txt").status_code == 405
+    client.logout()
+    assert client.get(f"{base}/block-1.txt").status_code in (302, 403)
