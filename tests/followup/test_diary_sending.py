@@ -239,6 +239,8 @@ def _answered_block(clinic, bob):
 def test_the_block_note_downloads_with_verdict_rule_and_source(client, clinic, bob):
     enrollment = _answered_block(clinic, bob)
     client.force_login(bob)
+    page = client.get(f"/outcomes/enrollments/{enrollment.pk}/").content.decode()
+    assert f'href="/outcomes/enrollments/{enrollment.pk}/block-1.txt"' in page
     response = client.get(f"/outcomes/enrollments/{enrollment.pk}/block-1.txt")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
