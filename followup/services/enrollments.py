@@ -15,6 +15,7 @@ from patients.models import Clinic
 from patients.services import patient_upsert
 
 from ..diaries.enrolment import diary_schedule_at_enrolment
+from ..instruments.indexes import swap_index
 from ..models import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
 from ..protocols import protocol_current
 from ..scheduling import checkpoint_schedule, local_datetime
@@ -112,6 +113,8 @@ def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) 
         performed_on=enrollment.performed_on,
         tz_name=tz_name,
     ):
+        # At cervical levels the web form asks the NDI instead of the ODI.
+        item["question_codes"] = swap_index(item["question_codes"], enrollment.levels)
         checkpoint = Checkpoint(enrollment=enrollment, **item)
         if now >= checkpoint.closes_at:
             # Enrolled after this window closed: recorded, never silently dropped.
