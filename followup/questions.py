@@ -435,8 +435,8 @@ _QUESTION_LIST: list[dict] = [
         # ODI when the procedure was at cervical levels (followup/instruments/indexes.py).
         "text": {
             "en": "Please fill in a short form about your neck pain and daily life (5 min): {link}",
-            "es": "Por favor llene un formulario corto sobre su dolor de cuello y su vida diaria "
-            "(5 min): {link}",
+            "es": "Llene un formulario corto sobre su dolor de cuello y su vida diaria (5 min): "
+            "{link}",
         },
         "source": "Vernon H, Mior S. J Manipulative Physiol Ther 1991;14:409-415 (NDI); "
         "DOMAIN.md patient-reported outcomes",

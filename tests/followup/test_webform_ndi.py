@@ -96,3 +96,16 @@ def test_nine_ndi_sections_score_over_the_answered_maximum(client, ndi_path, cer
     scores = (3, 2, 2, 1, 4, 2, 1, None, 2, 3)  # 20 / 45
     client.post(ndi_path, {**ndi(*scores), "action": "submit", "odi_confirm": "1"})
     assert Score.objects.get(checkpoint=cervical, kind="NDI").value == Decimal("44.4")
+
+
+def test_staff_read_the_ndi_answer_in_words():
+    from followup.answer_labels import answer_label, question_label
+
+    value = dict(zip(NDI_SECTION_KEYS, (3, 2, 2, 1, 4, 2, 1, None, 2, 3), strict=True))
+    label = answer_label("NDI", value)
+    assert label.startswith("44.4 % (moderate), 9 of 10 sections; not answered: 8. ")
+    assert question_label("NDI") == "Neck Disability Index (web form)"
+    seven = dict.fromkeys(NDI_SECTION_KEYS, None) | {k: 1 for k in NDI_SECTION_KEYS[:7]}
+    assert answer_label("NDI", seven).startswith(
+        "no score (7 of 10 sections answered, fewer than 8)"
+    )
