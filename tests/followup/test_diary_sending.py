@@ -272,3 +272,15 @@ def test_the_block_note_is_refused_outside_the_clinic_and_for_bad_input(client, 
     assert client.post(f"{base}/block-1.txt").status_code == 405
     client.logout()
     assert client.get(f"{base}/block-1.txt").status_code in (302, 403)
+
+
+def test_the_verdict_shows_on_the_staff_timeline(client, live_block, alice):
+    from django.urls import reverse
+
+    from .test_triage_queue import signed_in
+
+    post_sms(client, body="2", from_=live_block.patient.phone)
+    page = signed_in(alice).get(reverse("triage-patient", args=[live_block.patient.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Block diary h2: pain 2/10. MBB_MEDICARE: " in text and "L38765" in text
