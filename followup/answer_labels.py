@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .odi import ODI_SECTION_KEYS, odi_missing_sections, odi_score, odi_section_title
+from .instruments.indexes import INDEXES
 from .outcomes.format import number
 from .questions import QUESTIONS
 
@@ -16,6 +16,7 @@ from .questions import QUESTIONS
 # the form's {link} placeholder, which must never reach a page.
 _WEB_FORM_LABELS = {
     "ODI": "Oswestry Disability Index (web form)",
+    "NDI": "Neck Disability Index (web form)",
     "VAS": "Pain today, 0-100 slider (web form)",
 }
 
@@ -35,24 +36,33 @@ def question_label(code: str) -> str:
 
 def odi_summary(value: dict | None) -> str:
     """The ODI answer as staff read it: score (or why there is none), sections answered, gaps."""
+    return index_summary("ODI", value)
+
+
+def index_summary(code: str, value: dict | None) -> str:
+    """An ODI or NDI answer (followup/instruments/indexes.py) in words, the same way."""
     if not isinstance(value, dict):
         return "not answered"
-    answers = {key: value.get(key) for key in ODI_SECTION_KEYS}
-    missing = odi_missing_sections(answers)
-    answered = len(ODI_SECTION_KEYS) - len(missing)
+    index = INDEXES[code]
+    answers = {key: value.get(key) for key in index.keys}
+    missing = [key for key in index.keys if answers[key] is None]
+    answered = len(index.keys) - len(missing)
     try:
-        result = odi_score(answers)
+        result = index.score(answers)
     except ValueError:
         result = None
     if result is None:
-        head = f"no score ({answered} of {len(ODI_SECTION_KEYS)} sections answered, fewer than 8)"
+        head = (
+            f"no score ({answered} of {len(index.keys)} sections answered, "
+            f"fewer than {index.min_sections})"
+        )
     else:
         head = (
             f"{number(result['percent'])} % ({result['band']}), "
-            f"{answered} of {len(ODI_SECTION_KEYS)} sections"
+            f"{answered} of {len(index.keys)} sections"
         )
     if missing:
-        head += "; not answered: " + ", ".join(odi_section_title(key) for key in missing)
+        head += "; not answered: " + ", ".join(index.title(key, "en") for key in missing)
     return head
 
 
@@ -62,8 +72,8 @@ def answer_label(code: str, value: object) -> str:
     kind = question.get("type")
     if value is None:
         return "not answered"
-    if code == "ODI":
-        return odi_summary(value if isinstance(value, dict) else None)
+    if code in INDEXES:
+        return index_summary(code, value if isinstance(value, dict) else None)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if kind == "choice":

@@ -177,3 +177,31 @@ WEB_TEXT = {
         "unknown": "No pudimos abrir este enlace. Revise que esté completo, o llame a su clínica.",
     },
 }
+
+
+# --- Relief diaries (followup/diaries/sending.py) ------------------------------------------------
+# One text per prompt, GSM-7 in both languages, answered with a bare number (or four short words
+# for the stimulator trial). No procedure is named (DESIGN rule 6): "since your visit today".
+DIARY_BLOCK_PROMPT = {
+    "en": "{clinic} pain diary: your pain right now, 0 (none) to 10 (worst)? Reply with a number.",
+    "es": "{clinic} diario de dolor: su dolor ahora, de 0 (nada) a 10 (el peor)? Responda con un numero.",
+}
+
+DIARY_BLOCK_RECALL = {
+    "en": "{clinic} pain diary: what was your pain at {time} last night, 0 (none) to 10 (worst)? "
+    "Reply with a number.",
+    "es": "{clinic} diario de dolor: cual era su dolor anoche a las {time}, de 0 (nada) a 10 "
+    "(el peor)? Responda con un numero.",
+}
+
+DIARY_SCS_PROMPT = {
+    "en": "{clinic} trial diary, day {day}: reply pain 0-10, relief 0-100%, activity "
+    "better/same/worse, pain pills less/same/more. E.g. 4 60 better less",
+    "es": "{clinic} diario de prueba, dia {day}: responda dolor 0-10, alivio 0-100%, actividad "
+    "mejor/igual/peor, pastillas menos/igual/mas. Ej: 4 60 mejor menos",
+}
+
+DIARY_THANKS = {
+    "en": "Thank you, noted in your pain diary.",
+    "es": "Gracias, anotado en su diario de dolor.",
+}

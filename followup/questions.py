@@ -429,6 +429,19 @@ _QUESTION_LIST: list[dict] = [
         "loinc": "97908-8",
     },
     {
+        "code": "NDI",
+        "type": "web_form",
+        # The ODI's counterpart for the neck (followup/instruments/ndi.py): asked instead of the
+        # ODI when the procedure was at cervical levels (followup/instruments/indexes.py).
+        "text": {
+            "en": "Please fill in a short form about your neck pain and daily life (5 min): {link}",
+            "es": "Llene un formulario corto sobre su dolor de cuello y su vida diaria (5 min): "
+            "{link}",
+        },
+        "source": "Vernon H, Mior S. J Manipulative Physiol Ther 1991;14:409-415 (NDI); "
+        "DOMAIN.md patient-reported outcomes",
+    },
+    {
         "code": "ANYTHING_ELSE",
         "type": "free_text",
         # Free text is read at the next triage review, not live: say so, and where to go instead.

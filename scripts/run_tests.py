@@ -47,6 +47,7 @@ SQLITE_SUBSET = [
     "tests/followup/test_words_not_codes.py",
     "tests/followup/test_exports_csv.py",
     "tests/followup/test_outcomes_pages.py",
+    "tests/followup/test_diary_sending.py",
 ]
 
 

@@ -43,6 +43,7 @@ def start_survey(
     days_ago: int = 95,
     baseline_pain: int | None = 6,
     now: dt.datetime | None = None,
+    levels: str = "",
     **patient_fields,
 ) -> Checkpoint:
     """Enroll a new patient late enough that check ``key`` is due, and open it through the sweep."""
@@ -57,6 +58,7 @@ def start_survey(
         performed_on=(now - dt.timedelta(days=days_ago)).date(),
         baseline_pain=baseline_pain,
         now=now,
+        levels=levels,
     )
     with transaction.atomic():
         checkpoint = (

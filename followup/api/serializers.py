@@ -12,6 +12,8 @@ from rest_framework.exceptions import NotFound
 from patients.models import Channel, Clinic, ClinicMembership, Language, Role
 from patients.validators import normalise_phone, validate_time_zone
 
+from ..diaries.anaesthetics import ANAESTHETICS
+from ..diaries.enrolment import diary_fields_error
 from ..models import Answer, Checkpoint, Enrollment, Score
 from ..models.enrollments import Side
 from ..protocols import protocol_current
@@ -69,6 +71,37 @@ class BaselineSerializer(serializers.Serializer):
     )
 
 
+class DiaryInputSerializer(serializers.Serializer):
+    """Optional relief diary (docs/instruments.md "Diaries"): a diagnostic block's time and
+    anaesthetic, or an SCS trial's length in days. A block time without an offset is read in the
+    patient's time zone."""
+
+    block_at = serializers.DateTimeField(required=False, allow_null=True, default_timezone=dt.UTC)
+    anaesthetic = serializers.ChoiceField(
+        choices=sorted(ANAESTHETICS), required=False, allow_blank=True, default=""
+    )
+    trial_days = serializers.IntegerField(
+        min_value=3, max_value=10, required=False, allow_null=True
+    )
+
+    def to_internal_value(self, data):
+        # Remember whether the block time carried an offset: without one it is the patient's
+        # local clock time, which the enclosing serializer knows (default_timezone is only a carrier).
+        naive = False
+        raw = data.get("block_at") if hasattr(data, "get") else None
+        if isinstance(raw, str) and raw.strip():
+            from django.utils.dateparse import parse_datetime
+
+            try:
+                parsed = parse_datetime(raw.strip())
+            except ValueError:
+                parsed = None
+            naive = parsed is not None and parsed.tzinfo is None
+        value = super().to_internal_value(data)
+        value["naive_block_at"] = naive
+        return value
+
+
 class EnrollmentCreateSerializer(serializers.Serializer):
     patient = PatientInputSerializer()
     procedure = serializers.CharField(max_length=20)
@@ -83,6 +116,7 @@ class EnrollmentCreateSerializer(serializers.Serializer):
     external_id = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
+    diary = DiaryInputSerializer(required=False)
 
     def validate_procedure(self, value: str) -> str:
         code = value.strip().upper()
@@ -130,6 +164,8 @@ class EnrollmentCreateSerializer(serializers.Serializer):
                 {"physician": [f"No physician {attrs['physician']!r} in clinic {clinic.slug!r}."]}
             )
         attrs["physician"] = membership.user
+        if attrs.get("diary"):
+            attrs["diary"] = _diary_validated(attrs)
         return attrs
 
     def enroll(self, *, created_by) -> Enrollment:
@@ -148,7 +184,32 @@ class EnrollmentCreateSerializer(serializers.Serializer):
             side=data.get("side", ""),
             external_id=data.get("external_id", ""),
             created_by=created_by,
+            diary=data.get("diary") or None,
         )
+
+
+def _diary_validated(attrs: dict) -> dict:
+    """The diary fields made ready for ``diary_schedule_at_enrolment`` (or a ValidationError)."""
+    diary = dict(attrs["diary"])
+    block_at, naive = diary.get("block_at"), diary.pop("naive_block_at", False)
+    if block_at is not None and naive:
+        zone = zoneinfo.ZoneInfo(attrs["patient"].get("time_zone") or "America/Chicago")
+        block_at = block_at.replace(tzinfo=None).replace(tzinfo=zone)
+    errors = diary_fields_error(
+        procedure=attrs["procedure"],
+        block_at=block_at,
+        anaesthetic=diary.get("anaesthetic", ""),
+        trial_days=diary.get("trial_days"),
+    )
+    if block_at is not None and block_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+        errors.setdefault("diary.block_at", "The block time cannot be in the future.")
+    if errors:
+        raise serializers.ValidationError({k: [v] for k, v in errors.items()})
+    return {
+        "block_at": block_at,
+        "anaesthetic": diary.get("anaesthetic", ""),
+        "trial_days": diary.get("trial_days"),
+    }
 
 
 class CheckpointSerializer(serializers.ModelSerializer):

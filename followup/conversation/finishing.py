@@ -8,6 +8,7 @@ from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_cancel
 
 from .. import messages as msg
+from ..instruments.ndi import ndi_score
 from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Score
 from ..odi import odi_score
@@ -100,6 +101,15 @@ def scores_record(*, checkpoint: Checkpoint, now: dt.datetime) -> list[Score]:
                     "band": result["band"],
                     "loinc": "97909-6",
                 },
+            )
+    if "NDI" in answers and isinstance(answers["NDI"].value, dict):
+        # Scored like the ODI, with the same missing-sections rule (followup/instruments/ndi.py).
+        result = ndi_score(answers["NDI"].value)
+        if result is not None:
+            put(
+                Score.Kind.NDI,
+                result["percent"],
+                {"sum": result["sum"], "answered": result["answered"], "band": result["band"]},
             )
     if "VAS" in answers and isinstance(answers["VAS"].value, int):
         put(Score.Kind.VAS, answers["VAS"].value, {"instrument": "vas"})

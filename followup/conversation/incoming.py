@@ -11,6 +11,7 @@ from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
 
 from .. import messages as msg
+from ..diaries.inbound import diary_reply
 from ..messages import render
 from ..models import Checkpoint, CheckpointStatus
 from ..timeline import timeline_add
@@ -59,6 +60,10 @@ def conversation_inbound(*, patient, inbound, now: dt.datetime) -> Handled:
     checkpoint = conversation_for(patient=patient, now=now)
     if checkpoint is not None:
         return conversation_answer(checkpoint=checkpoint, inbound=inbound, now=now)
+    # An answer to an open pain-diary prompt (followup/diaries/inbound.py), before free text.
+    diary = diary_reply(patient=patient, inbound=inbound, now=now)
+    if diary is not None:
+        return Handled("diary_answer", None, "", diary.reply)
     late = _recently_closed(patient=patient, now=now)
     if late is not None:
         return patient_text_outside_check(

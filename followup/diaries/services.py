@@ -106,6 +106,17 @@ def _readings(rows: list[DiaryEntry]) -> list[Reading]:
     ]
 
 
+def diary_block_series(*, enrollment: Enrollment) -> list[int]:
+    """The numbers of the enrollment's block diaries (1, 2 ...), for links to their notes."""
+    return sorted(
+        set(
+            DiaryEntry.objects.filter(enrollment=enrollment, kind=DiaryKind.BLOCK).values_list(
+                "series", flat=True
+            )
+        )
+    )
+
+
 def diary_block_assessment(
     *, enrollment: Enrollment, series: int = 1, rule_code: str = "MBB_MEDICARE"
 ) -> tuple[Assessment, str]:

@@ -41,6 +41,7 @@ class Answer(models.Model):
 class Score(models.Model):
     class Kind(models.TextChoices):
         ODI = "ODI", "Oswestry Disability Index (%)"
+        NDI = "NDI", "Neck Disability Index (%)"
         NRS_NOW = "NRS_NOW", "Pain now (NRS 0-10)"
         NRS_AVG = "NRS_AVG", "Average pain past week (NRS 0-10)"
         VAS = "VAS", "Pain (VAS 0-100)"

@@ -23,6 +23,7 @@ from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_sweep
 
 from ..conversation import conversation_open
+from ..diaries.sending import diary_prompts_send_due
 from ..models import Checkpoint, CheckpointStatus, EnrollmentStatus
 from ..reminders import survey_sweep
 from ..scheduling import local_datetime, next_allowed_time
@@ -116,6 +117,7 @@ def sweep_steps() -> list[Callable[..., dict]]:
     """The sweep's steps in order. Features add theirs here, in one visible place."""
     return [
         checkpoints_open_due,
+        diary_prompts_send_due,
         survey_sweep,
         checkpoints_close_expired,
         escalations_repage_due,

@@ -14,6 +14,8 @@ from notifications.outbox import outbox_cancel
 from patients.models import Clinic
 from patients.services import patient_upsert
 
+from ..diaries.enrolment import diary_schedule_at_enrolment
+from ..instruments.indexes import swap_index
 from ..models import Checkpoint, CheckpointStatus, Enrollment, EnrollmentStatus
 from ..protocols import protocol_current
 from ..scheduling import checkpoint_schedule, local_datetime
@@ -47,8 +49,12 @@ def enrollment_create(
     external_id: str = "",
     created_by=None,
     now: dt.datetime | None = None,
+    diary: dict | None = None,
 ) -> Enrollment:
-    """Enroll a patient (created or updated by clinic + MRN) and schedule the protocol's checks."""
+    """Enroll a patient (created or updated by clinic + MRN) and schedule the protocol's checks.
+
+    ``diary`` (optional: ``block_at`` + ``anaesthetic``, or ``trial_days``) also schedules a
+    relief diary (followup/diaries/enrolment.py)."""
     now = now or timezone.now()
     protocol = protocol_current(code=procedure)
     if protocol is None:
@@ -81,6 +87,8 @@ def enrollment_create(
             Checkpoint.objects.bulk_create(
                 _checkpoints_for(enrollment, tz_name=patient.time_zone, now=now)
             )
+            if diary:
+                diary_schedule_at_enrolment(enrollment=enrollment, **diary)
     except IntegrityError:
         # Two requests raced past the existence check; the unique constraint decided.
         existing = Enrollment.objects.filter(
@@ -105,6 +113,8 @@ def _checkpoints_for(enrollment: Enrollment, *, tz_name: str, now: dt.datetime) 
         performed_on=enrollment.performed_on,
         tz_name=tz_name,
     ):
+        # At cervical levels the web form asks the NDI instead of the ODI.
+        item["question_codes"] = swap_index(item["question_codes"], enrollment.levels)
         checkpoint = Checkpoint(enrollment=enrollment, **item)
         if now >= checkpoint.closes_at:
             # Enrolled after this window closed: recorded, never silently dropped.

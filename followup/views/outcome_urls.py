@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import outcomes
+from . import diary_note, outcomes
 
 urlpatterns = [
     path("", outcomes.cohort_dashboard, name="outcomes-cohort"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("patients/", outcomes.patient_list, name="outcomes-patients"),
     path("enrollments/<int:pk>/", outcomes.patient_trend, name="outcomes-patient"),
     path("enrollments/<int:pk>/fhir.json", outcomes.enrollment_fhir, name="outcomes-fhir"),
+    path(
+        "enrollments/<int:pk>/block-<int:series>.txt",
+        diary_note.block_note,
+        name="outcomes-block-note",
+    ),
 ]

@@ -23,7 +23,7 @@ from patients.audit import audit_record
 from patients.models import AuditAction, Clinic, Role
 from patients.permissions import VIEW_OUTCOMES, staff_required
 
-from ..diaries.services import diary_scs_summary
+from ..diaries.services import diary_block_series, diary_scs_summary
 from ..exports.csv import csv_columns, csv_lines
 from ..exports.fhir import enrollment_bundle
 from ..models import Enrollment
@@ -368,6 +368,7 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "responder_percent": RESPONDER_PERCENT,
         "relief": enrollment_relief(trend=trend),
         "trial": diary_scs_summary(enrollment=enrollment),
+        "block_series": diary_block_series(enrollment=enrollment),
     }
     return render(request, "followup/outcomes/patient.html", context)
 

@@ -23,6 +23,7 @@ from patients.models import AuditAction, Channel, ClinicMembership, Language, Ro
 from patients.permissions import ENROLL, clinics_with_perm, staff_required
 
 from ..api.serializers import EnrollmentCreateSerializer
+from ..diaries.anaesthetics import ANAESTHETICS
 from ..models.enrollments import Side
 from ..protocols import protocol_current
 from ..scheduling import checkpoint_schedule
@@ -122,6 +123,13 @@ def _payload(post) -> dict:
             baseline[key] = raw
     if baseline:
         data["baseline"] = baseline
+    diary = {}
+    for key in ("block_at", "anaesthetic", "trial_days"):
+        raw = post.get(f"diary.{key}", "").strip()
+        if raw != "":
+            diary[key] = raw
+    if diary:
+        data["diary"] = diary
     return data
 
 
@@ -288,7 +296,46 @@ def _form_fields(post, errors: dict[str, list[str]], choices: dict) -> dict[str,
             step="0.1",
         ),
     ]
-    return {"procedure": procedure, "patient": patient, "baseline": baseline}
+    return {
+        "procedure": procedure,
+        "patient": patient,
+        "baseline": baseline,
+        "diary": diary_form_fields(v, e),
+    }
+
+
+def diary_form_fields(v, e) -> list[dict]:
+    """Block time + anaesthetic (FACET_SI, NERVE_BLOCK) or trial length (SCS): docs/instruments.md."""
+    return [
+        _field(
+            "diary.block_at",
+            "Block done at",
+            "datetime-local",
+            v("diary.block_at"),
+            errors=e("diary.block_at"),
+            help_text="Diagnostic blocks: the patient's local time. Starts the pain diary.",
+        ),
+        _field(
+            "diary.anaesthetic",
+            "Anaesthetic",
+            "select",
+            v("diary.anaesthetic"),
+            options=[(k, a["label"]) for k, a in sorted(ANAESTHETICS.items())],
+            errors=e("diary.anaesthetic"),
+            blank_label="None",
+        ),
+        _field(
+            "diary.trial_days",
+            "Stimulator trial days (3-10)",
+            "number",
+            v("diary.trial_days"),
+            errors=e("diary.trial_days"),
+            min=3,
+            max=10,
+            step=1,
+            help_text="SCS trials: a daily diary from the procedure date.",
+        ),
+    ]
 
 
 def schedule_preview(

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django import forms
 
 from .. import messages as msg
+from ..instruments.indexes import INDEXES, DisabilityIndex
 from ..models import Answer, Checkpoint
-from ..odi import ODI_SECTION_KEYS, ODI_SECTIONS, odi_missing_sections
 from ..questions import QUESTIONS
 
 WEB_FORM = "web_form"
@@ -64,6 +64,7 @@ class SurveyForm(forms.Form):
         self.language = language
         self.final = final
         self.sections: list[Section] = []
+        self.index: DisabilityIndex | None = None
         text = msg.WEB_TEXT[language]
         for code in codes:
             question = QUESTIONS[code]
@@ -108,12 +109,14 @@ class SurveyForm(forms.Form):
                     Section(label, [name], kind="text", hint=text["free_text_hint"])
                 )
             elif kind == WEB_FORM:
+                self.index = INDEXES.get(code, INDEXES["ODI"])
                 self._add_odi_and_vas(text)
 
     def _add_odi_and_vas(self, text: dict) -> None:
+        """The check's disability index (ODI, or NDI at cervical levels) and the VAS slider."""
         lang = self.language
-        for number, section in enumerate(ODI_SECTIONS, start=1):
-            name = f"odi_{section['key']}"
+        for number, section in enumerate(self.index.sections, start=1):
+            name = self.index.field(section["key"])
             title = f"{number}. {section['title'][lang]}"
             self.fields[name] = forms.TypedChoiceField(
                 label=title,
@@ -147,11 +150,12 @@ class SurveyForm(forms.Form):
         return data
 
     def odi_missing(self) -> list[str]:
-        """The ODI sections left blank (empty when this form has no ODI). Call after is_valid."""
-        if f"odi_{ODI_SECTION_KEYS[0]}" not in self.fields:
+        """The index's sections left blank (empty when this form has no ODI/NDI). Call after
+        is_valid."""
+        if self.index is None:
             return []
         data = getattr(self, "cleaned_data", {})
-        return odi_missing_sections({key: data.get(f"odi_{key}") for key in ODI_SECTION_KEYS})
+        return [key for key in self.index.keys if data.get(self.index.field(key)) is None]
 
     def vas_set(self) -> bool:
         """The slider always has a value; it counts only once the patient moved it (or ticked the

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ..answers import answer_write
 from ..conversation import awaiting_answer, checkpoint_complete, redflags_service, scores_record
+from ..instruments.indexes import INDEXES
 from ..models import AnswerStatus, Checkpoint, FormDraft, FormLink
-from ..odi import ODI_SECTION_KEYS
 from ..questions import QUESTIONS
 from .forms import WEB_FORM, SurveyForm
 
@@ -119,11 +119,17 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
 
 def _record_odi_and_vas(checkpoint: Checkpoint, form: SurveyForm, now: dt.datetime) -> None:
     data = form.cleaned_data
-    sections = {key: data.get(f"odi_{key}") for key in ODI_SECTION_KEYS}
+    index = form.index or INDEXES["ODI"]
+    sections = {key: data.get(index.field(key)) for key in index.keys}
     answered = {k: v for k, v in sections.items() if v is not None}
     raw = "; ".join(f"{k}={v}" for k, v in answered.items())
     _answer(
-        checkpoint, "ODI", instrument="odi", raw=raw, value=sections if answered else None, now=now
+        checkpoint,
+        index.code,
+        instrument=index.code.lower(),
+        raw=raw,
+        value=sections if answered else None,
+        now=now,
     )
     vas = data.get("vas") if form.vas_set() else None
     _answer(

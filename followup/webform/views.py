@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods
 from .. import messages as msg
 from ..conversation import language_of
 from ..models import FormDraft
-from ..odi import ODI_MIN_SECTIONS, ODI_SECTION_KEYS, odi_section_title
 from .forms import SurveyForm, form_questions
 from .services import draft_save, form_submit
 from .tokens import LinkState, form_link_check
@@ -136,16 +135,17 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
         "sections": [(s, [form[name] for name in s.names]) for s in form.sections],
         "saved": saved,
         "vas_value": vas_value,
-        "odi_missing": _missing_notice(odi_missing, lang) if odi_missing else "",
+        "odi_missing": _missing_notice(form.index, odi_missing, lang) if odi_missing else "",
         "odi_too_few": (
-            text["odi_too_few"].format(minimum=ODI_MIN_SECTIONS)
-            if odi_missing and len(ODI_SECTION_KEYS) - len(odi_missing) < ODI_MIN_SECTIONS
+            text["odi_too_few"].format(minimum=form.index.min_sections)
+            if odi_missing and len(form.index.keys) - len(odi_missing) < form.index.min_sections
             else ""
         ),
     }
     return _private_page(render(request, "followup/webform/form.html", context))
 
 
-def _missing_notice(missing: list[str], lang: str) -> str:
-    titles = ", ".join(odi_section_title(key, lang) for key in missing)
+def _missing_notice(index, missing: list[str], lang: str) -> str:
+    # The ODI's or the NDI's sections, numbered as the patient saw them.
+    titles = ", ".join(index.title(key, lang) for key in missing)
     return msg.WEB_TEXT[lang]["odi_missing"].format(sections=titles)

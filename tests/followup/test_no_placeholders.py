@@ -39,6 +39,10 @@ FILLED_BY_CALLERS: dict[str, set[str]] = {
     "ACK_TEXT": {"clinic"},
     "EMAIL_REMINDER_SUBJECT": {"clinic"},
     "FREE_TEXT_HINT": set(),
+    "DIARY_BLOCK_PROMPT": {"clinic"},
+    "DIARY_BLOCK_RECALL": {"clinic", "time"},
+    "DIARY_SCS_PROMPT": {"clinic", "day"},
+    "DIARY_THANKS": set(),
 }
 WEB_TEXT_FILLED: dict[str, set[str]] = {
     "intro": {"clinic"},
@@ -60,6 +64,8 @@ SAMPLE = {
     "initials": "A.R.",
     "sections": "8. Sex life",
     "minimum": "8",
+    "time": "21:00",
+    "day": "3",
 }
 
 
