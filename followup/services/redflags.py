@@ -50,6 +50,8 @@ class RedFlagResult:
     escalations: list[Escalation] = field(default_factory=list)
     stop_survey: bool = False  # an EMERGENCY rule says: stop asking questions
     patient_reply: str = ""  # the safety instruction to send the patient now, in their language
+    # The screener was unsure about a body symptom: the conversation sends the safety screen.
+    needs_safety_screen: bool = False
 
 
 def _reply_for(patient: Patient, clinic, tier: str | None, crisis_line: bool) -> str:
@@ -335,7 +337,11 @@ def redflags_from_text(
             .first()
         )
     procedure = enrollment.procedure if enrollment else None
-    screening = screen_text(text, language=patient.language or "en", procedure=procedure)
+    days_since = (now.date() - enrollment.performed_on).days if enrollment else None
+    screening = screen_text(
+        text, language=patient.language or "en", procedure=procedure, days_since=days_since
+    )
+    unsure = bool(getattr(screening, "needs_safety_screen", False))
     # (code, tier, reason, source, evidence, crisis line)
     candidates: list[tuple[str, str, str, str, str, bool]] = []
     for match in getattr(screening, "matches", ()) or ():
@@ -369,7 +375,7 @@ def redflags_from_text(
             )
         )
     if not candidates:
-        return RedFlagResult(tier=None)
+        return RedFlagResult(tier=None, needs_safety_screen=unsure)
 
     clinic = enrollment.clinic if enrollment else patient.clinic
     with transaction.atomic():
@@ -401,7 +407,7 @@ def redflags_from_text(
                 now=now,
             )
             new.append((flag, crisis))
-        return _finish(
+        result = _finish(
             patient=patient,
             clinic=clinic,
             enrollment=enrollment,
@@ -411,6 +417,8 @@ def redflags_from_text(
             reply_via_outbox=reply_via_outbox,
             now=now,
         )
+        result.needs_safety_screen = unsure and not result.stop_survey
+        return result
 
 
 # --- clinician replies ---------------------------------------------------------------------------
