@@ -63,3 +63,32 @@ class SafetyScreenRequest(models.Model):
 def safety_screen_timeout() -> dt.timedelta:
     """How long a safety screen waits for its answer (``SAFETY_SCREEN_TIMEOUT_MINUTES``, default 15)."""
     return dt.timedelta(minutes=int(getattr(settings, "SAFETY_SCREEN_TIMEOUT_MINUTES", 15)))
+
+
+class TextLabelTier(models.TextChoices):
+    EMERGENCY = "EMERGENCY", "Emergency"
+    URGENT = "URGENT", "Urgent"
+    ROUTINE = "ROUTINE", "Routine"
+    NONE = "NONE", "None"
+
+
+class TextLabel(models.Model):
+    """Staff's judgement of a patient text's true tier (issue 21 item 4, the validation loop).
+
+    One per inbound text; a new click replaces it (each click is audited). The text itself stays
+    in the inbound table: ``screening_report --clinic`` reads it from there.
+    """
+
+    inbound = models.OneToOneField(
+        "notifications.InboundMessage", on_delete=models.CASCADE, related_name="tier_label"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10, choices=TextLabelTier.choices)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    labelled_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TextLabel {self.tier} for inbound {self.inbound_id}"
