@@ -63,3 +63,35 @@ def text_label_set(
 def text_labels_for(patient: Patient) -> dict[int, str]:
     """Inbound id -> labelled tier, for the patient's timeline."""
     return dict(TextLabel.objects.filter(patient=patient).values_list("inbound_id", "tier"))
+
+
+def labelled_rows(*, clinic_slug: str) -> list[dict]:
+    """The clinic's labelled texts as rows for ``followup.screening_report.confusion_report``.
+
+    ``inbound`` identifies each row: reports print that id, never the patient's text.
+    """
+    from ..models import Enrollment
+
+    rows = []
+    labels = (
+        TextLabel.objects.filter(clinic__slug=clinic_slug)
+        .select_related("inbound", "patient")
+        .order_by("id")
+    )
+    for label in labels:
+        enrollment = (
+            Enrollment.objects.filter(patient=label.patient, performed_on__lte=label.labelled_at)
+            .order_by("-performed_on", "-id")
+            .first()
+        )
+        rows.append(
+            {
+                "text": label.inbound.body or "",
+                "language": label.patient.language or None,
+                "procedure": enrollment.procedure if enrollment else None,
+                "expected_tier": label.tier,
+                "note": "",
+                "inbound": label.inbound_id,
+            }
+        )
+    return rows

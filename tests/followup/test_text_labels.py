@@ -77,3 +77,33 @@ def test_a_text_of_another_patient_cannot_be_labelled_through_this_patient(
 
 def test_get_is_not_allowed(client, bob, text):
     assert signed_in(bob).get(_url(text)).status_code == 405
+
+
+def test_screening_report_for_the_clinics_labelled_texts(client, bob, clinic, text):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no labelled texts"):
+        call_command("screening_report", clinic=clinic.slug, stdout=StringIO())
+    other = PatientFactory(clinic=clinic)
+    post_sms(client, body="I cant breathe", from_=other.phone)
+    breathless = InboundMessage.objects.get(patient=other)
+    c = signed_in(bob)
+    c.post(_url(text), {"tier": "EMERGENCY"})  # labelled above what the screener says
+    c.post(_url(breathless), {"tier": "EMERGENCY"})
+    out = StringIO()
+    call_command("screening_report", clinic=clinic.slug, stdout=out)
+    report = out.getvalue()
+    assert "2 labelled texts" in report
+    assert f"inbound text #{text.pk}" in report  # the miss, by id
+    assert "my back feels weird" not in report and "cant breathe" not in report
+    out = StringIO()
+    call_command("screening_report", clinic=clinic.slug, json=True, stdout=out)
+    import json
+
+    figures = json.loads(out.getvalue())
+    assert figures["n"] == 2 and figures["per_tier"]["EMERGENCY"]["sensitivity"] == 0.5
+    with pytest.raises(CommandError, match="No clinic"):
+        call_command("screening_report", clinic="nope", stdout=StringIO())
