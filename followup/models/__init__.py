@@ -16,6 +16,7 @@ from .protocols import Protocol
 from .safety_screens import (  # noqa: F401
     SafetyScreenRequest,
     SafetyScreenStatus,
+    ShadowDisagreement,
     TextLabel,
     TextLabelTier,
 )

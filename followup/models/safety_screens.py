@@ -92,3 +92,32 @@ class TextLabel(models.Model):
 
     def __str__(self) -> str:
         return f"TextLabel {self.tier} for inbound {self.inbound_id}"
+
+
+class ShadowDisagreement(models.Model):
+    """A text on which the candidate rule set (shadow mode) and the live one disagreed.
+
+    Verdicts and codes only; the text stays in the inbound table, found by its id.
+    """
+
+    rule_set = models.CharField(max_length=100)
+    clinic = models.ForeignKey(
+        "patients.Clinic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    inbound_message_id = models.BigIntegerField(null=True, blank=True)
+    live_tier = models.CharField(max_length=10)
+    candidate_tier = models.CharField(max_length=10)
+    live_safety_screen = models.BooleanField(default=False)
+    candidate_safety_screen = models.BooleanField(default=False)
+    live_codes = models.JSONField(default=list)
+    candidate_codes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"ShadowDisagreement {self.live_tier}->{self.candidate_tier} ({self.rule_set})"

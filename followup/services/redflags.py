@@ -28,6 +28,7 @@ from ..flags import flag_create
 from ..models import Answer, AnswerStatus, Checkpoint, Enrollment, Escalation, Flag, Tier
 from ..protocol_data import PROTOCOLS, evaluate_care_gaps, evaluate_rules
 from ..safety import safety_reply
+from ..screening_shadow import shadow_compare
 from ..tiers import highest
 from ..timeline import timeline_add
 from .escalations import (
@@ -342,6 +343,16 @@ def redflags_from_text(
         text, language=patient.language or "en", procedure=procedure, days_since=days_since
     )
     unsure = bool(getattr(screening, "needs_safety_screen", False))
+    shadow_compare(
+        live=screening,
+        text=text,
+        language=patient.language or "en",
+        procedure=procedure,
+        days_since=days_since,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        inbound_message_id=inbound_message_id,
+    )
     # (code, tier, reason, source, evidence, crisis line)
     candidates: list[tuple[str, str, str, str, str, bool]] = []
     for match in getattr(screening, "matches", ()) or ():

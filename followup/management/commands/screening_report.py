@@ -43,6 +43,11 @@ class Command(BaseCommand):
             help="target rates per labelled batch (tests/data/screening_batch*.csv), locked apart",
         )
         parser.add_argument(
+            "--shadow",
+            action="store_true",
+            help="list where the shadow rule set (SCREENING_SHADOW_RULES) disagreed with the live one",
+        )
+        parser.add_argument(
             "--clinic",
             metavar="SLUG",
             help="the clinic's texts labelled by staff on the timeline (texts are not printed)",
@@ -56,6 +61,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["batches"]:
             return self._batches(options["json"])
+        if options["shadow"]:
+            from followup.screening_shadow import shadow_report
+
+            self.stdout.write(shadow_report(clinic_slug=options["clinic"], as_json=options["json"]))
+            return None
         if options["clinic"]:
             rows = self._clinic_rows(options["clinic"])
         else:
