@@ -47,7 +47,8 @@ def safety_screen_flag(
         reason=reason,
         evidence=evidence[:2000],
         source=_SOURCE,
-        inbound_message_id=getattr(inbound, "pk", None),
+        # No answer: the flag points at the text that prompted the screen.
+        inbound_message_id=getattr(inbound, "pk", None) or row.inbound_message_id,
         now=now,
     )
     escalation_raise(flag=flag, now=now)

@@ -139,6 +139,7 @@ def test_no_answer_is_raised_for_nurse_review_by_the_sweep(client, patient):
     assert row.status == SafetyScreenStatus.TIMED_OUT
     flag = Flag.objects.get(tier="URGENT")
     assert flag.rule_code == "SAFETY_SCREEN" and "nurse review due by" in flag.reason
+    assert flag.inbound_message_id == row.inbound_message_id is not None  # the prompting text
     assert Escalation.objects.filter(tier="URGENT", kind="SAFETY_SCREEN").exists()
     # A second sweep raises nothing more.
     dispatch_due(now=row.sent_at + dt.timedelta(minutes=30))
