@@ -372,7 +372,13 @@ def _timeline_response(
         "outcomes": Outcome.choices,
         "can_act": _can_act(request.user, patient),
         "now": timezone.now(),
-        "label_tiers": ("EMERGENCY", "URGENT", "ROUTINE", "NONE"),
+        # (value, button): "NONE" is shown as "Benign" (no text on the page reads "None").
+        "label_tiers": (
+            ("EMERGENCY", "Emergency"),
+            ("URGENT", "Urgent"),
+            ("ROUTINE", "Routine"),
+            ("NONE", "Benign"),
+        ),
     }
     return render_in_zone(
         request,

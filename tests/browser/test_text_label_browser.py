@@ -37,6 +37,6 @@ def test_a_nurse_labels_a_text_with_one_click(open_page, clinic, alice):
     assert label.tier == "URGENT" and label.labelled_by == alice
     assert AuditEvent.objects.filter(object_type="textlabel", user_id=alice.pk).count() == 1
     shown = page.locator(f"#text-{text.pk} [data-label]")
-    assert shown.inner_text() == "URGENT"
+    assert shown.inner_text() == "urgent"
     assert page.locator(f"#text-{text.pk} button[aria-pressed=true]").inner_text() == "Urgent"
     assert axe_violations(page) == []
