@@ -78,6 +78,10 @@ WEBHOOK_MIDDLEWARE = [
 # Twilio posts a few KiB, form-encoded; larger or other bodies are refused before they are read
 # (notifications/webhook_guard.py).
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024)
+# Issue 21: an unanswered safety screen goes to nurse review after this many minutes.
+SAFETY_SCREEN_TIMEOUT_MINUTES = env_int("SAFETY_SCREEN_TIMEOUT_MINUTES", 15)
+# Issue 21 shadow mode: a directory with a candidate copy of followup/screening/data ("" = off).
+SCREENING_SHADOW_RULES = env_str("SCREENING_SHADOW_RULES", "")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -17,6 +17,8 @@ from ..models import Checkpoint, CheckpointStatus
 from ..timeline import timeline_add
 from .answering import conversation_answer
 from .red_flags import screen_text
+from .safety_screen import safety_screen_answer
+from .screen_ask import safety_screen_open
 from .state import LATE_REPLY_DAYS, Handled, awaiting_answer, language_of
 
 
@@ -58,6 +60,11 @@ def _recently_closed(*, patient, now: dt.datetime) -> Checkpoint | None:
 def conversation_inbound(*, patient, inbound, now: dt.datetime) -> Handled:
     """Route a (non-keyword) text from a known, texting patient: survey answer or unsolicited."""
     checkpoint = conversation_for(patient=patient, now=now)
+    screen = safety_screen_open(patient=patient, now=now)
+    if screen is not None:  # the text answers the safety screen sent just before (issue 21)
+        return safety_screen_answer(
+            row=screen, patient=patient, inbound=inbound, now=now, open_check=checkpoint
+        )
     if checkpoint is not None:
         return conversation_answer(checkpoint=checkpoint, inbound=inbound, now=now)
     # An answer to an open pain-diary prompt (followup/diaries/inbound.py), before free text.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..flags import flag_create
 from ..models import Checkpoint, Tier
+from .screen_ask import safety_screen_start
 from .state import MAX_TRIES
 
 
@@ -32,6 +33,7 @@ def screen_text(
     inbound=None,
     now: dt.datetime,
     enrollment=None,
+    start_screen: bool = True,
 ) -> Screened:
     """Hand free text to red-flag screening (flags, escalations); the patient's safety text
     comes back in ``Screened.safety`` for the caller to send."""
@@ -48,6 +50,12 @@ def screen_text(
         now=now,
     )
     reply = result.patient_reply or ""
+    # Issue 21 item 3: unsure about a body symptom, so ask (the screen carries the 911 line).
+    unsure = start_screen and getattr(result, "needs_safety_screen", False)
+    if unsure and safety_screen_start(
+        patient=patient, enrollment=enrollment, checkpoint=checkpoint, inbound=inbound, now=now
+    ):
+        return Screened(safety=reply, stop=False, told_patient=True)
     return Screened(safety=reply, stop=bool(result.stop_survey), told_patient=bool(reply))
 
 

@@ -163,7 +163,11 @@ def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.date
         return ""
     safety = ""
     for patient in candidates:
-        screened = screen_text(patient=patient, text=row.body, inbound=row, now=now)
+        # No safety screen here: one phone, several patients, so a numbered reply could not be
+        # told apart; the text's ROUTINE triage item goes to a nurse instead (issue 21).
+        screened = screen_text(
+            patient=patient, text=row.body, inbound=row, now=now, start_screen=False
+        )
         safety = safety or screened.safety
     return safety
 

@@ -13,6 +13,13 @@ from .escalations import (
 )
 from .outcomes import OutcomeReport  # noqa: F401
 from .protocols import Protocol
+from .safety_screens import (  # noqa: F401
+    SafetyScreenRequest,
+    SafetyScreenStatus,
+    ShadowDisagreement,
+    TextLabel,
+    TextLabelTier,
+)
 from .survey_state import FormDraft, FormLink, SenderPrompt, SenderPromptStatus  # noqa: F401
 from .surveys import Answer, AnswerStatus, Score
 from .worklists import CallOutcome, Worklist, WorklistCall  # noqa: F401

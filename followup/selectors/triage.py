@@ -246,6 +246,8 @@ class FeedItem:
     actor: str = ""
     escalation_code: str = ""
     problem: bool = False
+    inbound_id: int | None = None  # a patient text: staff can label its true tier (issue 21)
+    label: str = ""  # that label, if any
 
 
 @dataclass
@@ -484,6 +486,7 @@ def _feed(patient: Patient) -> list[FeedItem]:
                 + (f" ({message.kind.replace('_', ' ')})" if message.kind else ""),
                 body=message.body,
                 status=message.get_status_display(),
+                inbound_id=message.pk,
             )
         )
     items.sort(key=lambda item: item.at, reverse=True)

@@ -29,6 +29,7 @@ from ..reminders import survey_sweep
 from ..scheduling import local_datetime, next_allowed_time
 from .dispatch_batch import checkpoints_open_batch
 from .escalations import escalations_repage_due
+from .safety_screens import safety_screens_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def sweep_steps() -> list[Callable[..., dict]]:
         survey_sweep,
         checkpoints_close_expired,
         escalations_repage_due,
+        safety_screens_overdue,
         outbox_sweep,
     ]
 

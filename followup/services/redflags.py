@@ -28,6 +28,7 @@ from ..flags import flag_create
 from ..models import Answer, AnswerStatus, Checkpoint, Enrollment, Escalation, Flag, Tier
 from ..protocol_data import PROTOCOLS, evaluate_care_gaps, evaluate_rules
 from ..safety import safety_reply
+from ..screening_shadow import shadow_compare
 from ..tiers import highest
 from ..timeline import timeline_add
 from .escalations import (
@@ -50,6 +51,8 @@ class RedFlagResult:
     escalations: list[Escalation] = field(default_factory=list)
     stop_survey: bool = False  # an EMERGENCY rule says: stop asking questions
     patient_reply: str = ""  # the safety instruction to send the patient now, in their language
+    # The screener was unsure about a body symptom: the conversation sends the safety screen.
+    needs_safety_screen: bool = False
 
 
 def _reply_for(patient: Patient, clinic, tier: str | None, crisis_line: bool) -> str:
@@ -335,7 +338,21 @@ def redflags_from_text(
             .first()
         )
     procedure = enrollment.procedure if enrollment else None
-    screening = screen_text(text, language=patient.language or "en", procedure=procedure)
+    days_since = (now.date() - enrollment.performed_on).days if enrollment else None
+    screening = screen_text(
+        text, language=patient.language or "en", procedure=procedure, days_since=days_since
+    )
+    unsure = bool(getattr(screening, "needs_safety_screen", False))
+    shadow_compare(
+        live=screening,
+        text=text,
+        language=patient.language or "en",
+        procedure=procedure,
+        days_since=days_since,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        inbound_message_id=inbound_message_id,
+    )
     # (code, tier, reason, source, evidence, crisis line)
     candidates: list[tuple[str, str, str, str, str, bool]] = []
     for match in getattr(screening, "matches", ()) or ():
@@ -369,7 +386,7 @@ def redflags_from_text(
             )
         )
     if not candidates:
-        return RedFlagResult(tier=None)
+        return RedFlagResult(tier=None, needs_safety_screen=unsure)
 
     clinic = enrollment.clinic if enrollment else patient.clinic
     with transaction.atomic():
@@ -401,7 +418,7 @@ def redflags_from_text(
                 now=now,
             )
             new.append((flag, crisis))
-        return _finish(
+        result = _finish(
             patient=patient,
             clinic=clinic,
             enrollment=enrollment,
@@ -411,6 +428,8 @@ def redflags_from_text(
             reply_via_outbox=reply_via_outbox,
             now=now,
         )
+        result.needs_safety_screen = unsure and not result.stop_survey
+        return result
 
 
 # --- clinician replies ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from patients.permissions import (
 from ..models import Escalation, EscalationStatus, Outcome
 from ..selectors import triage as selectors
 from ..services.escalations import escalation_acknowledge, escalation_assign, escalation_resolve
+from ..services.text_labels import text_labels_for
 from ..tiers import TIER_ORDER
 from ..timeline import timeline_add
 from .triage_scripts import callback_script
@@ -342,6 +343,9 @@ def _timeline_response(
     posted: dict | None = None,
 ) -> HttpResponse:
     timeline = selectors.patient_timeline(patient=patient)
+    labels = text_labels_for(patient)  # issue 21 item 4: staff's true tier of each text
+    for item in timeline.feed:
+        item.label = labels.get(item.inbound_id, "") if item.inbound_id else ""
     for view in timeline.unresolved + timeline.resolved:
         escalation = view.escalation
         rule = view.flags[-1].rule_code if view.flags else escalation.kind
@@ -368,6 +372,13 @@ def _timeline_response(
         "outcomes": Outcome.choices,
         "can_act": _can_act(request.user, patient),
         "now": timezone.now(),
+        # (value, button): "NONE" is shown as "Benign" (no text on the page reads "None").
+        "label_tiers": (
+            ("EMERGENCY", "Emergency"),
+            ("URGENT", "Urgent"),
+            ("ROUTINE", "Routine"),
+            ("NONE", "Benign"),
+        ),
     }
     return render_in_zone(
         request,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import triage, triage_account, triage_audit, triage_enroll, triage_worklists
+from . import triage, triage_account, triage_audit, triage_enroll, triage_labels, triage_worklists
 
 urlpatterns = [
     path("", triage.home, name="triage-home"),
@@ -20,6 +20,11 @@ urlpatterns = [
     path("escalations/<int:pk>/resolve/", triage.escalation_resolve_view, name="triage-resolve"),
     path("patients/", triage.patient_search, name="triage-patient-search"),
     path("patients/<int:pk>/", triage.patient_detail, name="triage-patient"),
+    path(
+        "patients/<int:pk>/texts/<int:inbound_id>/label/",
+        triage_labels.text_label_view,
+        name="triage-text-label",
+    ),
     path("worklists/", triage_worklists.worklists_home, name="triage-worklists"),
     path("worklists/<slug:worklist>/", triage_worklists.worklist, name="triage-worklist"),
     path(

@@ -43,6 +43,16 @@ class Command(BaseCommand):
             help="target rates per labelled batch (tests/data/screening_batch*.csv), locked apart",
         )
         parser.add_argument(
+            "--shadow",
+            action="store_true",
+            help="list where the shadow rule set (SCREENING_SHADOW_RULES) disagreed with the live one",
+        )
+        parser.add_argument(
+            "--clinic",
+            metavar="SLUG",
+            help="the clinic's texts labelled by staff on the timeline (texts are not printed)",
+        )
+        parser.add_argument(
             "--fail-on-under-triage",
             action="store_true",
             help="exit with an error if any text was classified below its label",
@@ -51,16 +61,28 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["batches"]:
             return self._batches(options["json"])
-        path = Path(options["csv"])
-        if not path.is_file():
-            raise CommandError(f"No such CSV file: {path}")
-        try:
-            rows = load_rows(path)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CommandError(str(exc)) from exc
-        if not rows:
-            raise CommandError(f"{path} has no labelled rows")
+        if options["shadow"]:
+            from followup.screening_shadow import shadow_report
+
+            self.stdout.write(shadow_report(clinic_slug=options["clinic"], as_json=options["json"]))
+            return None
+        if options["clinic"]:
+            rows = self._clinic_rows(options["clinic"])
+        else:
+            path = Path(options["csv"])
+            if not path.is_file():
+                raise CommandError(f"No such CSV file: {path}")
+            try:
+                rows = load_rows(path)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise CommandError(str(exc)) from exc
+            if not rows:
+                raise CommandError(f"{path} has no labelled rows")
         report = confusion_report(rows)
+        if options["clinic"]:
+            # Patients' own words stay out of a terminal: the misses are listed by text id.
+            for row in report["under_triaged"] + report["over_triaged"]:
+                row["text"] = f"inbound text #{row['inbound']}"
         if options["json"]:
             figures = {key: report[key] for key in ("n", "matrix", "per_tier")}
             figures["under_triaged"] = len(report["under_triaged"])
@@ -70,6 +92,17 @@ class Command(BaseCommand):
             self.stdout.write(format_report(report))
         if options["fail_on_under_triage"] and report["under_triaged"]:
             raise CommandError(f"{len(report['under_triaged'])} text(s) under-triaged")
+
+    def _clinic_rows(self, slug: str) -> list[dict]:
+        from followup.services.text_labels import labelled_rows
+        from patients.models import Clinic
+
+        if not Clinic.objects.filter(slug=slug).exists():
+            raise CommandError(f"No clinic with slug {slug!r}")
+        rows = labelled_rows(clinic_slug=slug)
+        if not rows:
+            raise CommandError(f"Clinic {slug!r} has no labelled texts yet")
+        return rows
 
     def _batches(self, as_json: bool) -> None:
         figures = {}
