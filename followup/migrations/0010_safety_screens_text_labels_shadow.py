@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0008_diary_entries'),
+        ('followup', '0009_score_kind_ndi'),
         ('notifications', '0003_partial_outbox_indexes'),
         ('patients', '0003_audit_change_and_password_reset'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
