@@ -201,3 +201,40 @@ def test_the_staff_enroll_page_warns_without_naming_anyone(clinic, other_clinic,
 def test_enrolling_a_phone_no_other_clinic_has_gives_no_warning(charlie, other_clinic):
     response, _ = charlie_enrolls_a_made_up_patient(charlie, other_clinic, "+16175550123")
     assert response.json()["warnings"] == []
+
+
+def test_the_morning_batch_sends_each_check_from_its_clinics_sender(clinic, other_clinic, bob):
+    from django.db import transaction
+
+    from followup.services.dispatch import checkpoint_open
+    from followup.services.dispatch_batch import checkpoints_open_batch
+
+    from .test_dispatch_batch import D14_SEND, _claim, _cohort
+
+    own_senders(clinic, other_clinic)
+    for c in (clinic, other_clinic):
+        c.quiet_hours_start = c.quiet_hours_end = dt.time(0, 0)
+        c.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
+    ids = _cohort(clinic, bob, "40") + _cohort(other_clinic, _physician(other_clinic), "50")
+    with transaction.atomic():
+        checkpoints_open_batch(rows=_claim(ids), now=D14_SEND, open_one=checkpoint_open)
+    texts = OutboundMessage.objects.filter(channel="sms", checkpoint_id__in=ids)
+    senders = {(m.patient.clinic_id, m.sender) for m in texts}
+    assert senders == {(clinic.pk, A_NUMBER), (other_clinic.pk, B_NUMBER)}
+
+
+def test_the_twilio_backend_sends_from_the_sender_it_is_given(fake_twilio, settings, clinic):
+    from notifications.outbox import outbox_enqueue, outbox_send
+
+    settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "1" * 32  # the global default
+    service = "MG" + "2" * 32
+    patient = PatientFactory(clinic=clinic, phone="+15125550142")
+    for key, sender in (("own-number", A_NUMBER), ("own-service", service), ("default", "")):
+        row = outbox_enqueue(
+            key=key, channel="sms", to=patient.phone, body="Hi", purpose="other", sender=sender
+        )
+        outbox_send(message_id=row.pk)
+    own_number, own_service, default = fake_twilio.messages
+    assert own_number["from"] == A_NUMBER and not own_number.get("messaging_service_sid")
+    assert own_service["messaging_service_sid"] == service and not own_service.get("from")
+    assert default["messaging_service_sid"] == "MG" + "1" * 32
