@@ -7,8 +7,6 @@ that owns a sender is known here. A clinic without its own sender uses the globa
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from .models import Clinic, Patient
 
 
@@ -21,19 +19,10 @@ def patient_sender(patient: Patient) -> str:
     return clinic_sender(patient.clinic)
 
 
-def default_sender_number() -> str:
-    return getattr(settings, "TWILIO_FROM_NUMBER", "") or ""
-
-
-def clinic_inbound_number(clinic: Clinic) -> str:
-    """The number patients of ``clinic`` text back to: its own, else the global default."""
-    return clinic.sms_from_number or default_sender_number()
-
-
 # Names nobody and no clinic: the phone may be a family's, or a typo, or a probe.
 SHARED_PHONE_WARNING = (
-    "This phone number is also on file at another clinic. Texts from it reach this clinic only "
-    "when they answer this clinic's texts; check the number with the patient."
+    "This phone number is also on file at another clinic. Check it with the patient: texts "
+    "from a number that clinics share reach one clinic only."
 )
 
 

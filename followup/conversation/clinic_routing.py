@@ -5,8 +5,9 @@ enrolled a made-up patient with the phone of clinic A's patient read that patien
 the made-up patient's timeline (issue 20). Now one clinic is chosen first, and only its patients
 are candidates (so flags, timeline entries and "who is writing?" stay inside it):
 
-1. the number the text was sent to (``To``): clinics whose own sender number it is, or, for the
-   global default number, the clinics without one of their own;
+1. the number the text was sent to (``To``): the clinics whose own sender number it is (the
+   global default number narrows nothing: a patient whose clinic has since got a number of its
+   own may still answer an old text from it);
 2. among those, the clinic in conversation with the phone: a pending "who is writing?" question,
    else the open check the phone last answered (or the last one opened), else the most recent text sent to the phone
    (within RECENT_OUTBOUND);
@@ -22,7 +23,6 @@ from django.db.models import F
 
 from notifications.models import InboundMessage, OutboundMessage
 from patients.models import Patient
-from patients.senders import clinic_inbound_number
 
 from ..models import Checkpoint, CheckpointStatus, SenderPrompt, SenderPromptStatus
 
@@ -31,14 +31,12 @@ RECENT_OUTBOUND = dt.timedelta(days=14)
 
 
 def reached_by(row: InboundMessage, patients: list[Patient]) -> list[Patient]:
-    """The patients whose clinic sends from the number this text was sent to.
+    """The patients whose clinic has the number this text was sent to as its own sender.
 
-    When ``To`` is none of the clinics' numbers (missing, or a messaging service's pool number
-    that no clinic lists), every patient stays in: step 2 and 3 choose."""
+    When ``To`` is no clinic's own number (the global default, a messaging service's pool
+    number that no clinic lists, or missing), every patient stays in: steps 2 and 3 choose."""
     to = (row.to_number or "").strip()
-    if not to:
-        return patients
-    matched = [p for p in patients if clinic_inbound_number(p.clinic) == to]
+    matched = [p for p in patients if to and p.clinic.sms_from_number == to]
     return matched or patients
 
 

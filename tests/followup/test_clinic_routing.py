@@ -104,6 +104,20 @@ def test_the_attack_fails_with_one_shared_sender_while_ana_is_in_her_check(
     nothing_reached(made_up)
 
 
+def test_a_text_to_the_global_number_is_not_won_by_the_clinic_still_using_it(
+    client, clinic, other_clinic, ana, charlie
+):
+    """A has its own number now, B still the global one: Ana answering A's older text from the
+    global number is not B's because B sends from that number."""
+    clinic.sms_from_number = A_NUMBER
+    clinic.save(update_fields=["sms_from_number"])
+    phone = ana.enrollment.patient.phone
+    _, made_up = charlie_enrolls_a_made_up_patient(charlie, other_clinic, phone)
+    post_sms(client, body="no", from_=phone, To=OUR_NUMBER)
+    assert Answer.objects.filter(checkpoint=ana).count() == 1
+    nothing_reached(made_up)
+
+
 def test_with_no_conversation_the_patient_who_had_the_phone_first_gets_the_text(
     client, clinic, other_clinic, bob, charlie
 ):
