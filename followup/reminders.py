@@ -22,6 +22,7 @@ from django.db import transaction
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from . import messages as msg
 from .conversation import (
@@ -154,6 +155,7 @@ def reminder_send(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
             key=key,
             channel="sms",
             to=patient.phone,
+            sender=patient_sender(patient),
             body=render(msg.REMINDER_SMS, lang, clinic=clinic.name, question=question),
             purpose=OutboundPurpose.REMINDER,
             patient=patient,

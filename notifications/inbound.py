@@ -249,6 +249,7 @@ def _send_safety(row: InboundMessage, routed: Routed, *, now: dt.datetime) -> No
         key=reply_key(row.message_sid, "safety"),
         channel="sms",
         to=row.from_number,
+        sender=row.to_number,
         body=routed.safety,
         purpose=OutboundPurpose.SAFETY,
         patient=routed.patient,
@@ -272,6 +273,8 @@ def inbound_reply(
         key=key or reply_key(row.message_sid),
         channel="sms",
         to=row.from_number,
+        # Answered from the number it was sent to: the patient's thread stays with that clinic.
+        sender=row.to_number,
         body=body,
         purpose=purpose,
         patient=patient,

@@ -42,6 +42,9 @@ class OutboundMessage(models.Model):
     idempotency_key = models.CharField(max_length=200)
     channel = models.CharField(max_length=10)  # sms | email
     to = models.CharField(max_length=254)
+    # Who it is sent from: an E.164 number or a messaging service SID (MG...), chosen by the
+    # domain when it enqueues; blank means the backend's default sender.
+    sender = models.CharField(max_length=34, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     html_body = models.TextField(blank=True)

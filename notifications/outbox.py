@@ -35,6 +35,7 @@ def outbox_enqueue(
     to: str,
     body: str,
     purpose: str,
+    sender: str = "",
     patient=None,
     checkpoint=None,
     recipient_user=None,
@@ -44,7 +45,10 @@ def outbox_enqueue(
     send_after: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> OutboundMessage:
-    """Write an outbound message row (once per ``key``) and queue its send after commit."""
+    """Write an outbound message row (once per ``key``) and queue its send after commit.
+
+    ``sender`` (a number or messaging service SID, "" for the backend's default) is chosen by the
+    caller: the transport does not know which clinic a text belongs to."""
     message = insert_once(
         OutboundMessage,
         conflict="idempotency_key",
@@ -52,6 +56,7 @@ def outbox_enqueue(
             "idempotency_key": key,
             "channel": channel,
             "to": to,
+            "sender": sender,
             "body": body,
             "subject": subject,
             "html_body": html_body,
@@ -280,7 +285,10 @@ def _rate_limited(message: OutboundMessage, wait: float) -> str:
 def _deliver(message: OutboundMessage) -> str:
     if message.channel == "sms":
         return get_sms_backend().send(
-            to=message.to, body=message.body, status_callback=status_callback_url(message)
+            to=message.to,
+            body=message.body,
+            status_callback=status_callback_url(message),
+            sender=message.sender,
         )
     if message.channel == "email":
         email = EmailMultiAlternatives(

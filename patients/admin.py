@@ -33,6 +33,15 @@ class ClinicAdmin(ClinicScopedAdmin):
         # superuser's shortcut.
         return self.inlines if request.user.is_superuser else []
 
+    def get_readonly_fields(self, request, obj=None):
+        # The sender decides which clinic's patients inbound texts reach
+        # (followup.conversation.clinic_routing): a clinic admin pointing theirs at another
+        # clinic's number would pull that clinic's texts into the choice. Superusers only.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["sms_from_number", "sms_messaging_service_sid"]
+        return fields
+
 
 class MembershipForm(forms.ModelForm):
     """Clinic admins grant nurse and physician roles only, and never to themselves."""

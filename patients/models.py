@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .validators import validate_e164, validate_time_zone
+from .validators import validate_e164, validate_messaging_service_sid, validate_time_zone
 
 
 class Clinic(models.Model):
@@ -28,6 +28,18 @@ class Clinic(models.Model):
     max_unsolicited_per_week = models.PositiveSmallIntegerField(default=3)
     emergency_instruction_en = models.CharField(max_length=300, blank=True)
     emergency_instruction_es = models.CharField(max_length=300, blank=True)
+    # The clinic's own sender (patients.senders): blank means the global TWILIO_FROM_NUMBER /
+    # TWILIO_MESSAGING_SERVICE_SID. Inbound texts sent to sms_from_number are routed to this
+    # clinic's patients only (followup.conversation.clinic_routing).
+    sms_from_number = models.CharField(
+        "SMS sender number", max_length=20, blank=True, validators=[validate_e164]
+    )
+    sms_messaging_service_sid = models.CharField(
+        "Twilio messaging service SID",
+        max_length=34,
+        blank=True,
+        validators=[validate_messaging_service_sid],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

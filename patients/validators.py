@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 import phonenumbers
@@ -35,3 +36,9 @@ def validate_time_zone(value: str) -> None:
             f"Unknown time zone {value!r}; use an IANA name such as America/Chicago.",
             code="invalid",
         )
+
+
+def validate_messaging_service_sid(value: str) -> None:
+    """A Twilio messaging service SID: "MG" and 32 hexadecimal digits."""
+    if not re.fullmatch(r"MG[0-9a-f]{32}", value or ""):
+        raise ValidationError("A messaging service SID is MG followed by 32 hex digits.")

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from patients.selectors import clinics_for_user
+from patients.senders import enrollment_phone_warnings
 
 from ..models import Enrollment
 from ..services.enrollments import EnrollmentConflict
@@ -55,4 +56,8 @@ class EnrollmentViewSet(
                 status=status.HTTP_409_CONFLICT,
             )
         enrollment = get_object_or_404(self.get_queryset(), pk=enrollment.pk)
-        return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+        data = dict(EnrollmentSerializer(enrollment).data)
+        data["warnings"] = enrollment_phone_warnings(
+            phone=enrollment.patient.phone, clinic_id=enrollment.clinic_id
+        )
+        return Response(data, status=status.HTTP_201_CREATED)

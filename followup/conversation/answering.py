@@ -7,6 +7,7 @@ import datetime as dt
 from notifications.inbound import reply_key
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from .. import messages as msg
 from ..answers import answer_write
@@ -210,6 +211,7 @@ def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None
         key=reply_key(inbound.message_sid),
         channel="sms",
         to=inbound.from_number,
+        sender=patient_sender(patient),
         body=body,
         purpose=OutboundPurpose.QUESTION,
         patient=patient,

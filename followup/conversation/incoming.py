@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from .. import messages as msg
 from ..diaries.inbound import diary_reply
@@ -125,6 +126,7 @@ def patient_text_outside_check(
             key=f"patient:{patient.pk}:ack:{now.astimezone(tz).date().isoformat()}",
             channel="sms",
             to=inbound.from_number,
+            sender=patient_sender(patient),
             body=reply,
             purpose=OutboundPurpose.KEYWORD,
             patient=patient,

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 
 from notifications.models import OutboundMessage, OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from .. import messages as msg
 from ..messages import render
@@ -58,6 +59,7 @@ def conversation_open(*, checkpoint: Checkpoint, channel: str, now: dt.datetime)
         key=f"checkpoint:{checkpoint.pk}:open",
         channel="sms",
         to=patient.phone,
+        sender=patient_sender(patient),
         body=body,
         purpose=OutboundPurpose.CHECK_OPEN,
         patient=patient,

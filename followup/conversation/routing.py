@@ -1,5 +1,8 @@
 """Routing of one stored inbound text (settings.INBOUND_HANDLER), the first rule that applies wins:
 
+0. the clinic: when the phone is on patients of several clinics, only one clinic's patients are
+   candidates for everything below (clinic_routing.py: the number it was sent to, then the
+   clinic in conversation with the phone);
 1. a clinician's page phone answering a page (ACK ...) - handled by the escalation feature;
 2. keywords: STOP and its plain-language forms, START, HELP - they always win over the survey;
 3. unknown number: one neutral reply (no PHI), kept for staff;
@@ -25,6 +28,7 @@ from patients.services import patient_opt_in, patient_opt_out
 from .. import messages as msg
 from ..messages import render
 from ..timeline import timeline_add
+from .clinic_routing import inbound_clinic_patients
 from .incoming import conversation_inbound
 from .red_flags import screen_text
 from .shared_phone import routed_from, sender_prompts_close, shared_number_route
@@ -41,9 +45,11 @@ def inbound_route(row: InboundMessage, *, now: dt.datetime) -> Routed:
             else ""
         )
         return Routed("clinician", reply=reply)
-    patients = list(
+    on_phone = list(
         Patient.objects.select_related("clinic").filter(phone=row.from_number).order_by("id")
     )
+    # One clinic per text (clinic_routing.py): a phone on patients of two clinics never crosses.
+    patients = inbound_clinic_patients(row, on_phone, now=now)
     number_opted_out = bool(patients) and all(p.is_opted_out for p in patients)
     keyword = classify_keyword(row.body, opted_out=number_opted_out)
     if keyword is Keyword.STOP:
@@ -59,7 +65,9 @@ def inbound_route(row: InboundMessage, *, now: dt.datetime) -> Routed:
         return _opted_out(row, patients, now)
     if len(reachable) > 1:
         return shared_number_route(row, reachable, now=now)
-    sender_prompts_close(row.from_number, now, reason="number no longer shared")
+    sender_prompts_close(
+        row.from_number, now, reason="number no longer shared", patient_ids=[reachable[0].pk]
+    )
     return routed_from(
         conversation_inbound(patient=reachable[0], inbound=row, now=now),
         reachable[0],
@@ -68,9 +76,10 @@ def inbound_route(row: InboundMessage, *, now: dt.datetime) -> Routed:
 
 def _clinician_reply(row: InboundMessage, now: dt.datetime) -> str | None:
     """The escalation feature's answer when the sender is a clinician's page phone, else None."""
-    from ..services.redflags import escalation_handle_clinician_sms
+    from ..services.escalations.sms_ack import sms_ack_handle
+    from ..services.redflags import parse_ack
 
-    return escalation_handle_clinician_sms(from_number=row.from_number, body=row.body, now=now)
+    return sms_ack_handle(from_number=row.from_number, codes=parse_ack(row.body), now=now)
 
 
 def _stop(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Routed:

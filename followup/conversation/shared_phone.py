@@ -93,13 +93,7 @@ def shared_number_route(
     row: InboundMessage, candidates: list[Patient], *, now: dt.datetime
 ) -> Routed:
     """Several patients share this phone: hold the text and ask who is writing."""
-    prompt = (
-        SenderPrompt.objects.select_for_update()
-        .filter(phone=row.from_number)
-        .exclude(status=SenderPromptStatus.CLOSED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    prompt = _open_prompt_for(row.from_number, candidates)
     if prompt is not None and prompt.expires_at <= now:
         _close_prompt(prompt, now, reason="expired")
         prompt = None
@@ -150,6 +144,21 @@ def shared_number_route(
     prompt.expires_at = now + SENDER_CHOICE_TTL
     prompt.save(update_fields=["status", "chosen_patient", "expires_at"])
     return _release_held(row, prompt, chosen, now=now)
+
+
+def _open_prompt_for(phone: str, candidates: list[Patient]) -> SenderPrompt | None:
+    """The open prompt for this phone that offered these patients (one clinic's, see
+    clinic_routing.py): another clinic's prompt on the same phone is never answered from here."""
+    ids = {p.pk for p in candidates}
+    for prompt in (
+        SenderPrompt.objects.select_for_update()
+        .filter(phone=phone)
+        .exclude(status=SenderPromptStatus.CLOSED)
+        .order_by("-created_at", "-id")
+    ):
+        if ids.intersection(prompt.patient_ids):
+            return prompt
+    return None
 
 
 def _screen_held(row: InboundMessage, candidates: list[Patient], *, now: dt.datetime) -> str:
@@ -223,7 +232,11 @@ def _close_prompt(prompt: SenderPrompt, now: dt.datetime, *, reason: str) -> Non
     prompt.save(update_fields=["status", "closed_at", "close_reason"])
 
 
-def sender_prompts_close(phone: str, now: dt.datetime, *, reason: str) -> None:
+def sender_prompts_close(
+    phone: str, now: dt.datetime, *, reason: str, patient_ids: list[int] | None = None
+) -> None:
+    """Close the open prompts for ``phone``; with ``patient_ids``, only those that offered one
+    of them (another clinic's prompt on the same phone is left alone)."""
     open_prompts = SenderPrompt.objects.filter(phone=phone).exclude(
         status=SenderPromptStatus.CLOSED
     )
@@ -232,7 +245,8 @@ def sender_prompts_close(phone: str, now: dt.datetime, *, reason: str) -> None:
     if not open_prompts.exists():
         return
     for prompt in open_prompts.select_for_update():
-        _close_prompt(prompt, now, reason=reason)
+        if patient_ids is None or set(patient_ids).intersection(prompt.patient_ids):
+            _close_prompt(prompt, now, reason=reason)
 
 
 def sender_prompts_expire(*, now: dt.datetime) -> dict:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from notifications.models import OutboundMessage, OutboundPurpose, OutboundStatus
 from notifications.outbox import enqueue_sends
 from patients.models import Clinic
+from patients.senders import clinic_sender
 
 from .. import messages as msg
 from ..conversation import (
@@ -198,6 +199,7 @@ def _open_sms(row: Checkpoint, now: dt.datetime, *, baseline_done: set[int]):
         "idempotency_key": key,
         "channel": "sms",
         "to": patient.phone,
+        "sender": clinic_sender(enrollment.clinic),
         "body": f"{greeting}\n{_question(row, lang)}",
         "purpose": OutboundPurpose.CHECK_OPEN,
         "unsolicited": True,
@@ -292,6 +294,7 @@ def _write_portable(rows: list[Checkpoint], messages: list[dict]) -> list[int]:
             idempotency_key=m["idempotency_key"],
             channel=m["channel"],
             to=m["to"],
+            sender=m["sender"],
             body=m["body"],
             purpose=m["purpose"],
             unsolicited=m["unsolicited"],
@@ -329,13 +332,14 @@ WHERE c.id = v.id
 # defaults (a new column without a default makes this fail loudly in the tests).
 _INSERT_SQL = f"""
 INSERT INTO {OutboundMessage._meta.db_table} (
-    idempotency_key, channel, "to", subject, body, html_body, purpose, unsolicited, status,
-    provider_status, error_code, last_error, attempts, next_attempt_at, patient_id,
+    idempotency_key, channel, "to", sender, subject, body, html_body, purpose, unsolicited,
+    status, provider_status, error_code, last_error, attempts, next_attempt_at, patient_id,
     checkpoint_id, created_at, updated_at)
-SELECT idempotency_key, channel, "to", '', body, '', purpose, unsolicited, 'pending', '', '', '',
-    0, next_attempt_at, patient_id, checkpoint_id, created_at, now()
+SELECT idempotency_key, channel, "to", sender, '', body, '', purpose, unsolicited, 'pending', '',
+    '', '', 0, next_attempt_at, patient_id, checkpoint_id, created_at, now()
 FROM jsonb_to_recordset(%s::jsonb) AS v(
-    idempotency_key varchar, channel varchar, "to" varchar, body text, purpose varchar,
+    idempotency_key varchar, channel varchar, "to" varchar, sender varchar, body text,
+    purpose varchar,
     unsolicited boolean, next_attempt_at timestamptz, patient_id bigint, checkpoint_id bigint,
     created_at timestamptz)
 ON CONFLICT (idempotency_key) DO NOTHING

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from notifications.outbox import outbox_enqueue
 from patients.models import Patient
+from patients.senders import patient_sender
 
 from ..flags import flag_create
 from ..models import Answer, AnswerStatus, Checkpoint, Enrollment, Escalation, Flag, Tier
@@ -133,6 +134,7 @@ def _send_reply(
         key=f"safety:flag:{key_flag.pk}",
         channel=channel,
         to=to,
+        sender=patient_sender(patient),
         body=text,
         subject=f"{patient.clinic.name}: important" if channel == "email" else "",
         purpose="safety",

@@ -21,6 +21,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from patients.audit import audit_record
 from patients.models import AuditAction, Channel, ClinicMembership, Language, Role
 from patients.permissions import ENROLL, clinics_with_perm, staff_required
+from patients.senders import enrollment_phone_warnings
 
 from ..api.serializers import EnrollmentCreateSerializer
 from ..diaries.anaesthetics import ANAESTHETICS
@@ -423,6 +424,10 @@ def enroll(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"Enrolled for {enrollment.procedure}: {count} checks scheduled."
             )
+            for warning in enrollment_phone_warnings(
+                phone=enrollment.patient.phone, clinic_id=enrollment.clinic_id
+            ):
+                messages.warning(request, warning)
             return redirect(patient_url(enrollment.patient_id))
     preview = None
     if post is not None:

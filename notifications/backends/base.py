@@ -36,7 +36,10 @@ class SmsBackend:
 
     name = "base"
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str | None = None, sender: str = ""
+    ) -> str:
+        """``sender``: an E.164 number or a messaging service SID ("MG..."); "" for the default."""
         raise NotImplementedError
 
     def find_sent(self, *, to: str, body: str, since, exclude: Collection[str] = ()) -> str | None:

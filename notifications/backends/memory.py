@@ -24,12 +24,22 @@ def reset() -> None:
 class MemoryBackend(SmsBackend):
     name = "memory"
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str | None = None, sender: str = ""
+    ) -> str:
         with _lock:
             if failures:
                 raise failures.pop(0)
             sid = f"SMmem{next(_counter):027d}"
-            outbox.append({"sid": sid, "to": to, "body": body, "status_callback": status_callback})
+            outbox.append(
+                {
+                    "sid": sid,
+                    "to": to,
+                    "body": body,
+                    "status_callback": status_callback,
+                    "sender": sender,
+                }
+            )
             return sid
 
     def find_sent(self, *, to: str, body: str, since, exclude: Collection[str] = ()) -> str | None:

@@ -10,5 +10,7 @@ from .base import SmsBackend
 class SimulatorBackend(SmsBackend):
     name = "simulator"
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str | None = None, sender: str = ""
+    ) -> str:
         return f"SMsim{uuid.uuid4().hex}"

@@ -61,9 +61,15 @@ class TwilioBackend(SmsBackend):
             ),
         )
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str | None = None, sender: str = ""
+    ) -> str:
         kwargs: dict = {"to": to, "body": body}
-        if settings.TWILIO_MESSAGING_SERVICE_SID:
+        if sender.startswith("MG"):
+            kwargs["messaging_service_sid"] = sender
+        elif sender:
+            kwargs["from_"] = sender
+        elif settings.TWILIO_MESSAGING_SERVICE_SID:
             kwargs["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
         else:
             kwargs["from_"] = settings.TWILIO_FROM_NUMBER
