@@ -14,6 +14,7 @@ import datetime as dt
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from ..messages import render
 from ..models import Checkpoint, SafetyScreenRequest, SafetyScreenStatus, Tier
@@ -74,6 +75,7 @@ def safety_screen_answer(
     clinic = row.enrollment.clinic if row.enrollment_id else patient.clinic
     timeline_add(
         patient=patient,
+        sender=patient_sender(patient),
         enrollment=row.enrollment,
         kind="sms_in",
         at=now,

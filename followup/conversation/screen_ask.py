@@ -15,6 +15,7 @@ from django.db import transaction
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from ..models import SafetyScreenRequest, SafetyScreenStatus
 from ..models.safety_screens import safety_screen_timeout
@@ -46,6 +47,7 @@ def safety_screen_send(
         body=body,
         purpose=OutboundPurpose.SAFETY,
         patient=patient,
+        sender=patient_sender(patient),
         checkpoint=row.checkpoint,
         now=now,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from .. import messages as msg
 from ..messages import render
@@ -88,6 +89,7 @@ def diary_reply(*, patient, inbound, now: dt.datetime) -> DiaryReply | None:
             body=reply,
             purpose=OutboundPurpose.KEYWORD,
             patient=patient,
+            sender=patient_sender(patient),
             unsolicited=False,
             now=now,
         )

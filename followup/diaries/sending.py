@@ -16,6 +16,7 @@ from django.db import transaction
 
 from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
+from patients.senders import patient_sender
 
 from .. import messages as msg
 from ..messages import render
@@ -97,6 +98,7 @@ def _send_one(row: DiaryEntry, *, now: dt.datetime) -> bool:
         ),
         purpose=OutboundPurpose.QUESTION,
         patient=patient,
+        sender=patient_sender(patient),
         unsolicited=False,
         now=now,
     )
