@@ -277,7 +277,7 @@ def test_an_unanswered_red_flag_question_writes_its_flag_raised_event(client, ch
     [event] = TimelineEvent.objects.filter(kind="flag_raised", data__flag=flag.pk)
     assert event.patient_id == checkpoint.enrollment.patient_id
     assert event.data["rule"] == "RF_UNANSWERED" and event.data["tier"] == "URGENT"
-    assert event.summary.startswith("URGENT flag RF_UNANSWERED: Red-flag question RF_WEAKNESS")
+    assert event.summary.startswith("URGENT flag: Red-flag question RF_WEAKNESS")
 
 
 def test_an_unclear_non_red_flag_answer_raises_no_flag(client, checkpoint):
