@@ -37,6 +37,7 @@ FILLED_BY_CALLERS: dict[str, set[str]] = {
     "ASK_SENDER": {"choices"},
     "ASK_SENDER_CHOICE": {"number", "initials"},
     "ACK_TEXT": {"clinic"},
+    "BARE_YES_NO": {"clinic", "answer"},
     "EMAIL_REMINDER_SUBJECT": {"clinic"},
     "FREE_TEXT_HINT": set(),
 }
@@ -60,6 +61,7 @@ SAMPLE = {
     "initials": "A.R.",
     "sections": "8. Sex life",
     "minimum": "8",
+    "answer": "YES",
 }
 
 
