@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install lint test test-faults demo bench browser-deps clean
+.PHONY: install lint test test-faults demo demo-reset bench browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing (pinned by constraints.txt)"
@@ -39,6 +39,11 @@ test-faults: install
 
 demo: install
 	$(PY) scripts/demo.py
+
+# Start the demo over (stop `make demo` first): a fresh database and clock; the venv stays.
+demo-reset: install
+	DJANGO_SETTINGS_MODULE=config.settings.local DEMO_PASSWORD=$${DEMO_PASSWORD:-followup-demo} \
+	  $(PY) manage.py demo_reset --patients $${DEMO_PATIENTS:-40}
 
 # Benchmarks (issue 8; not part of `make test`): own PostgreSQL + Redis, ~20 min on 2 cores.
 # Prints each figure beside its baseline and writes bench/results/latest.json.

@@ -29,6 +29,7 @@ from notifications.webhooks import twilio_sms
 from patients.models import ClinicMembership, Patient
 
 from .access import demo_next_url, demo_staff_required
+from .clock_walk import clock_walk
 
 ADVANCES = {"1d": dt.timedelta(days=1), "2w": dt.timedelta(weeks=2), "3m": dt.timedelta(days=91)}
 
@@ -127,6 +128,8 @@ def advance_clock(request: HttpRequest) -> HttpResponse:
     _demo_only()
     step = ADVANCES.get(request.POST.get("by", ""))
     if step is not None:
-        clock.advance(step)
-    dispatch_due(now=clock.now())
+        # Day by day (in sweep-sized steps): the checks on the way are sent, not skipped.
+        clock_walk(step)
+    else:
+        dispatch_due(now=clock.now())
     return redirect(demo_next_url(request, reverse("simulator:phones")))

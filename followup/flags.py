@@ -46,7 +46,8 @@ def flag_create(
         patient=patient,
         enrollment=enrollment,
         kind="flag_raised",
-        summary=f"{tier} flag {rule_code}: {reason}",
+        # Words for staff: the rule code is in ``data`` (issue 18 item 8), not in the sentence.
+        summary=f"{tier} flag: {reason}",
         data={"flag": flag.pk, "rule": rule_code, "tier": tier, "evidence": evidence[:300]},
         at=now,
     )

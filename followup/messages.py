@@ -92,6 +92,17 @@ ACK_TEXT = {
     "es": "{clinic}: gracias, su mensaje llego a su equipo medico. En una emergencia, llame al 911.",
 }
 
+# A bare yes or no that answers no open question (issue 18: it used to get silence): what it was
+# taken as, and what the patient can do. Sent for every such text, not once a day.
+BARE_YES_NO = {
+    "en": "{clinic}: we have no question open for you right now, so we could not record your "
+    '"{answer}" as an answer. Your next check will come by text. To tell your care team '
+    "something, write it in a few words. For an emergency, call 911.",
+    "es": "{clinic}: no tenemos ninguna pregunta abierta para usted ahora, asi que no pudimos "
+    'registrar su "{answer}" como respuesta. Su proximo control llegara por mensaje. Para '
+    "decirle algo a su equipo medico, escribalo en pocas palabras. En una emergencia, llame al 911.",
+}
+
 # --- email and web form -----------------------------------------------------------------------
 EMAIL_REMINDER_SUBJECT = {
     "en": "{clinic}: reminder, your follow-up check",

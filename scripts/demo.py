@@ -7,8 +7,10 @@ everything on Ctrl-C. A second run reuses the database and starts in seconds.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,10 +28,37 @@ def step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
+def port_in_use(port: int) -> bool:
+    """True when something already listens on 127.0.0.1:port (the demo's web server would fail
+    to start, and a check that only waits for the port would mistake the other server for it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the web server will: a port left in TIME_WAIT by a stopped demo is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def main() -> int:
     VAR.mkdir(exist_ok=True)
     python = sys.executable
-    port = int(os.environ.get("DEMO_PORT", "8000"))
+    raw_port = os.environ.get("DEMO_PORT", "8000")
+    try:
+        port = int(raw_port)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        print(f"DEMO_PORT={raw_port!r} is not a port number (1-65535).", file=sys.stderr)
+        return 2
+    if port_in_use(port):
+        print(
+            f"Port {port} is already in use on 127.0.0.1 (another demo or server?). Stop it, or "
+            f"choose another port: DEMO_PORT={port + 1} make demo",
+            file=sys.stderr,
+        )
+        return 2
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -122,7 +151,16 @@ def main() -> int:
             str(VAR / "celerybeat-schedule"),
         ],
     )
-    wait_for_port(port, timeout=60)
+    with contextlib.suppress(RuntimeError):  # reported just below, with the log's path
+        wait_for_port(port, timeout=60)
+    web = processes[0]
+    if web.poll() is not None or not port_in_use(port):
+        print(f"The web server did not start; see {logs / 'web.log'}", file=sys.stderr)
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        redis.stop()
+        return 1
     base = f"http://127.0.0.1:{port}"
     print(
         f"""

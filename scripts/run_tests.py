@@ -40,6 +40,7 @@ SQLITE_SUBSET = [
     "tests/followup/test_escalation_from_text.py",
     "tests/followup/test_escalation_chain.py",
     "tests/followup/test_escalation_safety_texts.py",
+    "tests/followup/test_one_incident_per_text.py",
     "tests/followup/test_webform.py",
     "tests/followup/test_webform_odi_missing.py",
     "tests/followup/test_triage_worklists.py",

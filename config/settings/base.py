@@ -99,6 +99,8 @@ TEMPLATES = [
                 "followup.views.triage_context.staff_nav",
                 # The "system problem" banner (sweep late, sends failing, nobody on call).
                 "followup.monitoring.context.ops_banner",
+                # Demo only: the demo clock's time and offset (pages' ages on the same clock).
+                "demo.context.demo_clock",
             ],
         },
     },

@@ -95,7 +95,9 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
                 return Handled("survey_stopped", checkpoint, safety, "")
         if checkpoint.attempts < MAX_TRIES:
             _save_state(checkpoint)
-            reply = render(msg.REPROMPT, lang, hint=hint)
+            # The question again after the hint: the patient may not have it on screen any more
+            # (issue 18: "Sorry, we did not understand" alone left them guessing what was asked).
+            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
             _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("survey_reprompt", checkpoint, safety, reply)
         answer_store(

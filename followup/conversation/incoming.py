@@ -17,6 +17,7 @@ from ..messages import render
 from ..models import Checkpoint, CheckpointStatus
 from ..timeline import timeline_add
 from .answering import conversation_answer
+from .bare_answer import bare_answer_reply
 from .red_flags import screen_text
 from .safety_screen import safety_screen_answer
 from .screen_ask import safety_screen_open
@@ -118,7 +119,9 @@ def patient_text_outside_check(
     safety = screened.safety
     reply = ""
     # A patient told to get help now needs no "thank you" text beside it.
-    if not screened.told_patient and (inbound.body or "").strip():
+    if not screened.told_patient:
+        reply = bare_answer_reply(patient=patient, inbound=inbound, now=now)
+    if not screened.told_patient and not reply and (inbound.body or "").strip():
         clinic = patient.clinic
         tz = zoneinfo.ZoneInfo(patient.time_zone)
         reply = render(msg.ACK_TEXT, language_of(patient), clinic=clinic.name)

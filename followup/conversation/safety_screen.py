@@ -21,6 +21,7 @@ from ..models import Checkpoint, SafetyScreenRequest, SafetyScreenStatus, Tier
 from ..models.safety_screens import safety_screen_timeout
 from ..safety import safety_reply
 from ..screening.safety_screen import SafetyScreen, parse_safety_screen_reply
+from ..services.escalations import escalation_raise_incident
 from ..services.safety_screens import SAFETY_SCREEN, safety_screen_close, safety_screen_flag
 from ..timeline import timeline_add
 from .finishing import conversation_stop
@@ -84,7 +85,8 @@ def safety_screen_answer(
     )
     if parsed.emergency:
         labels = ", ".join(parsed.chosen)
-        for code in parsed.chosen:
+        # Every symptom chosen is one incident: one escalation at EMERGENCY, paged once.
+        flags = [
             safety_screen_flag(
                 row,
                 code=code,
@@ -93,7 +95,11 @@ def safety_screen_answer(
                 evidence=f"{text.strip()} [safety screen: {labels}]",
                 inbound=inbound,
                 now=now,
+                escalate=False,
             )
+            for code in parsed.chosen
+        ]
+        escalation_raise_incident(flags=flags, now=now)
         safety_screen_close(row, SafetyScreenStatus.EMERGENCY, now)
         _stop(open_check, now)
         safety = _emergency_reply(patient, clinic, "SELF_HARM" in parsed.chosen)

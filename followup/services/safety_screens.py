@@ -36,8 +36,10 @@ def safety_screen_flag(
     evidence: str,
     inbound,
     now: dt.datetime,
+    escalate: bool = True,
 ) -> Flag:
-    """Raise a flag for a safety screen's outcome and escalate it (pages follow the tier's chain)."""
+    """Raise a flag for a safety screen's outcome and escalate it (pages follow the tier's chain).
+    ``escalate=False`` leaves that to the caller, which raises several flags as one incident."""
     flag = flag_create(
         patient=row.patient,
         enrollment=row.enrollment,
@@ -51,7 +53,8 @@ def safety_screen_flag(
         inbound_message_id=getattr(inbound, "pk", None) or row.inbound_message_id,
         now=now,
     )
-    escalation_raise(flag=flag, now=now)
+    if escalate:
+        escalation_raise(flag=flag, now=now)
     return flag
 
 

@@ -37,6 +37,7 @@ FILLED_BY_CALLERS: dict[str, set[str]] = {
     "ASK_SENDER": {"choices"},
     "ASK_SENDER_CHOICE": {"number", "initials"},
     "ACK_TEXT": {"clinic"},
+    "BARE_YES_NO": {"clinic", "answer"},
     "EMAIL_REMINDER_SUBJECT": {"clinic"},
     "FREE_TEXT_HINT": set(),
     "DIARY_BLOCK_PROMPT": {"clinic"},
@@ -66,6 +67,7 @@ SAMPLE = {
     "minimum": "8",
     "time": "21:00",
     "day": "3",
+    "answer": "YES",
 }
 
 

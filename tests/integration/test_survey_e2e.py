@@ -58,9 +58,10 @@ def test_a_check_is_answered_end_to_end_through_a_real_worker(
     # Twilio delivers the same message again: stored once, answered once.
     assert post_sms(client, body="no", from_=phone, sid=duplicate).status_code == 200
     assert reply("Nope", expect=3).startswith("(3/7) How bad is your pain right now")
-    assert (
-        reply("eleven", expect=4)
-        == "Sorry, we did not understand. Please reply with a number from 0 to 10."
+    # The hint, then the question again (issue 18).
+    assert reply("eleven", expect=4).startswith(
+        "Sorry, we did not understand. Please reply with a number from 0 to 10. "
+        "(3/7) How bad is your pain right now"
     )
     assert reply("7 out of 10", expect=5).startswith("(4/7)")
     assert reply("5", expect=6).startswith("(5/7)")

@@ -217,7 +217,8 @@ def test_a_text_that_keeps_crashing_is_marked_failed_for_staff(phone, checkpoint
 def test_an_empty_body_gets_a_reprompt(client, phone):
     response = post_sms(client, body="", from_=phone)
     assert response.status_code == 200
-    assert last_text(phone) == "Sorry, we did not understand. Please reply YES or NO."
+    # The hint, then the question again (issue 18).
+    assert last_text(phone).startswith("Sorry, we did not understand. Please reply YES or NO. (1/")
 
 
 def test_a_1600_character_body_is_kept_whole_and_reprompted(client, phone):

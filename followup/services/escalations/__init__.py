@@ -20,6 +20,7 @@ from .lifecycle import (
     escalation_acknowledge,
     escalation_assign,
     escalation_raise,
+    escalation_raise_incident,
     escalation_resolve,
 )
 from .pages import (
@@ -46,6 +47,7 @@ __all__ = [
     "escalation_link",
     "escalation_page_failed",
     "escalation_raise",
+    "escalation_raise_incident",
     "escalation_resolve",
     "escalations_repage_due",
     "on_call",

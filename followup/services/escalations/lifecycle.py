@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications.sms_encoding import to_gsm7_safe
@@ -41,10 +42,15 @@ def _new_code() -> str:
 
 
 def _open_for(patient, kind: str) -> Escalation | None:
+    """The patient's unresolved escalation of this kind, or one that carries a flag of it (an
+    incident opened by another rule of the same report): a later YES to that question joins it."""
+    carrying = Flag.objects.filter(patient=patient, rule_code=kind, escalation__isnull=False)
     return (
         Escalation.objects.select_for_update()
-        .filter(patient=patient, kind=kind)
+        .filter(patient=patient)
+        .filter(Q(kind=kind) | Q(pk__in=carrying.values("escalation_id")))
         .exclude(status=EscalationStatus.RESOLVED)
+        .order_by("created_at", "pk")
         .first()
     )
 
@@ -107,7 +113,56 @@ def escalation_raise(*, flag: Flag, now: dt.datetime | None = None) -> tuple[Esc
     )
 
 
-def _attach(escalation: Escalation, flag: Flag, now: dt.datetime) -> None:
+def escalation_raise_incident(
+    *, flags: list[Flag], now: dt.datetime | None = None
+) -> tuple[Escalation, bool]:
+    """The flags of ONE report (a text, a check's answers) as one incident: one escalation.
+
+    If the patient already has an unresolved escalation for any of these findings, they all join
+    it; otherwise the highest-tier flag opens one (and pages its chain once) and the others join.
+    Flags are attached highest tier first, so the chain is (re)started at most once. The
+    escalation's reason then names every finding, highest tier first.
+    """
+    if not flags:
+        raise ValueError("an incident needs at least one flag")
+    now = now or timezone.now()
+    ordered = sorted(flags, key=lambda flag: tier_rank(flag.tier))
+    with transaction.atomic():
+        existing = None
+        for flag in ordered:
+            existing = _open_for(flag.patient, flag.rule_code)
+            if existing is not None:
+                break
+        if existing is None:
+            escalation, created = escalation_raise(flag=ordered[0], now=now)
+            rest = ordered[1:]
+        else:
+            escalation, created, rest = existing, False, ordered
+        for index, flag in enumerate(rest):
+            # The owner of an acknowledged escalation hears once per report, not once per rule.
+            _attach(escalation, flag, now, notify_owner=index == 0 and not created)
+        if len(flags) > 1:
+            _describe(escalation)
+    return escalation, created
+
+
+def _describe(escalation: Escalation) -> None:
+    """The escalation's reason: every finding it carries, highest tier first, each once."""
+    carried = sorted(
+        escalation.flags.order_by("created_at", "pk"), key=lambda flag: tier_rank(flag.tier)
+    )
+    reasons = list(dict.fromkeys(flag.reason for flag in carried))
+    reason = "; ".join(reasons)
+    if len(reason) > 200:
+        reason = reason[:199] + "\u2026"
+    if reason and reason != escalation.reason:
+        escalation.reason = reason
+        escalation.save(update_fields=["reason"])
+
+
+def _attach(
+    escalation: Escalation, flag: Flag, now: dt.datetime, *, notify_owner: bool = True
+) -> None:
     flag.escalation = escalation
     flag.save(update_fields=["escalation"])
     timeline_add(
@@ -115,7 +170,8 @@ def _attach(escalation: Escalation, flag: Flag, now: dt.datetime) -> None:
         enrollment=flag.enrollment,
         escalation=escalation,
         kind="flag_attached",
-        summary=f"New {flag.tier} flag added to escalation {escalation.code} ({escalation.status})",
+        summary=f"New {flag.tier} flag added to escalation {escalation.code} "
+        f"({escalation.status}): {flag.reason}",
         data={"flag": flag.pk, "code": escalation.code},
         at=now,
     )
@@ -142,7 +198,7 @@ def _attach(escalation: Escalation, flag: Flag, now: dt.datetime) -> None:
         if escalation.status == EscalationStatus.OPEN:
             chain_run(escalation, now=now)
             return
-    if escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.owner_id:
+    if notify_owner and escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.owner_id:
         owner = memberships_of(escalation.clinic, [escalation.owner])
         for membership in owner:
             staff_notice_send(

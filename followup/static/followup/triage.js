@@ -13,8 +13,15 @@
     return Math.floor(hours / 24) + " days";
   }
 
+  // The demo clock may be ahead of real time: the page says by how much (templates/base.html),
+  // so ages and the "Updated" time are on the same clock as the server's figures.
+  function clockNow() {
+    var offset = parseInt(document.body.getAttribute("data-clock-offset-ms"), 10);
+    return Date.now() + (isNaN(offset) ? 0 : offset);
+  }
+
   function refreshAges(root) {
-    var now = Date.now();
+    var now = clockNow();
     (root || document).querySelectorAll("time[data-age]").forEach(function (el) {
       var then = Date.parse(el.getAttribute("datetime"));
       if (!isNaN(then)) el.textContent = formatAge(Math.max(0, (now - then) / 1000));
@@ -58,7 +65,7 @@
           window.location.assign("/accounts/login/?idle=1&next=" + encodeURIComponent(location.pathname + location.search));
           return null;
         }
-        if (status) status.textContent = "Updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+        if (status) status.textContent = "Updated " + new Date(clockNow()).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
         if (response.status === 204 || !response.ok) return null;
         signature = response.headers.get("X-Queue-Signature") || signature;
         var count = response.headers.get("X-Queue-Count");
