@@ -76,7 +76,6 @@ def safety_screen_answer(
     clinic = row.enrollment.clinic if row.enrollment_id else patient.clinic
     timeline_add(
         patient=patient,
-        sender=patient_sender(patient),
         enrollment=row.enrollment,
         kind="sms_in",
         at=now,
@@ -162,6 +161,7 @@ def _reply(patient, row: SafetyScreenRequest, body: str, *, now: dt.datetime, su
         body=body,
         purpose=OutboundPurpose.SAFETY,
         patient=patient,
+        sender=patient_sender(patient),
         checkpoint=row.checkpoint,
         now=now,
     )
