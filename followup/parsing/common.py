@@ -63,7 +63,8 @@ def normalise(text: object) -> str:
     """Text reduced for matching: "Sí, un 7/10!!" -> "si un 7/10", "6,5" stays "6,5".
 
     Apostrophes are removed so "don't" matches "dont"; "/" is kept ("7/10"); a minus or dash is
-    kept only right before a digit ("-1", "6-7") and "." or "," only between digits ("6.5", "6,5");
+    kept only right before a digit ("-1", "6-7") and "." or "," only between digits ("6.5", "6,5")
+    or as a leading decimal point (".5" -> "0.5", never "5");
     every other symbol, emoji and punctuation mark becomes a space.
     """
     if text is None:
@@ -83,6 +84,10 @@ def normalise(text: object) -> str:
             out.append("-")
         elif ch in ".," and prev.isdigit() and nxt.isdigit():
             out.append(ch)
+        elif ch in ".," and nxt.isdigit() and (prev == "" or not (prev.isalnum() or prev in ".,")):
+            # ".5" / ",5" is a half (0.5), not a 5: it becomes "0.5", a decimal, and is re-asked.
+            # After another "." or "," ("hmm...5") it is the end of an ellipsis, not a point.
+            out.append("0" + ch)
         else:
             out.append(" ")
     return " ".join("".join(out).split())
