@@ -12,6 +12,8 @@ import pytest
 from notifications import keywords as kw
 from notifications.keywords import Keyword, classify_keyword
 
+from . import keyword_vocabulary_data as data
+
 
 def _text(phrase: tuple[str, ...]) -> str:
     return " ".join(phrase)
@@ -22,7 +24,7 @@ def _holds_phrase(tokens: tuple[str, ...], *, from_offset: int = 0) -> bool:
     later (worked out here from the table, independently of the code under test)."""
     return any(
         tokens[i : i + len(p)] == p
-        for p in kw._REVOCATION_PHRASES
+        for p in _ALL_REVOCATIONS
         for i in range(from_offset, len(tokens) - len(p) + 1)
     )
 
@@ -31,24 +33,27 @@ def _ids(table) -> list[str]:
     return [_text(p) if isinstance(p, tuple) else p for p in table]
 
 
-STOP_WORDS = sorted(kw._STOP_WORDS)
-STOP_FIRST = sorted(kw._STOP_FIRST_SENTENCE)
-REVOCATIONS = sorted(kw._REVOCATION_PHRASES)
-SYMPTOMS = sorted(kw._SYMPTOM_WORDS)
-NEGATIONS = sorted(kw._NEGATIONS)
-POLITE = sorted(kw._POLITE)
-HELP_WORDS = sorted(kw._HELP_WORDS)
-START_WORDS = sorted(kw._START_WORDS)
+def _phrases(reviewed: list[str], live: frozenset) -> list[tuple[str, ...]]:
+    return sorted({tuple(p.split()) for p in reviewed} | set(live))
 
 
-def test_the_tables_are_the_size_the_tests_were_written_for():
-    # A shrinking table is caught per entry below; this pins that the lists are not emptied to
-    # make those tests vacuous.
-    assert len(STOP_WORDS) >= 20
-    assert len(REVOCATIONS) >= 140
-    assert len(SYMPTOMS) >= 48
-    assert len(NEGATIONS) == 9
-    assert len(POLITE) >= 16
+def _words(reviewed: list[str], live: frozenset) -> list[str]:
+    return sorted(set(reviewed) | set(live))
+
+
+# The reviewed copy and the live table together: see keyword_vocabulary_data.py for why.
+STOP_WORDS = _phrases(data.STOP_WORDS, kw._STOP_WORDS)
+STOP_FIRST = _phrases(data.STOP_FIRST_SENTENCE, kw._STOP_FIRST_SENTENCE)
+REVOCATIONS = _phrases(data.REVOCATION_PHRASES, kw._REVOCATION_PHRASES)
+SYMPTOMS = _words(data.SYMPTOM_WORDS, kw._SYMPTOM_WORDS)
+NEGATIONS = _words(data.NEGATIONS, kw._NEGATIONS)
+POLITE = _words(data.POLITE, kw._POLITE)
+HELP_WORDS = _phrases(data.HELP_WORDS, kw._HELP_WORDS)
+START_WORDS = _phrases(data.START_WORDS, kw._START_WORDS)
+# Expected answers are worked out from these unions, so a deleted entry cannot move them.
+_ALL_REVOCATIONS = frozenset(REVOCATIONS)
+_ALL_NEGATIONS = frozenset(NEGATIONS)
+_ALL_FIRST = frozenset(STOP_FIRST)
 
 
 # --------------------------------------------------------------------------- STOP keywords
@@ -82,8 +87,8 @@ def test_each_first_sentence_stop_word_opts_out_before_another_sentence(phrase):
 
 @pytest.mark.parametrize(
     "phrase",
-    [p for p in STOP_WORDS if p not in kw._STOP_FIRST_SENTENCE and not _holds_phrase(p)],
-    ids=_ids([p for p in STOP_WORDS if p not in kw._STOP_FIRST_SENTENCE and not _holds_phrase(p)]),
+    [p for p in STOP_WORDS if p not in _ALL_FIRST and not _holds_phrase(p)],
+    ids=_ids([p for p in STOP_WORDS if p not in _ALL_FIRST and not _holds_phrase(p)]),
 )
 def test_other_stop_words_do_not_open_a_longer_message(phrase):
     # "Cancel. I'll call to reschedule" is about an appointment; "End." before a story is not.
@@ -116,7 +121,7 @@ def test_a_negation_before_a_revocation_phrase_vetoes_it_unless_it_is_one(phrase
     text = f"please never {_text(phrase)} I like them"
     # A phrase that is a negation itself ("dont text me") keeps its meaning, and so does one that
     # holds another phrase further on ("es un numero equivocado").
-    revokes = phrase[0] in kw._NEGATIONS or _holds_phrase(phrase, from_offset=1)
+    revokes = phrase[0] in _ALL_NEGATIONS or _holds_phrase(phrase, from_offset=1)
     expected = Keyword.STOP if revokes else Keyword.NONE
     assert classify_keyword(text) is expected
 
