@@ -54,6 +54,8 @@ bench: install
 mutation: install
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[mutation]"
 	rm -rf mutants
+	@# mutmut mutates functions only; the word tables are checked entry by entry by this script.
+	DATABASE_URL=sqlite:///$(CURDIR)/var/mutation.sqlite3 $(PY) scripts/vocabulary_mutants.py
 	DATABASE_URL=sqlite:///$(CURDIR)/var/mutation.sqlite3 $(VENV)/bin/mutmut run --max-children 2
 	$(VENV)/bin/mutmut results
 

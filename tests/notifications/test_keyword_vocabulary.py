@@ -215,10 +215,13 @@ def test_each_start_word_opts_in(phrase):
     assert classify_keyword(f"{_text(phrase)} my pain is back") is Keyword.NONE
 
 
-def test_yes_opts_in_only_when_opted_out():
-    assert sorted(kw._START_WHEN_OPTED_OUT) == [("yes",)]
-    assert classify_keyword("YES", opted_out=True) is Keyword.START
-    assert classify_keyword("YES", opted_out=False) is Keyword.NONE
+START_WHEN_OPTED_OUT = _phrases(["yes"], kw._START_WHEN_OPTED_OUT)
+
+
+@pytest.mark.parametrize("phrase", START_WHEN_OPTED_OUT, ids=_ids(START_WHEN_OPTED_OUT))
+def test_yes_opts_in_only_when_opted_out(phrase):
+    assert classify_keyword(_text(phrase).upper(), opted_out=True) is Keyword.START
+    assert classify_keyword(_text(phrase), opted_out=False) is Keyword.NONE
 
 
 @pytest.mark.parametrize("phrase", HELP_WORDS, ids=_ids(HELP_WORDS))
