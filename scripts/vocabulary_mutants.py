@@ -52,6 +52,32 @@ def _tables() -> list[tuple[str, object, str]]:
     ]
 
 
+# Deletions reviewed as equivalent (docs/mutation.md, "Results"): the message is still classified
+# the same way through another entry. Reported, not failed; a NEW survivor fails the run.
+_SAME_AS_A_REVOCATION = {"unsubscribe", "unsubscribe me", "stopall", "optout", "opt out"}
+_FILLER_PLUS_ANSWER = {
+    "dont think so", "have not", "i am not", "i didnt", "i dont", "i dont think so", "i have not",
+    "i havent", "im not", "is not", "it doesnt", "it isnt", "its not", "no i dont", "no tengo",
+}  # fmt: skip
+_HEDGES_WITHOUT_ANSWER_WORDS = {
+    "a bit", "a little", "a lo mejor", "a veces", "dunno", "idk", "kind of", "kinda",
+    "mas o menos", "maybe", "perhaps", "possibly", "puede ser", "quiza", "quizas", "sometimes",
+    "sort of", "sorta", "tal vez", "un poco", "unsure",
+}  # fmt: skip
+EQUIVALENT: dict[str, set[str]] = {
+    "keywords._STOP_WORDS": _SAME_AS_A_REVOCATION | {"opt me out", "numero equivocado"},
+    "keywords._STOP_FIRST_SENTENCE": _SAME_AS_A_REVOCATION,
+    "keywords._REVOCATION_PHRASES": {
+        *(f"borrenme de {x}" for x in ("esta lista", "estos mensajes", "la lista", "los mensajes",
+                                       "su lista")),
+        "es un numero equivocado", "no me envien mas mensajes", "no me manden mas mensajes",
+    },
+    "parsing._YES_COMMON": {"si tengo", "yess"},
+    "parsing._NO": _FILLER_PLUS_ANSWER,
+    "parsing._UNSURE": _HEDGES_WITHOUT_ANSWER_WORDS,
+}  # fmt: skip
+
+
 def _without(table: object, entry: object) -> object:
     if isinstance(table, dict):
         return {k: v for k, v in table.items() if k != entry}
@@ -78,13 +104,14 @@ def _keys(entry: object) -> set:
 class _Plugin:
     def __init__(self) -> None:
         self.survivors: list[str] = []
-        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.equivalent: list[str] = []
+        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         by_param: dict[object, list[pytest.Item]] = defaultdict(list)
         for item in session.items:
             callspec = getattr(item, "callspec", None)
-            for value in (callspec.params.values() if callspec else ()):
+            for value in callspec.params.values() if callspec else ():
                 if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], int):
                     value = value[0]  # ("siete", 7): the number word
                 by_param[value].append(item)
@@ -101,22 +128,35 @@ class _Plugin:
                 finally:
                     setattr(module, attr, original)
                     _rebuild(module)
-                self.counts[f"{group}.{attr}"][0 if killed else 1] += 1
-                if not killed:
-                    self.survivors.append(f"{group}.{attr}: {entry!r}")
+                name = f"{group}.{attr}"
+                text = " ".join(entry) if isinstance(entry, tuple) else entry
+                equivalent = not killed and text in EQUIVALENT.get(name, ())
+                self.counts[name][0 if killed else 2 if equivalent else 1] += 1
+                if equivalent:
+                    self.equivalent.append(f"{name}: {entry!r}")
+                elif not killed:
+                    self.survivors.append(f"{name}: {entry!r}")
         return True
 
 
 def main() -> int:
     plugin = _Plugin()
-    pytest.main([*TEST_FILES, "-q", "-p", "no:randomly", "-p", "no:cacheprovider"], plugins=[plugin])
-    total_killed = total = 0
-    print(f"{'table':45} {'killed':>7} {'survived':>8}")
-    for name, (killed, survived) in plugin.counts.items():
-        print(f"{name:45} {killed:7} {survived:8}")
-        total_killed += killed
-        total += killed + survived
-    print(f"{'all entries':45} {total_killed:7} {total - total_killed:8}")
+    pytest.main(
+        [*TEST_FILES, "-q", "-p", "no:randomly", "-p", "no:cacheprovider"], plugins=[plugin]
+    )
+    totals = [0, 0, 0]
+    print(
+        f"| {'table':36} | {'entries':>7} | {'killed':>6} | {'equivalent':>10} | {'survived':>8} |"
+    )
+    print(f"| {'-' * 36} | {'-' * 7}: | {'-' * 6}: | {'-' * 10}: | {'-' * 8}: |")
+    for name, counts in plugin.counts.items():
+        killed, survived, equivalent = counts
+        print(f"| {name:36} | {sum(counts):7} | {killed:6} | {equivalent:10} | {survived:8} |")
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
+    killed, survived, equivalent = totals
+    print(f"| {'all':36} | {sum(totals):7} | {killed:6} | {equivalent:10} | {survived:8} |")
+    for line in plugin.equivalent:
+        print("equivalent", line)
     for survivor in plugin.survivors:
         print("SURVIVED", survivor)
     return 1 if plugin.survivors else 0
