@@ -1,10 +1,7 @@
-"""The outbox: every outbound message is a row first, then a send that is claimed exactly once.
+"""Sending claimed rows: one (``outbox_send``) or a bulk chunk (``outbox_send_many``).
 
-Writers call :func:`outbox_enqueue` inside the transaction that makes the message necessary; the
-row's send task is queued only after that transaction commits. If Redis is down the row simply waits:
-the periodic sweep (:func:`outbox_sweep`) re-queues due rows, so nothing depends on the broker being up
-at the moment of the state change.
-"""
+Seams tests may patch on this module: ``deliver`` (the provider call), ``sms_pace`` (the
+sender's rate limit) and ``bulk_budget_seconds`` (a chunk's time budget)."""
 
 from __future__ import annotations
 
@@ -15,106 +12,17 @@ import time
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from .backends import DeliveryError, get_sms_backend
-from .db import claim, claim_many, insert_once
-from .models import OutboundMessage, OutboundPurpose, OutboundStatus
-from .publisher import bulk_publisher, publisher, reply_publisher
-from .ratelimit import sms_send_wait
+from ..backends import DeliveryError, get_sms_backend
+from ..db import claim, claim_many
+from ..models import OutboundMessage, OutboundStatus
+from ..ratelimit import sms_send_wait
+from .enqueue import status_callback_url
 
-logger = logging.getLogger(__name__)
-
-
-def outbox_enqueue(
-    *,
-    key: str,
-    channel: str,
-    to: str,
-    body: str,
-    purpose: str,
-    patient=None,
-    checkpoint=None,
-    recipient_user=None,
-    subject: str = "",
-    html_body: str = "",
-    unsolicited: bool = False,
-    send_after: dt.datetime | None = None,
-    now: dt.datetime | None = None,
-) -> OutboundMessage:
-    """Write an outbound message row (once per ``key``) and queue its send after commit."""
-    message = insert_once(
-        OutboundMessage,
-        conflict="idempotency_key",
-        values={
-            "idempotency_key": key,
-            "channel": channel,
-            "to": to,
-            "body": body,
-            "subject": subject,
-            "html_body": html_body,
-            "purpose": purpose,
-            "patient": patient,
-            "checkpoint": checkpoint,
-            "recipient_user": recipient_user,
-            "unsolicited": unsolicited,
-            "next_attempt_at": send_after or timezone.now(),
-            "created_at": now or timezone.now(),
-        },
-    )
-    created = message is not None
-    if not created:  # written before (a retry, a second sweep): that row stands
-        message = OutboundMessage.objects.get(idempotency_key=key)
-    if created and (send_after is None or send_after <= timezone.now()):
-        message_id = message.pk
-        if unsolicited:
-            transaction.on_commit(lambda: enqueue_send(message_id, bulk=True))
-        else:
-            transaction.on_commit(lambda: enqueue_send(message_id, purpose=purpose))
-    return message
-
-
-# What a red flag sends: these alone (and texts that may carry one) use the ``celery`` queue.
-URGENT_PURPOSES = frozenset(
-    {OutboundPurpose.PAGE, OutboundPurpose.SAFETY, OutboundPurpose.STAFF_ALERT}
-)
-
-
-def enqueue_send(message_id: int, *, bulk: bool = False, purpose: str = "") -> None:
-    """Hand a row to Celery without waiting for the broker (see ``notifications.publisher``): a
-    dead or slow Redis costs the caller nothing, and the sweep queues whatever it missed.
-    ``bulk`` (unsolicited texts) and conversation replies (a ``purpose`` outside
-    ``URGENT_PURPOSES``) go to queues of their own, so neither holds up a page; a row whose
-    purpose the caller does not say goes with the pages."""
-    if bulk:
-        enqueue_sends([message_id], bulk=True)
-    elif not purpose or purpose in URGENT_PURPOSES:
-        publisher.submit(message_id)
-    else:
-        reply_publisher.submit(message_id)
-
-
-# Unsolicited rows go out this many to a task: a 10,000-check morning is 500 tasks to publish
-# and acknowledge, not 10,000, and a page waits for at most one chunk to free a worker
-# process (docs/benchmarks.md).
-BULK_CHUNK = 20
-
-
-def enqueue_sends(message_ids: list[int], *, bulk: bool) -> None:
-    """``enqueue_send`` for many rows; bulk ones in chunks of ``BULK_CHUNK`` per task."""
-    if not bulk:
-        for message_id in message_ids:
-            publisher.submit(message_id)
-        return
-    for start in range(0, len(message_ids), BULK_CHUNK):
-        bulk_publisher.submit(list(message_ids[start : start + BULK_CHUNK]))
-
-
-def status_callback_url(message: OutboundMessage) -> str:
-    # The row id in the URL lets a callback reconcile an ambiguous send without a provider id.
-    return f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/status/?m={message.pk}"
+# One logger for the whole outbox, as before it became a package (log filters name it).
+logger = logging.getLogger("notifications.outbox")
 
 
 def outbox_send(*, message_id: int) -> str:
@@ -126,7 +34,7 @@ def outbox_send(*, message_id: int) -> str:
         return "not-claimed"
     outcome, provider_id = _attempt(message, now)
     if outcome == OutboundStatus.SENT:
-        _record_sent({message.pk: provider_id})
+        record_sent({message.pk: provider_id})
     return outcome
 
 
@@ -147,9 +55,9 @@ def _attempt(message: OutboundMessage, now: dt.datetime) -> tuple[str, str]:
     off is recorded here; a success is returned (with the provider's id) for the caller to record.
     """
     try:
-        if message.channel == "sms" and (wait := _sms_pace(message)):
+        if message.channel == "sms" and (wait := sms_pace(message)):
             return _rate_limited(message, wait), ""
-        return OutboundStatus.SENT, _deliver(message)
+        return OutboundStatus.SENT, deliver(message)
     except DeliveryError as exc:
         return _record_failure(message, exc), ""
     except ImproperlyConfigured as exc:
@@ -165,7 +73,7 @@ def _attempt(message: OutboundMessage, now: dt.datetime) -> tuple[str, str]:
         return "not-configured", ""
 
 
-def _record_sent(provider_ids: dict[int, str]) -> None:
+def record_sent(provider_ids: dict[int, str]) -> None:
     """Record sent rows (row id -> provider id) in one statement. Only rows still "sending"
     move: a status callback that came first has already moved the row further."""
     if not provider_ids:
@@ -188,7 +96,7 @@ def _record_sent(provider_ids: dict[int, str]) -> None:
     )
 
 
-def _bulk_budget_seconds() -> float:
+def bulk_budget_seconds() -> float:
     """How long after claiming a chunk a worker may still start sending one of its rows. A row
     claimed but not yet sent must never look abandoned: the sweep would reconcile it (find
     nothing at the provider) and queue it again while this worker sends it too. So the last
@@ -210,11 +118,11 @@ def outbox_send_many(*, message_ids: list[int]) -> list[str]:
 
     When the sender's rate limit turns a row back, the rest would be turned back too: they go
     back to pending, due, for the sweep, as do the rows left when the chunk runs out of time
-    (``_bulk_budget_seconds``). Returns each row's outcome, in ``message_ids`` order (rows not
+    (``bulk_budget_seconds``). Returns each row's outcome, in ``message_ids`` order (rows not
     reached are left out)."""
     now = timezone.now()
     started = time.monotonic()
-    budget = _bulk_budget_seconds()
+    budget = bulk_budget_seconds()
     claimed = {
         row.pk: row
         for row in claim_many(
@@ -245,7 +153,7 @@ def outbox_send_many(*, message_ids: list[int]) -> list[str]:
             elif outcome == "rate-limited":
                 break
     finally:
-        _record_sent(sent)
+        record_sent(sent)
         _release(untried)
     return outcomes
 
@@ -258,7 +166,7 @@ def _release(message_ids: list[int]) -> None:
         ).update(status=OutboundStatus.PENDING, attempts=F("attempts") - 1, sending_started_at=None)
 
 
-def _sms_pace(message: OutboundMessage) -> float:
+def sms_pace(message: OutboundMessage) -> float:
     """Wait for this sender's next SMS token (notifications.ratelimit); 0.0 once it is ours.
     Only a provider with per-sender limits is paced: the memory and simulator backends are not."""
     paced = getattr(get_sms_backend(), "name", "") == "twilio"
@@ -277,7 +185,7 @@ def _rate_limited(message: OutboundMessage, wait: float) -> str:
     return "rate-limited"
 
 
-def _deliver(message: OutboundMessage) -> str:
+def deliver(message: OutboundMessage) -> str:
     if message.channel == "sms":
         return get_sms_backend().send(
             to=message.to, body=message.body, status_callback=status_callback_url(message)
@@ -322,96 +230,10 @@ def _record_failure(message: OutboundMessage, exc: DeliveryError) -> str:
         exc.code or "-",
     )
     if status == OutboundStatus.FAILED:
-        from .signals import outbound_failed
+        from ..signals import outbound_failed
 
         message.refresh_from_db()
         outbound_failed.send(
             sender=OutboundMessage, message=message, permanent=exc.permanent, reason=exc.reason
         )
     return status
-
-
-def outbox_reconcile(*, message_id: int) -> str:
-    """Decide the fate of an UNKNOWN row before anything is resent: if the provider has it, it was sent."""
-    message = OutboundMessage.objects.get(pk=message_id)
-    if message.status != OutboundStatus.UNKNOWN:
-        return message.status
-    # A sid another row already owns is that row's text, not this one (the same reminder or
-    # re-prompt can go to one number twice in a day): matching it would drop this message.
-    owned = set(
-        OutboundMessage.objects.filter(to=message.to, provider_id__isnull=False)
-        .exclude(pk=message.pk)
-        .values_list("provider_id", flat=True)
-    )
-    try:
-        since = (message.sending_started_at or message.created_at) - dt.timedelta(minutes=1)
-        provider_id = get_sms_backend().find_sent(
-            to=message.to, body=message.body, since=since, exclude=owned
-        )
-    except DeliveryError:
-        return OutboundStatus.UNKNOWN  # try again next sweep
-    if provider_id:
-        try:
-            with transaction.atomic():
-                OutboundMessage.objects.filter(
-                    pk=message.pk, status__same=OutboundStatus.UNKNOWN
-                ).update(
-                    status=OutboundStatus.SENT, provider_id=provider_id, sent_at=timezone.now()
-                )
-        except IntegrityError:
-            # A status callback gave that sid to another row meanwhile: look again next sweep.
-            return OutboundStatus.UNKNOWN
-        return OutboundStatus.SENT
-    OutboundMessage.objects.filter(pk=message.pk, status__same=OutboundStatus.UNKNOWN).update(
-        status=OutboundStatus.PENDING, next_attempt_at=timezone.now()
-    )
-    return OutboundStatus.PENDING
-
-
-def outbox_sweep(*, now: dt.datetime) -> dict:
-    """Queue due pending rows; recover rows a dead worker left in flight. Called by the dispatch sweep."""
-    stale = now - dt.timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
-    # A worker that died between claim and result leaves "sending": we cannot know whether the
-    # provider got it, so it becomes UNKNOWN and is reconciled, never resent blindly.
-    recovered = OutboundMessage.objects.filter(
-        status=OutboundStatus.SENDING, sending_started_at__lt=stale
-    ).update(status=OutboundStatus.UNKNOWN, last_error="worker lost during send")
-    reconciled = 0
-    unknown_ids = list(
-        OutboundMessage.objects.filter(
-            status=OutboundStatus.UNKNOWN, sending_started_at__lt=stale
-        ).values_list("pk", flat=True)[:200]
-    )
-    for message_id in unknown_ids:
-        try:
-            outcome = outbox_reconcile(message_id=message_id)
-        except Exception:  # noqa: BLE001 - one row must not stop the queueing below (emails too)
-            logger.exception("outbox: could not reconcile message %s", message_id)
-            continue
-        if outcome != OutboundStatus.UNKNOWN:
-            reconciled += 1
-    due = list(
-        OutboundMessage.objects.filter(status=OutboundStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", "unsolicited", "purpose")[: settings.SWEEP_BATCH_SIZE]
-    )
-    due_ids = [message_id for message_id, _, _ in due]
-    # Each on its own lane, as when it was written: a reply the rate limit put back must not
-    # come round again on the pages' queue.
-    for message_id, unsolicited, purpose in due:
-        if not unsolicited:
-            enqueue_send(message_id, purpose=purpose)
-    enqueue_sends([message_id for message_id, unsolicited, _ in due if unsolicited], bulk=True)
-    return {
-        "outbox_queued": len(due_ids),
-        "outbox_recovered": recovered,
-        "outbox_reconciled": reconciled,
-    }
-
-
-def outbox_cancel(*, queryset) -> int:
-    """Cancel rows that have not been handed to a provider yet."""
-    # status__same: the caller's condition finds the rows, not the pending index (lookups.py).
-    return queryset.filter(status__same=OutboundStatus.PENDING).update(
-        status=OutboundStatus.CANCELLED, last_error="cancelled before sending"
-    )
