@@ -36,15 +36,13 @@ from .cohort import (
     CheckpointSummary,
     ChoiceTrend,
     CohortFilters,
-    LiteratureComparison,
-    SafetySummary,
     cohort_checkpoint_summary,
     cohort_checkpoints,
     cohort_choice_trend,
     cohort_enrollments,
-    cohort_literature,
-    cohort_safety,
 )
+from .literature import LiteratureComparison, cohort_literature
+from .safety import SafetySummary, cohort_safety
 from .scope import OutcomeAccess
 
 
