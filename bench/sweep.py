@@ -23,8 +23,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
+from followup.dispatch import checkpoint_open, dispatch_due  # noqa: E402
 from followup.models import Checkpoint  # noqa: E402
-from followup.services.dispatch import checkpoint_open, dispatch_due  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUEUE_TABLES = ("followup_checkpoint", "notifications_outboundmessage", "followup_escalation")

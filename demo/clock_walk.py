@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from followup import clock
-from followup.services.dispatch import dispatch_due
+from followup.dispatch import dispatch_due
 
 WALK_STEP = dt.timedelta(hours=8)
 

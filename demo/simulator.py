@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from followup import clock
-from followup.services.dispatch import dispatch_due
+from followup.dispatch import dispatch_due
 from notifications.inbound import inbound_process_in_order
 from notifications.models import InboundMessage, OutboundMessage
 from notifications.twilio_signature import twilio_signature

@@ -34,29 +34,15 @@ from .conversation import (
     send_form_email,
     survey_delivery_failed,
 )
+from .frequency_cap import frequency_cap_until
 from .messages import render
 from .models import Checkpoint, CheckpointStatus
 from .questions import render_question
+from .reminder_policy import reminder_policy
 from .scheduling import next_allowed_time
 from .timeline import timeline_add
 
 logger = logging.getLogger(__name__)
-
-# The issue's limit; protocols ask for up to 3, and the lower number wins.
-MAX_REMINDERS = 2
-DEFAULT_SPACING_HOURS = 24
-
-
-def reminder_policy(checkpoint: Checkpoint) -> tuple[int, dt.timedelta]:
-    """(how many reminders, spacing) for a check, from its pinned protocol version."""
-    spec = {}
-    for item in checkpoint.enrollment.protocol.checkpoints:
-        if item.get("key") == checkpoint.key:
-            spec = item.get("reminders") or {}
-            break
-    count = min(int(spec.get("max") or 0), MAX_REMINDERS)
-    spacing = dt.timedelta(hours=int(spec.get("spacing_hours") or DEFAULT_SPACING_HOURS))
-    return count, spacing
 
 
 def survey_sweep(*, now: dt.datetime) -> dict:
@@ -107,7 +93,6 @@ def _defer(checkpoint: Checkpoint, until: dt.datetime) -> str:
 
 def reminder_send(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
     """Send, defer or retire the due reminder of one open check (row locked by the caller)."""
-    from .services.dispatch import frequency_cap_until
 
     count, spacing = reminder_policy(checkpoint)
     if checkpoint.reminders_sent >= count or now >= checkpoint.closes_at:
@@ -147,7 +132,7 @@ def reminder_send(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
         if has_question:
             question = question_text(checkpoint, lang)
         else:
-            from .webform.tokens import form_link_create
+            from .form_links import form_link_create
 
             link = form_link_create(checkpoint=checkpoint, now=now)
             question = render_question(form_codes(checkpoint)[0], lang, link=link)

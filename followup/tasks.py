@@ -1,8 +1,8 @@
 from celery import shared_task
 
+from .dispatch import dispatch_due
 from .monitoring.sweep_run import sweep_run_recorded
 from .selectors.outcomes.cached import cohort_figures_refresh
-from .services.dispatch import dispatch_due
 
 
 @shared_task(name="followup.tasks.dispatch_due_task", ignore_result=True)

@@ -22,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.utils.module_loading import import_string
+
 logger = logging.getLogger(__name__)
 
 _STOP = object()
@@ -141,10 +143,25 @@ INBOUND_PUBLISH_LINGER_SECONDS = 0.01
 INBOUND_PUBLISH_BATCH = 10
 
 
-def _publish_send_task(message_id: int) -> None:
-    from .tasks import send_outbound_task
+def task_by_name(name: str):
+    """The Celery task registered as ``name``.
 
-    send_outbound_task.delay(message_id)
+    Every task of the project is declared with an explicit ``name=`` equal to its dotted path
+    (queued messages carry the name, so it must survive a refactor anyway). Resolving it when
+    publishing, rather than importing the task module, keeps the arrow one way: the tasks call
+    the outbox and the inbound store, which hand ids to these publishers, which reach the tasks
+    only by name, as Celery's own ``send_task`` does.
+    """
+    return import_string(name)
+
+
+SEND_TASK = "notifications.tasks.send_outbound_task"
+BULK_SEND_TASK = "notifications.tasks.send_bulk_outbound_task"
+INBOUND_TASK = "notifications.tasks.process_inbound_task"
+
+
+def publish_send_task(message_id: int) -> None:
+    task_by_name(SEND_TASK).delay(message_id)
 
 
 # Conversation replies (the next question, keyword answers, the reply to an unknown number):
@@ -152,22 +169,16 @@ def _publish_send_task(message_id: int) -> None:
 REPLY_QUEUE = "replies"
 
 
-def _publish_reply_send_task(message_id: int) -> None:
-    from .tasks import send_outbound_task
-
-    send_outbound_task.apply_async(args=(message_id,), queue=REPLY_QUEUE)
+def publish_reply_send_task(message_id: int) -> None:
+    task_by_name(SEND_TASK).apply_async(args=(message_id,), queue=REPLY_QUEUE)
 
 
-def _publish_bulk_send_task(message_ids: list[int]) -> None:
-    from .tasks import send_bulk_outbound_task
-
-    send_bulk_outbound_task.delay(message_ids)
+def publish_bulk_send_task(message_ids: list[int]) -> None:
+    task_by_name(BULK_SEND_TASK).delay(message_ids)
 
 
-def _publish_inbound_task(inbound_ids: list[int]) -> None:
-    from .tasks import process_inbound_task
-
-    process_inbound_task.delay(inbound_ids)
+def publish_inbound_task(inbound_ids: list[int]) -> None:
+    task_by_name(INBOUND_TASK).delay(inbound_ids)
 
 
 # Texts that might carry a red flag skip the ``inbound`` queue, where a morning burst of
@@ -175,26 +186,24 @@ def _publish_inbound_task(inbound_ids: list[int]) -> None:
 URGENT_INBOUND_QUEUE = "celery"
 
 
-def _publish_urgent_inbound_task(inbound_ids: list[int]) -> None:
-    from .tasks import process_inbound_task
-
-    process_inbound_task.apply_async(args=(inbound_ids,), queue=URGENT_INBOUND_QUEUE)
+def publish_urgent_inbound_task(inbound_ids: list[int]) -> None:
+    task_by_name(INBOUND_TASK).apply_async(args=(inbound_ids,), queue=URGENT_INBOUND_QUEUE)
 
 
-publisher = BrokerPublisher(_publish_send_task)
-reply_publisher = BrokerPublisher(_publish_reply_send_task)
+publisher = BrokerPublisher(publish_send_task)
+reply_publisher = BrokerPublisher(publish_reply_send_task)
 # Stored webhook texts waiting for a worker (notifications.inbound): the sweep is their fallback.
 # A text waits at most INBOUND_PUBLISH_LINGER_SECONDS for others to share its task.
 inbound_publisher = BrokerPublisher(
-    _publish_inbound_task,
+    publish_inbound_task,
     batch=INBOUND_PUBLISH_BATCH,
     linger_seconds=INBOUND_PUBLISH_LINGER_SECONDS,
 )
 # Stored webhook texts that are not a plain "no" or number (notifications.inbound.inbound_lane):
 # at once, with no linger: only those that arrived while the thread was busy share a task.
-inbound_urgent_publisher = BrokerPublisher(_publish_urgent_inbound_task, batch=10)
+inbound_urgent_publisher = BrokerPublisher(publish_urgent_inbound_task, batch=10)
 # Unsolicited texts: their own thread and queue, so thousands of them never delay a page.
-bulk_publisher = BrokerPublisher(_publish_bulk_send_task)
+bulk_publisher = BrokerPublisher(publish_bulk_send_task)
 # A short-lived process (manage.py dispatch_due) gets its ids out before it exits.
 atexit.register(publisher.flush, 5.0)
 atexit.register(reply_publisher.flush, 5.0)

@@ -111,7 +111,7 @@ def drain():
 @pytest.fixture
 def fake_twilio(settings):
     """A local fake Twilio; the Twilio backend (real SDK) is pointed at it for the test."""
-    from notifications.backends import _backend_for
+    from notifications.backends import sms_backend_reset
     from tests.fakes.fake_twilio import FakeTwilio
 
     fake = FakeTwilio(
@@ -120,12 +120,12 @@ def fake_twilio(settings):
     settings.TWILIO_API_URL = fake.start()
     settings.SMS_BACKEND = "notifications.backends.twilio.TwilioBackend"
     settings.TWILIO_TIMEOUT_SECONDS = 1.0
-    _backend_for.cache_clear()
+    sms_backend_reset()
     try:
         yield fake
     finally:
         fake.stop()
-        _backend_for.cache_clear()
+        sms_backend_reset()
 
 
 @pytest.fixture

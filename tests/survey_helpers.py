@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from followup.dispatch import checkpoint_open
 from followup.models import Checkpoint, CheckpointStatus
-from followup.services.dispatch import checkpoint_open
 from followup.services.enrollments import enrollment_create
 from notifications.models import OutboundMessage
 from notifications.twilio_signature import twilio_signature

@@ -227,7 +227,7 @@ def _push_reminder(checkpoint: Checkpoint, now: dt.datetime) -> None:
     """A patient who is answering is not stalled: the next reminder waits a full spacing again."""
     if checkpoint.next_reminder_at is None:
         return
-    from ..reminders import reminder_policy
+    from ..reminder_policy import reminder_policy
 
     _, spacing = reminder_policy(checkpoint)
     checkpoint.next_reminder_at = max(checkpoint.next_reminder_at, now + spacing)

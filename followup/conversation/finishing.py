@@ -22,7 +22,7 @@ def finish_text_questions(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
     scores_record(checkpoint=checkpoint, now=now)
     lang = language_of(checkpoint.enrollment.patient)
     if form_pending(checkpoint):
-        from ..webform.tokens import form_link_create
+        from ..form_links import form_link_create
 
         link = form_link_create(checkpoint=checkpoint, now=now)
         checkpoint.status_reason = WAITING_FOR_FORM

@@ -49,7 +49,7 @@ def conversation_open(*, checkpoint: Checkpoint, channel: str, now: dt.datetime)
     if awaiting_answer(checkpoint):
         body = f"{greeting}\n{question_text(checkpoint, lang)}"
     else:  # a check made only of the web form
-        from ..webform.tokens import form_link_create
+        from ..form_links import form_link_create
 
         link = form_link_create(checkpoint=checkpoint, now=now)
         body = f"{greeting}\n{render_question(form_codes(checkpoint)[0], lang, link=link)}"
@@ -79,7 +79,7 @@ def send_form_email(
     reminder: bool = False,
 ) -> OutboundMessage:
     """One email (plain text and HTML) with a fresh web-form link for the whole check."""
-    from ..webform.tokens import form_link_create
+    from ..form_links import form_link_create
 
     patient = checkpoint.enrollment.patient
     clinic = checkpoint.enrollment.clinic

@@ -1,4 +1,4 @@
-"""The sweep step that texts due diary prompts (``followup.services.dispatch.sweep_steps``).
+"""The sweep step that texts due diary prompts (``followup.dispatch.sweep_steps``).
 
 A diary is a series the patient agreed to at the block or the trial, so its prompts are not
 "unsolicited" texts under the one-a-day limit (``frequency_cap_until``); quiet hours still hold,

@@ -207,6 +207,11 @@ def alert_email(alert: OpsAlert) -> int:
 _last_notice = {"at": 0.0}
 
 
+def alerts_throttle_reset() -> None:
+    """Let the next :func:`alerts_notice` of this process check at once (tests; a shell)."""
+    _last_notice["at"] = 0.0
+
+
 def alerts_notice(*, now: dt.datetime | None = None, force: bool = False) -> dict:
     """Check the installation-wide conditions and open or resolve their incidents.
 

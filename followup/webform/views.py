@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 
 from .. import messages as msg
 from ..conversation import language_of
+from ..form_links import LinkState, form_link_check
 from ..models import FormDraft
 from .forms import SurveyForm, form_questions
 from .services import draft_save, form_submit
-from .tokens import LinkState, form_link_check
 
 REFERRER_POLICY = "same-origin"
 _STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.USED: 410}

@@ -9,7 +9,13 @@ from django.utils.module_loading import import_string
 
 from .base import DeliveryError, SmsBackend
 
-__all__ = ["DeliveryError", "SmsBackend", "get_sms_backend", "sms_backend_preload"]
+__all__ = [
+    "DeliveryError",
+    "SmsBackend",
+    "get_sms_backend",
+    "sms_backend_preload",
+    "sms_backend_reset",
+]
 
 
 @lru_cache(maxsize=4)
@@ -19,6 +25,14 @@ def _backend_for(path: str) -> SmsBackend:
 
 def get_sms_backend() -> SmsBackend:
     return _backend_for(settings.SMS_BACKEND)
+
+
+def sms_backend_reset() -> None:
+    """Forget the backends built so far, so the next send builds one from today's settings.
+
+    Backends are built once per process and kept (a Twilio client holds its HTTP session); a
+    change of ``SMS_BACKEND`` or of the provider's settings (tests, a fake provider) needs this."""
+    _backend_for.cache_clear()
 
 
 def sms_backend_preload() -> None:

@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from followup.form_links import form_link_create
 from followup.models import Answer, FormDraft, FormLink, Score
 from followup.odi import ODI_SECTION_KEYS
-from followup.webform.tokens import form_link_create
 from tests.survey_helpers import start_survey
 
 from .conftest import axe_violations, screenshot

@@ -17,8 +17,8 @@ from django.template import Context, Template
 
 from demo.clock_walk import clock_walk
 from followup import clock
+from followup.dispatch import dispatch_due
 from followup.models import CheckpointStatus
-from followup.services.dispatch import dispatch_due
 from notifications.models import OutboundMessage
 from tests.factories import PatientFactory, enroll
 

@@ -215,7 +215,7 @@ def _point_celery_at(url: str) -> str:
     return previous
 
 
-def _gunicorn(name: str, *, port: int, env: dict, logdir: Path) -> Proc:
+def gunicorn_start(name: str, *, port: int, env: dict, logdir: Path) -> Proc:
     cmd = [
         sys.executable,
         "-m",
@@ -305,7 +305,7 @@ def stack(django_db_setup) -> Iterator[Stack]:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     stack = Stack(env=env, logdir=logdir, redis=redis, fake=fake, web_url=web_url)
-    web = _gunicorn("web", port=web_port, env=env, logdir=logdir)
+    web = gunicorn_start("web", port=web_port, env=env, logdir=logdir)
     stack.procs.append(web)
     try:
         yield stack
@@ -349,7 +349,7 @@ def _purge_queue() -> None:
 @pytest.fixture(autouse=True)
 def production_like(settings, stack: Stack) -> Iterator[None]:
     """This process sends and reconciles the way the workers do (sweeps run here too)."""
-    from notifications.backends import _backend_for
+    from notifications.backends import sms_backend_reset
 
     settings.SMS_BACKEND = "notifications.backends.twilio.TwilioBackend"
     settings.TWILIO_API_URL = stack.fake.url
@@ -357,7 +357,7 @@ def production_like(settings, stack: Stack) -> Iterator[None]:
     settings.OUTBOX_BACKOFF_BASE_SECONDS = BACKOFF_BASE_SECONDS
     settings.OUTBOX_SENDING_TIMEOUT_SECONDS = SENDING_TIMEOUT_SECONDS
     settings.PUBLIC_BASE_URL = stack.web_url
-    _backend_for.cache_clear()
+    sms_backend_reset()
     # Rows this process writes are queued where the scenario's workers listen; the rest of the
     # session (integration tests) gets the suite's own Redis back.
     previous_broker = _point_celery_at(stack.redis.url)
@@ -369,7 +369,7 @@ def production_like(settings, stack: Stack) -> Iterator[None]:
         publisher.flush(5)
         reply_publisher.flush(5)
         _point_celery_at(previous_broker)
-        _backend_for.cache_clear()
+        sms_backend_reset()
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -530,8 +530,8 @@ def open_check(site: Site, *, phone: str, days_ago: int = 95, **patient_fields):
 
     from django.utils import timezone
 
+    from followup.dispatch import dispatch_due
     from followup.models import Checkpoint, CheckpointStatus
-    from followup.services.dispatch import dispatch_due
     from tests.factories import PatientFactory, enroll
 
     now = timezone.now()

@@ -15,7 +15,7 @@ import requests
 from followup.monitoring.models import AlertKind, OpsAlert, SweepHeartbeat
 from scripts.services import free_port
 
-from .conftest import _gunicorn, wait_until
+from .conftest import gunicorn_start, wait_until
 from .test_hostile_input import StaffBrowser
 
 LATE_AFTER = 4.0
@@ -40,7 +40,7 @@ def test_a_killed_beat_shows_the_banner_and_emails_the_admin_once(
     }
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
-    web = _gunicorn("web-monitoring", port=port, env={**stack.env, **env}, logdir=stack.logdir)
+    web = gunicorn_start("web-monitoring", port=port, env={**stack.env, **env}, logdir=stack.logdir)
     try:
         processes.worker(env=env)
         beat = processes.beat(env=env)

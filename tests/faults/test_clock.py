@@ -13,8 +13,8 @@ import zoneinfo
 
 import pytest
 
+from followup.dispatch import dispatch_due
 from followup.models import Checkpoint
-from followup.services.dispatch import dispatch_due
 from notifications.models import OutboundMessage, OutboundStatus
 from patients.models import Patient
 from tests.factories import ClinicFactory, PatientFactory, enroll

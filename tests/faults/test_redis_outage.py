@@ -23,8 +23,8 @@ from scripts.services import free_port
 from .conftest import (
     ROOT,
     SMS_PATH,
-    _gunicorn,
     assert_sent_exactly_once,
+    gunicorn_start,
     inbound_params,
     signed_post,
     wait_until,
@@ -185,7 +185,7 @@ def test_it_answers_twilio_within_a_second_while_redis_hangs(site, stack, report
         "REDIS_URL": f"redis://127.0.0.1:{blackhole.port}/0",
         "PUBLIC_BASE_URL": url,
     }
-    web = _gunicorn("web-redis-hung", port=port, env=env, logdir=stack.logdir)
+    web = gunicorn_start("web-redis-hung", port=port, env=env, logdir=stack.logdir)
     try:
         body = site.enrollment_body(mrn="HUNG-1", phone="+15127779001")
         started = time.monotonic()

@@ -11,8 +11,8 @@ import time
 import pytest
 from django.utils import timezone
 
+from followup import dispatch
 from followup.models import Escalation, Page, Tier
-from followup.services import dispatch
 from notifications.publisher import BrokerPublisher
 
 pytestmark = [pytest.mark.faults]

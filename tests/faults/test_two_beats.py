@@ -15,8 +15,8 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from followup.dispatch import checkpoints_open_due
 from followup.models import Checkpoint, CheckpointStatus, Escalation, Page
-from followup.services.dispatch import checkpoints_open_due
 from followup.services.escalations import escalations_repage_due
 from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_sweep

@@ -16,8 +16,8 @@ import pytest
 import requests
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due
 from followup.models import Answer, TimelineEvent
-from followup.services.dispatch import dispatch_due
 from notifications.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from notifications.twilio_signature import twilio_signature
 from scripts.services import free_port
@@ -26,8 +26,8 @@ from .conftest import (
     SMS_PATH,
     STATUS_PATH,
     Proc,
-    _gunicorn,
     assert_sent_exactly_once,
+    gunicorn_start,
     inbound_params,
     open_check,
     signed_post,
@@ -171,7 +171,7 @@ def proxied_web(stack) -> Iterator[tuple[str, Proc]]:
     port = free_port()
     env = {**stack.env, "PUBLIC_BASE_URL": PUBLIC}
     env.pop("SECURE_SSL_REDIRECT")
-    proc = _gunicorn("web-behind-proxy", port=port, env=env, logdir=stack.logdir)
+    proc = gunicorn_start("web-behind-proxy", port=port, env=env, logdir=stack.logdir)
     yield f"http://127.0.0.1:{port}", proc
     proc.stop()
 

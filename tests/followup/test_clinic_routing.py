@@ -220,8 +220,8 @@ def test_enrolling_a_phone_no_other_clinic_has_gives_no_warning(charlie, other_c
 def test_the_morning_batch_sends_each_check_from_its_clinics_sender(clinic, other_clinic, bob):
     from django.db import transaction
 
-    from followup.services.dispatch import checkpoint_open
-    from followup.services.dispatch_batch import checkpoints_open_batch
+    from followup.dispatch import checkpoint_open
+    from followup.dispatch_batch import checkpoints_open_batch
 
     from .test_dispatch_batch import D14_SEND, _claim, _cohort
 

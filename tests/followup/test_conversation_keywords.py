@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from followup.conversation.shared_phone import sender_prompts_expire
+from followup.dispatch import checkpoints_close_expired
 from followup.models import (
     Answer,
     Checkpoint,
@@ -18,7 +19,6 @@ from followup.models import (
     SenderPromptStatus,
     TimelineEvent,
 )
-from followup.services.dispatch import checkpoints_close_expired
 from notifications.models import InboundMessage, OutboundMessage, OutboundStatus
 from patients.models import Patient
 from tests.factories import PatientFactory

@@ -12,8 +12,8 @@ from django.utils import timezone
 from followup.diaries.inbound import parse_trial_day
 from followup.diaries.sending import diary_prompts_send_due
 from followup.diaries.services import diary_answer_record, diary_block_schedule, diary_scs_schedule
+from followup.dispatch import dispatch_due
 from followup.models import DiaryEntry, EnrollmentStatus, TimelineEvent
-from followup.services.dispatch import dispatch_due
 from notifications.models import OutboundMessage
 from tests.survey_helpers import bodies_to, no_quiet_hours, post_sms
 
@@ -44,7 +44,7 @@ def test_a_block_at_17_00_is_texted_live_then_recalled_after_quiet_hours(clinic,
         enrollment=enrollment, block_at=chicago(10, 17), anaesthetic_name="bupivacaine"
     )
     assert diary_prompts_send_due(now=chicago(10, 17, 20))["diary_sent"] == 0
-    # The sweep itself runs the step (followup.services.dispatch.sweep_steps).
+    # The sweep itself runs the step (followup.dispatch.sweep_steps).
     summary = dispatch_due(now=chicago(10, 17, 31))
     assert summary["diary_sent"] == 1
     (first,) = diary_texts(patient)

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 
+from followup.dispatch import SWEEP_LOCK_ID, dispatch_due
 from followup.models import Checkpoint, CheckpointStatus
-from followup.services.dispatch import SWEEP_LOCK_ID, dispatch_due
 from followup.services.enrollments import enrollment_withdraw
 from notifications.models import OutboundMessage, OutboundStatus
 from patients.services import patient_opt_out

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from followup.dispatch import checkpoint_open
+from followup.dispatch_batch import checkpoints_open_batch
 from followup.models import Checkpoint, CheckpointStatus
-from followup.services.dispatch import checkpoint_open
-from followup.services.dispatch_batch import checkpoints_open_batch
 from notifications.models import OutboundMessage
 from patients.services import patient_opt_out
 from tests.factories import PatientFactory, enroll

@@ -121,7 +121,7 @@ def test_an_inactive_clinician_is_not_a_clinician(emergency, bob, clinic):
 
 
 def test_a_second_ack_by_text_names_who_has_it(emergency, clinic, bob):
-    from followup.services.dispatch import dispatch_due
+    from followup.dispatch import dispatch_due
 
     dispatch_due(now=emergency.created_at + dt.timedelta(minutes=10))  # the backup is paged too
     backup = emergency.people["backup"]

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due, sweep_steps
 from followup.models import (
     Answer,
     Escalation,
@@ -20,7 +21,6 @@ from followup.models import (
     Page,
     TimelineEvent,
 )
-from followup.services.dispatch import dispatch_due, sweep_steps
 from followup.services.escalations import (
     DEFAULT_CHAINS,
     chain_problems,

@@ -105,7 +105,7 @@ def test_the_same_failure_reported_twice_is_handled_once(clinic, bob):
 def test_when_the_last_step_fails_the_admins_and_lead_are_paged(clinic, bob, sms_outbox):
     t0 = timezone.now()
     people, escalation = _emergency(clinic, bob, t0)
-    from followup.services.dispatch import dispatch_due
+    from followup.dispatch import dispatch_due
 
     dispatch_due(now=t0 + dt.timedelta(minutes=10))
     memory.reset()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.env import redis_url_next_database
 from followup.selectors.outcomes import CohortFilters, OutcomeAccess, cached
-from followup.selectors.outcomes.cached import _key, cohort_figures
+from followup.selectors.outcomes.cached import cohort_cache_key, cohort_figures
 from followup.tasks import refresh_cohort_figures_task
 from scripts.services import free_port
 
@@ -55,15 +55,15 @@ def test_it_recomputes_every_time_when_turned_off(settings, clinic):
 
 
 def test_scopes_and_filters_never_share_an_entry():
-    base = _key(access(wide=[1]), CohortFilters())
-    assert base != _key(access(wide=[2]), CohortFilters())
-    assert base != _key(access(own=[1]), CohortFilters())
-    assert base != _key(access(wide=[1]), CohortFilters(procedure="ESI"))
+    base = cohort_cache_key(access(wide=[1]), CohortFilters())
+    assert base != cohort_cache_key(access(wide=[2]), CohortFilters())
+    assert base != cohort_cache_key(access(own=[1]), CohortFilters())
+    assert base != cohort_cache_key(access(wide=[1]), CohortFilters(procedure="ESI"))
     # Own-patients scope depends on who asks; whole-clinic scope does not.
-    assert _key(access(own=[1], user=1), CohortFilters()) != _key(
+    assert cohort_cache_key(access(own=[1], user=1), CohortFilters()) != cohort_cache_key(
         access(own=[1], user=2), CohortFilters()
     )
-    assert _key(access(wide=[1], user=1), CohortFilters()) == _key(
+    assert cohort_cache_key(access(wide=[1], user=1), CohortFilters()) == cohort_cache_key(
         access(wide=[1], user=2), CohortFilters()
     )
 
@@ -72,7 +72,7 @@ def test_web_processes_share_the_figures_through_redis(shared_cache, clinic):
     figures = cohort_figures(access=access(wide=[clinic.pk]), filters=CohortFilters())
     # Another web process: its own connection to the same Redis finds them.
     other = RedisCache(redis_url_next_database(settings.REDIS_URL), {"KEY_PREFIX": "followup-test"})
-    assert other.get(_key(access(wide=[clinic.pk]), CohortFilters())) == figures
+    assert other.get(cohort_cache_key(access(wide=[clinic.pk]), CohortFilters())) == figures
 
 
 def test_clearing_the_cache_leaves_the_brokers_database_alone(shared_cache):
@@ -87,8 +87,9 @@ def test_clearing_the_cache_leaves_the_brokers_database_alone(shared_cache):
         broker.delete("followup-test-sentinel")
 
 
-def test_a_dead_cache_costs_one_timeout_then_is_left_alone(clinic, caplog, monkeypatch):
-    monkeypatch.setattr(cached, "_paused_until", 0.0)
+def test_a_dead_cache_costs_one_timeout_then_is_left_alone(clinic, caplog, request):
+    cached.cohort_cache_resume()
+    request.addfinalizer(cached.cohort_cache_resume)
     dead = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -167,7 +168,7 @@ def test_a_claim_that_was_never_finished_is_taken_again_after_it_expires(
     cohort_figures(access=scope, filters=CohortFilters())
     assert len(queued) == 1
     # The task was lost (broker down): the claim's expiry lets a later view ask again.
-    cache.delete(_key(scope, CohortFilters()) + ":refreshing")
+    cache.delete(cohort_cache_key(scope, CohortFilters()) + ":refreshing")
     cohort_figures(access=scope, filters=CohortFilters())
     assert len(queued) == 2
 
@@ -196,5 +197,5 @@ def test_the_refresh_task_gets_the_same_scope_and_filters_through_json():
         include_withdrawn=False,
         group="procedure",
     )
-    carried = json.loads(json.dumps(cached._scope(scope, filters)))
-    assert cached._from_scope(carried) == (scope, filters)
+    carried = json.loads(json.dumps(cached.cohort_scope_json(scope, filters)))
+    assert cached.cohort_scope_from_json(carried) == (scope, filters)

@@ -417,7 +417,7 @@ def test_day_ticks_stay_readable():
     assert svg.nice_day_ticks(30) == [0, 7, 14, 21, 28]
     assert len(svg.nice_day_ticks(380)) <= 9
     assert svg.nice_day_ticks(0) == [0]
-    assert math.isclose(float(svg._num(1.005)), 1.0, abs_tol=0.01)
+    assert math.isclose(float(svg.num(1.005)), 1.0, abs_tol=0.01)
 
 
 # --- the SQLite demo's aggregates ------------------------------------------------------------------
@@ -426,11 +426,11 @@ def test_the_sqlite_median_and_sd_ignore_nulls_and_survive_small_groups():
     for a group with no value (or one value, for the SD), as PostgreSQL does."""
     import sqlite3
 
-    from followup.selectors.outcomes.expressions import _SqliteMedian, _SqliteStdDevSamp
+    from followup.selectors.outcomes.expressions import SqliteMedian, SqliteStdDevSamp
 
     db = sqlite3.connect(":memory:")
-    db.create_aggregate("MED", 1, _SqliteMedian)
-    db.create_aggregate("SD", 1, _SqliteStdDevSamp)
+    db.create_aggregate("MED", 1, SqliteMedian)
+    db.create_aggregate("SD", 1, SqliteStdDevSamp)
     db.execute("create table t (g text, x real)")
     db.executemany(
         "insert into t values (?, ?)",

@@ -9,9 +9,10 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due
 from followup.models import Checkpoint, CheckpointStatus
-from followup.reminders import MAX_REMINDERS, reminder_policy, reminders_send_due
-from followup.services.dispatch import dispatch_due
+from followup.reminder_policy import MAX_REMINDERS, reminder_policy
+from followup.reminders import reminders_send_due
 from notifications.inbound import inbound_process, inbound_store
 from notifications.models import OutboundMessage, OutboundStatus
 from patients.services import patient_opt_out

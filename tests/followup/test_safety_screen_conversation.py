@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due
 from followup.models import (
     CheckpointStatus,
     Escalation,
@@ -19,7 +20,6 @@ from followup.models import (
     SafetyScreenRequest,
     SafetyScreenStatus,
 )
-from followup.services.dispatch import dispatch_due
 from patients.models import Patient
 from tests.survey_helpers import bodies_to, no_quiet_hours, post_sms, start_survey
 

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from followup.form_links import LinkState, form_link_check, form_link_create, token_hash
 from followup.models import Answer, Checkpoint, CheckpointStatus, FormDraft, FormLink, Score
 from followup.odi import ODI_SECTION_KEYS
-from followup.webform.tokens import LinkState, form_link_check, form_link_create, token_hash
 from tests.survey_helpers import last_text, post_sms, start_survey
 
 pytestmark = pytest.mark.django_db

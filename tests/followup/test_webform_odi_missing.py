@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from followup.answer_labels import answer_label, odi_summary
+from followup.form_links import form_link_create
 from followup.models import Answer, CheckpointStatus, FormDraft, Score
 from followup.odi import ODI_SECTION_KEYS, odi_missing_sections, odi_section_title
-from followup.webform.tokens import form_link_create
 from tests.survey_helpers import start_survey
 
 from .test_triage_queue import signed_in

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due
 from followup.models import Checkpoint, CheckpointStatus
-from followup.services.dispatch import dispatch_due
 
 from ..factories import PatientFactory, enroll
 from .test_triage_queue import signed_in

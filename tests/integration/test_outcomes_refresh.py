@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from followup.selectors.outcomes import CohortFilters, OutcomeAccess, cached
-from followup.selectors.outcomes.cached import _key, cohort_figures
+from followup.selectors.outcomes.cached import cohort_cache_key, cohort_figures
 from tests.followup.outcomes_data import patient_enrolled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +36,7 @@ def test_the_worker_computes_new_figures_while_the_stale_ones_are_shown(
 ):
     patient_enrolled(clinic, bob)
     scope = OutcomeAccess(user_id=bob.pk, clinic_wide=frozenset([clinic.pk]), own_only=frozenset())
-    key = _key(scope, CohortFilters())
+    key = cohort_cache_key(scope, CohortFilters())
     first = cohort_figures(access=scope, filters=CohortFilters())
     assert first.safety.overall.enrollments == 1
     patient_enrolled(clinic, bob, mrn="MRN-SECOND")  # not in the kept figures yet

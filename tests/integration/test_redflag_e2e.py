@@ -21,8 +21,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from followup.dispatch import dispatch_due
 from followup.models import Escalation, OnCallShift, Page, TimelineEvent
-from followup.services.dispatch import dispatch_due
 from followup.services.enrollments import enrollment_create
 from notifications.twilio_signature import twilio_signature
 from patients.models import Role

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
-from notifications import outbox
+from notifications import outbox, publisher
 from notifications.models import OutboundMessage
-from notifications.outbox import outbox_enqueue, outbox_sweep
+from notifications.outbox import outbox_enqueue, outbox_sweep, sending
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lanes(monkeypatch) -> dict[str, list[int]]:
     seen: dict[str, list[int]] = {"bulk": [], "urgent": []}
-    monkeypatch.setattr(outbox.bulk_publisher, "submit", seen["bulk"].extend)
-    monkeypatch.setattr(outbox.publisher, "submit", seen["urgent"].append)
+    monkeypatch.setattr(publisher.bulk_publisher, "submit", seen["bulk"].extend)
+    monkeypatch.setattr(publisher.publisher, "submit", seen["urgent"].append)
     return seen
 
 
@@ -63,7 +63,7 @@ def test_the_bulk_task_is_routed_to_a_queue_every_worker_consumes():
 
 def test_bulk_rows_are_published_in_chunks(monkeypatch):
     chunks = []
-    monkeypatch.setattr(outbox.bulk_publisher, "submit", chunks.append)
+    monkeypatch.setattr(publisher.bulk_publisher, "submit", chunks.append)
     outbox.enqueue_sends(list(range(1, 2 * outbox.BULK_CHUNK + 2)), bulk=True)
     assert [len(c) for c in chunks] == [outbox.BULK_CHUNK, outbox.BULK_CHUNK, 1]
     assert [i for c in chunks for i in c] == list(range(1, 2 * outbox.BULK_CHUNK + 2))
@@ -76,7 +76,7 @@ def test_a_chunk_sends_each_row_once_and_stops_at_the_rate_limit(monkeypatch, sm
     assert send_bulk_outbound_task([r.pk for r in rows[:2]]) == ["sent", "sent"]
     assert send_bulk_outbound_task(rows[0].pk) == ["not-claimed"]
     waits = iter([0.0, 3.0])
-    monkeypatch.setattr(outbox, "_sms_pace", lambda message: next(waits))
+    monkeypatch.setattr(sending, "sms_pace", lambda message: next(waits))
     assert outbox.outbox_send_many(message_ids=[r.pk for r in rows[2:]]) == [
         "sent",
         "rate-limited",
@@ -109,7 +109,7 @@ def test_a_chunk_claims_and_records_in_two_statements(sms_outbox, django_assert_
 
 def test_rows_a_chunk_has_no_time_left_for_go_back_to_pending(monkeypatch, sms_outbox):
     rows = [_row(f"open-{i}", unsolicited=True) for i in range(3)]
-    monkeypatch.setattr(outbox, "_bulk_budget_seconds", lambda: -1.0)
+    monkeypatch.setattr(sending, "bulk_budget_seconds", lambda: -1.0)
     assert outbox.outbox_send_many(message_ids=[r.pk for r in rows]) == []
     assert sms_outbox == []
     assert (
@@ -127,14 +127,14 @@ def test_the_budget_leaves_room_for_a_full_wait_and_timeout(settings):
     settings.CELERY_TASK_SOFT_TIME_LIMIT = 90
     settings.SMS_RATE_LIMIT_MAX_WAIT_SECONDS = 5
     settings.TWILIO_TIMEOUT_SECONDS = 10
-    assert outbox._bulk_budget_seconds() == 30.0
+    assert sending.bulk_budget_seconds() == 30.0
     settings.OUTBOX_SENDING_TIMEOUT_SECONDS = 20
-    assert outbox._bulk_budget_seconds() == 1.0
+    assert sending.bulk_budget_seconds() == 1.0
 
 
 def test_a_crash_mid_chunk_records_what_went_and_frees_what_did_not(monkeypatch, sms_outbox):
     rows = [_row(f"open-{i}", unsolicited=True) for i in range(4)]
-    real_deliver = outbox._deliver
+    real_deliver = sending.deliver
     calls = []
 
     def deliver(message):
@@ -143,7 +143,7 @@ def test_a_crash_mid_chunk_records_what_went_and_frees_what_did_not(monkeypatch,
             raise RuntimeError("worker torn down mid-send")
         return real_deliver(message)
 
-    monkeypatch.setattr(outbox, "_deliver", deliver)
+    monkeypatch.setattr(sending, "deliver", deliver)
     with pytest.raises(RuntimeError):
         outbox.outbox_send_many(message_ids=[r.pk for r in rows])
     statuses = dict(
@@ -158,7 +158,7 @@ def test_a_status_callback_before_the_chunk_records_wins(monkeypatch, sms_outbox
     from notifications.webhooks import delivery_status_record
 
     rows = [_row(f"open-{i}", unsolicited=True) for i in range(2)]
-    real_deliver = outbox._deliver
+    real_deliver = sending.deliver
 
     def deliver(message):
         sid = real_deliver(message)
@@ -167,7 +167,7 @@ def test_a_status_callback_before_the_chunk_records_wins(monkeypatch, sms_outbox
         )
         return sid
 
-    monkeypatch.setattr(outbox, "_deliver", deliver)
+    monkeypatch.setattr(sending, "deliver", deliver)
     assert outbox.outbox_send_many(message_ids=[r.pk for r in rows]) == ["sent", "sent"]
     for row in rows:
         row.refresh_from_db()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications.db import claim, claim_many, claim_sql, insert_once, insert_once_pk
 from notifications.models import InboundMessage, OutboundMessage
-from notifications.outbox import _record_sent, outbox_cancel
+from notifications.outbox import outbox_cancel, record_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +250,7 @@ def test_recording_a_batch_as_sent_finds_its_rows_by_primary_key_during_a_burst(
     ]
 
     with CaptureQueriesContext(connection) as captured:
-        _record_sent({mine[0].pk: "SM" + "a" * 32, mine[1].pk: "SM" + "b" * 32})
+        record_sent({mine[0].pk: "SM" + "a" * 32, mine[1].pk: "SM" + "b" * 32})
 
     [update] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     plan = _plan(update, None)

@@ -11,10 +11,10 @@ from notifications.inbound import inbound_lane
 from notifications.models import InboundMessage
 from notifications.publisher import (
     URGENT_INBOUND_QUEUE,
-    _publish_inbound_task,
-    _publish_urgent_inbound_task,
     inbound_publisher,
     inbound_urgent_publisher,
+    publish_inbound_task,
+    publish_urgent_inbound_task,
 )
 from tests.survey_helpers import post_sms, start_survey
 
@@ -114,7 +114,7 @@ def test_the_webhook_hands_each_text_to_its_lane_after_commit(
 
 @pytest.mark.parametrize(
     ("publish", "queue"),
-    [(_publish_urgent_inbound_task, URGENT_INBOUND_QUEUE), (_publish_inbound_task, "inbound")],
+    [(publish_urgent_inbound_task, URGENT_INBOUND_QUEUE), (publish_inbound_task, "inbound")],
 )
 def test_each_lane_lands_on_its_own_broker_queue(publish, queue):
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -143,11 +143,11 @@ def test_each_lane_lands_on_its_own_broker_queue(publish, queue):
 def test_what_a_red_flag_sends_keeps_the_urgent_queue_and_replies_go_to_their_own(
     db, monkeypatch, django_capture_on_commit_callbacks, purpose, lane
 ):
-    from notifications import outbox
+    from notifications import outbox, publisher
 
     seen: dict[str, list[int]] = {"urgent": [], "reply": []}
-    monkeypatch.setattr(outbox.publisher, "submit", seen["urgent"].append)
-    monkeypatch.setattr(outbox.reply_publisher, "submit", seen["reply"].append)
+    monkeypatch.setattr(publisher.publisher, "submit", seen["urgent"].append)
+    monkeypatch.setattr(publisher.reply_publisher, "submit", seen["reply"].append)
 
     with django_capture_on_commit_callbacks(execute=True):
         row = outbox.outbox_enqueue(
@@ -163,11 +163,11 @@ def test_the_sweep_requeues_each_due_row_on_the_lane_it_was_written_for(db, monk
     queue when the sweep queues it again."""
     from django.utils import timezone
 
-    from notifications import outbox
+    from notifications import outbox, publisher
 
     seen: dict[str, list[int]] = {"urgent": [], "reply": []}
-    monkeypatch.setattr(outbox.publisher, "submit", seen["urgent"].append)
-    monkeypatch.setattr(outbox.reply_publisher, "submit", seen["reply"].append)
+    monkeypatch.setattr(publisher.publisher, "submit", seen["urgent"].append)
+    monkeypatch.setattr(publisher.reply_publisher, "submit", seen["reply"].append)
     rows = {
         purpose: outbox.outbox_enqueue(
             key=f"due-{purpose}", channel="sms", to="+15125550100", body="x", purpose=purpose
@@ -181,12 +181,12 @@ def test_the_sweep_requeues_each_due_row_on_the_lane_it_was_written_for(db, monk
 
 
 def test_a_reply_lands_on_the_replies_queue():
-    from notifications.publisher import REPLY_QUEUE, _publish_reply_send_task
+    from notifications.publisher import REPLY_QUEUE, publish_reply_send_task
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     before = {name: broker.llen(name) for name in ("celery", REPLY_QUEUE)}
 
-    _publish_reply_send_task(987654321)
+    publish_reply_send_task(987654321)
 
     assert broker.llen(REPLY_QUEUE) == before[REPLY_QUEUE] + 1
     assert broker.llen("celery") == before["celery"]

@@ -180,7 +180,7 @@ def test_the_sweep_requeues_due_rows_when_the_broker_lost_them(monkeypatch):
     row = message()
     queued = []
     monkeypatch.setattr(
-        "notifications.outbox.enqueue_send", lambda message_id, **_: queued.append(message_id)
+        "notifications.outbox.sweep.enqueue_send", lambda message_id, **_: queued.append(message_id)
     )
     summary = outbox_sweep(now=timezone.now())
     assert summary["outbox_queued"] == 1 and queued == [row.pk]

@@ -115,10 +115,10 @@ def test_an_accepted_but_late_answer_is_reconciled_to_one_text(fake_twilio, pati
 
 
 def test_a_wrong_auth_token_is_retried_not_marked_permanent(fake_twilio, settings, patient):
-    from notifications.backends import _backend_for
+    from notifications.backends import sms_backend_reset
 
     settings.TWILIO_AUTH_TOKEN = "wrong"
-    _backend_for.cache_clear()
+    sms_backend_reset()
     row = send_one(patient)
     assert row.status == OutboundStatus.PENDING
     patient.refresh_from_db()

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from followup.services.dispatch import dispatch_due
+from followup.dispatch import dispatch_due
 
 
 class Command(BaseCommand):

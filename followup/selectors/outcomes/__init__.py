@@ -2,7 +2,9 @@
 
 - ``scope``       who sees which enrollments (``outcome_access``)
 - ``expressions`` the per-check SQL: scores, baseline, change, MCID; a portable median
-- ``cohort``      per-checkpoint summaries, medicine use, safety rates, literature panel
+- ``cohort``      per-checkpoint summaries, medicine use
+- ``safety``      red-flag and escalation rates
+- ``literature``  the literature panel
 - ``patient``     one enrollment's trend, and the patient list
 - ``exports``     rows for the CSV and FHIR exports
 """
@@ -11,20 +13,15 @@ from .cohort import (
     CheckpointSummary,
     ChoiceTrend,
     CohortFilters,
-    LiteratureComparison,
     MeasureSummary,
-    ProcedureSafety,
-    SafetySummary,
-    TierRate,
     cohort_checkpoint_summary,
     cohort_checkpoints,
     cohort_choice_trend,
     cohort_enrollments,
-    cohort_literature,
-    cohort_safety,
 )
 from .exports import cohort_export_rows, enrollment_fhir_data
 from .expressions import DUE_STATUSES, Median, with_outcomes
+from .literature import LiteratureComparison, cohort_literature
 from .patient import (
     PatientTrend,
     TrendCheck,
@@ -33,6 +30,7 @@ from .patient import (
     enrollment_list,
     enrollment_trend,
 )
+from .safety import ProcedureSafety, SafetySummary, TierRate, cohort_safety
 from .scope import VIEW_CLINIC_OUTCOMES, OutcomeAccess, outcome_access, outcome_enrollments
 
 __all__ = [

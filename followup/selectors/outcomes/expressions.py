@@ -52,12 +52,12 @@ class _Collect:
             self.values.append(value)
 
 
-class _SqliteMedian(_Collect):
+class SqliteMedian(_Collect):
     def finalize(self):
         return statistics.median(self.values) if self.values else None
 
 
-class _SqliteStdDevSamp(_Collect):
+class SqliteStdDevSamp(_Collect):
     # Django's own SQLite STDDEV_SAMP raises on a group of one (PostgreSQL gives NULL), which
     # breaks any checkpoint answered by a single patient.
     def finalize(self):
@@ -99,14 +99,14 @@ class Median(_OnSqliteInPython, Aggregate):
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     window_compatible = False
     sqlite_function = "FOLLOWUP_MEDIAN"
-    sqlite_class = _SqliteMedian
+    sqlite_class = SqliteMedian
 
 
 class SampleStdDev(_OnSqliteInPython, StdDev):
     """Sample standard deviation; NULL for fewer than two values on every database."""
 
     sqlite_function = "FOLLOWUP_STDDEV_SAMP"
-    sqlite_class = _SqliteStdDevSamp
+    sqlite_class = SqliteStdDevSamp
 
     def __init__(self, expression, **extra) -> None:
         super().__init__(expression, sample=True, **extra)

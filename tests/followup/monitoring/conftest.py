@@ -15,7 +15,7 @@ from tests.factories import MembershipFactory, UserFactory
 def _no_throttle(settings):
     """Each test checks afresh: the per-process throttle would carry over between tests."""
     settings.ALERT_CHECK_SECONDS = 0
-    alerts._last_notice["at"] = 0.0
+    alerts.alerts_throttle_reset()
 
 
 @pytest.fixture

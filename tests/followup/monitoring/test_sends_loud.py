@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from followup.monitoring.alerts import alerts_notice
 from followup.monitoring.models import AlertKind, OpsAlert
-from notifications.backends import _backend_for
+from notifications.backends import sms_backend_reset
 from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_enqueue, outbox_send
 
@@ -37,7 +37,7 @@ def test_a_refused_twilio_account_raises_a_banner_and_one_email(
 ):
     heartbeat(minutes_ago=0.5)
     settings.TWILIO_AUTH_TOKEN = "revoked-token"  # the fake answers 401 / 20003 as Twilio does
-    _backend_for.cache_clear()
+    sms_backend_reset()
     [row] = _send(1)
     assert row.status == OutboundStatus.PENDING and row.error_code == "20003"
     assert fake_twilio.messages == []  # the real SDK talked to the fake, which refused it

@@ -9,10 +9,10 @@ import threading
 import pytest
 from django.core import mail
 
+from followup.dispatch import SweepIncomplete
 from followup.monitoring.alerts import alerts_notice
 from followup.monitoring.models import AlertKind, OpsAlert, SweepHeartbeat
 from followup.monitoring.sweep_run import sweep_run_recorded
-from followup.services.dispatch import SweepIncomplete
 from followup.tasks import dispatch_due_task
 
 from .conftest import heartbeat

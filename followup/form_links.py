@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Checkpoint, CheckpointStatus, FormLink
+from .models import Checkpoint, CheckpointStatus, FormLink
 
 FORM_LINK_MAX_DAYS = 45
 _TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for one SMS segment with its question

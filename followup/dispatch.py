@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import logging
 import threading
-import zoneinfo
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -22,14 +21,15 @@ from django.utils import timezone
 from notifications.models import OutboundMessage, OutboundStatus
 from notifications.outbox import outbox_sweep
 
-from ..conversation import conversation_open
-from ..diaries.sending import diary_prompts_send_due
-from ..models import Checkpoint, CheckpointStatus, EnrollmentStatus
-from ..reminders import survey_sweep
-from ..scheduling import local_datetime, next_allowed_time
+from .conversation import conversation_open
+from .diaries.sending import diary_prompts_send_due
 from .dispatch_batch import checkpoints_open_batch
-from .escalations import escalations_repage_due
-from .safety_screens import safety_screens_overdue
+from .frequency_cap import frequency_cap_until
+from .models import Checkpoint, CheckpointStatus, EnrollmentStatus
+from .reminders import survey_sweep
+from .scheduling import local_datetime, next_allowed_time
+from .services.escalations import escalations_repage_due
+from .services.safety_screens import safety_screens_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -287,36 +287,6 @@ def choose_channel(patient) -> str | None:
     if patient.can_email:
         return "email"
     return None
-
-
-def frequency_cap_until(*, patient, clinic, now: dt.datetime) -> dt.datetime | None:
-    """When the next unsolicited message may go out, or None if one may go now.
-
-    FCC healthcare exemption: at most one unsolicited text a day and three a week per patient.
-    """
-    sent = OutboundMessage.objects.filter(
-        patient=patient, unsolicited=True, created_at__gt=now - dt.timedelta(days=7)
-    )
-    sent = sent.exclude(status=OutboundStatus.CANCELLED)
-    times = sorted(sent.values_list("created_at", flat=True))
-    last_day = [t for t in times if t > now - dt.timedelta(days=1)]
-    if len(last_day) >= clinic.max_unsolicited_per_day:
-        return _next_send_slot(last_day[0] + dt.timedelta(days=1), patient, clinic)
-    if len(times) >= clinic.max_unsolicited_per_week:
-        return _next_send_slot(times[0] + dt.timedelta(days=7), patient, clinic)
-    return None
-
-
-def _next_send_slot(earliest: dt.datetime, patient, clinic) -> dt.datetime:
-    """The protocol send hour on or after ``earliest``'s local day, outside quiet hours."""
-    tz = zoneinfo.ZoneInfo(patient.time_zone)
-    local_day = earliest.astimezone(tz).date()
-    slot = local_datetime(local_day, dt.time(settings.FOLLOWUP_SEND_HOUR, 0), patient.time_zone)
-    if slot < earliest:
-        slot = earliest
-    return next_allowed_time(
-        slot, tz_name=patient.time_zone, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end
-    )
 
 
 def send_check_opening(*, checkpoint: Checkpoint, channel: str, now: dt.datetime) -> None:

@@ -1,7 +1,7 @@
 """Opening a claimed batch of due checks with a fixed number of queries (the sweep's hot path).
 
 A morning burst is thousands of checks due at 10:00. Opened one by one
-(:func:`followup.services.dispatch.checkpoint_open`) each costs about eight queries: the
+(:func:`followup.dispatch.checkpoint_open`) each costs about eight queries: the
 frequency cap, the protocol, the baseline question, the checkpoint's two saves, the outbox
 ``get_or_create``; 10,000 checks took a minute. Here the batch's reads are made once (caps,
 baseline answers, existing outbox keys, protocols), and the common case, an SMS check that can go
@@ -31,19 +31,17 @@ from notifications.outbox import enqueue_sends
 from patients.models import Clinic
 from patients.senders import clinic_sender
 
-from .. import messages as msg
-from ..conversation import (
+from . import messages as msg
+from .conversation import (
     BASELINE_CODE,
     awaiting_answer,
     language_of,
     question_text,
+    skip_form_questions,
 )
-from ..conversation import (
-    skip_form_questions as _skip_form_questions,
-)
-from ..messages import render
-from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, EnrollmentStatus, Protocol
-from ..scheduling import local_datetime, next_allowed_time
+from .messages import render
+from .models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, EnrollmentStatus, Protocol
+from .scheduling import local_datetime, next_allowed_time
 
 _UPDATED = (
     "status",
@@ -181,7 +179,7 @@ def _open_sms(row: Checkpoint, now: dt.datetime, *, baseline_done: set[int]):
     row.question_codes = codes
     row.current_index = 0
     row.attempts = 0
-    _skip_form_questions(row)
+    skip_form_questions(row)
     if not awaiting_answer(row):
         return False
     patient = enrollment.patient
