@@ -213,3 +213,24 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class FhirClient(models.Model):
+    """An integration engine calling /fhir/ with OAuth2 client credentials.
+
+    It acts as ``user``, a service account whose active clinic memberships are the clinics it may
+    read and enroll in (the same scoping as a token of that user). Only a hash of the secret is
+    stored; the secret is shown once by ``manage.py fhir_client_create``.
+    """
+
+    name = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fhir_clients"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"FHIR client {self.name}"

@@ -86,10 +86,16 @@ def capability_statement(*, base: str) -> dict:
                                 {
                                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                     "code": "Basic",
-                                }
+                                },
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                },
                             ],
-                            "text": "Token: Authorization: Token <key> (as the REST API); "
-                            "scoped to the clinics of the token's user",
+                            "text": "Token: Authorization: Token <key> (as the REST API), or "
+                            "OAuth2 client credentials: POST grant_type=client_credentials to "
+                            f"{base}/fhir/auth/token, then Authorization: Bearer <access_token>; "
+                            "scoped to the clinics of the token's (or client's service) user",
                         }
                     ]
                 },
