@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .models import Checkpoint, Enrollment, Flag
+from .signals import flag_raised
 from .timeline import timeline_add
 
 # The patient's words kept as evidence; longer texts are cut (the full text is on the inbound row).
@@ -51,4 +52,5 @@ def flag_create(
         data={"flag": flag.pk, "rule": rule_code, "tier": tier, "evidence": evidence[:300]},
         at=now,
     )
+    flag_raised.send(sender=Flag, flag=flag)
     return flag

@@ -63,6 +63,8 @@ class ClinicInterfaceForm(forms.ModelForm):
             "default_physician",
             "writeback_enabled",
             "writeback_fhir_url",
+            "writeback_hl7_host",
+            "writeback_hl7_port",
             "writeback_since",
         ]
 
@@ -77,6 +79,10 @@ class ClinicInterfaceForm(forms.ModelForm):
             ).exists()
         ):
             raise forms.ValidationError({"default_physician": "Not a physician of this clinic."})
+        if bool(data.get("writeback_hl7_host")) != bool(data.get("writeback_hl7_port")):
+            raise forms.ValidationError(
+                {"writeback_hl7_port": "Give both the MLLP host and port, or neither."}
+            )
         return data
 
 
@@ -120,7 +126,16 @@ class Hl7MessageAdmin(ClinicScopedAdmin):
 class WriteBackAdmin(ClinicScopedAdmin):
     """Failed write-backs are visible here (status, attempts, last error); nothing is editable."""
 
-    list_display = ["key", "clinic", "status", "attempts", "last_error", "sent_at", "created_at"]
+    list_display = [
+        "key",
+        "channel",
+        "clinic",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "created_at",
+    ]
     list_filter = ["status", "clinic"]
     readonly_fields = [f.name for f in WriteBack._meta.fields]
 

@@ -8,6 +8,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class WriteBackChannel(models.TextChoices):
+    FHIR = "fhir", "FHIR transaction Bundle (HTTP POST)"
+    HL7 = "hl7", "HL7v2 ORU^R01 (MLLP)"
+
+
 class ClinicInterface(models.Model):
     """How one clinic's EHR talks to us: the HL7 sending facility that identifies its feed."""
 
@@ -36,6 +41,14 @@ class ClinicInterface(models.Model):
         help_text="FHIR base URL receiving transaction Bundles (QuestionnaireResponse, "
         "Observation) and Flags",
     )
+    writeback_hl7_host = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Host of the EHR's MLLP listener receiving ORU^R01 results (empty: no HL7)",
+    )
+    writeback_hl7_port = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Port of that MLLP listener"
+    )
     writeback_since = models.DateTimeField(
         null=True, blank=True, help_text="Only results from this moment on are written back"
     )
@@ -48,6 +61,17 @@ class ClinicInterface(models.Model):
         if self.writeback_enabled and self.writeback_since is None:
             self.writeback_since = timezone.now()
         super().save(*args, **kwargs)
+
+    def writeback_channels(self) -> list[str]:
+        """The write-back channels configured (none when write-back is off)."""
+        if not self.writeback_enabled:
+            return []
+        channels = []
+        if self.writeback_fhir_url:
+            channels.append(WriteBackChannel.FHIR)
+        if self.writeback_hl7_host and self.writeback_hl7_port:
+            channels.append(WriteBackChannel.HL7)
+        return channels
 
 
 class ProcedureCodeMapping(models.Model):
@@ -130,14 +154,18 @@ class WriteBackStatus(models.TextChoices):
 class WriteBack(models.Model):
     """One result to write back to the EHR (the outbox pattern, as notifications.OutboundMessage).
 
-    ``key`` is unique (``check/<id>`` or ``flag/<id>``): a result is queued once however often the
-    sweep sees it. A row is claimed ``pending -> sending`` with a conditional UPDATE; temporary
+    ``key`` is unique (``check/<id>`` or ``flag/<id>`` for FHIR, ``hl7/check/<id>`` /
+    ``hl7/flag/<id>`` for ORU^R01): a result is queued once per channel however often it is seen.
+    The ORU's message control id (MSH-10) is ``WB<row id>``, so a resend is recognisable. A row is claimed ``pending -> sending`` with a conditional UPDATE; temporary
     failures go back to ``pending`` with a doubled delay; after ``OUTBOX_MAX_ATTEMPTS`` it is
     ``failed`` and shown in the admin. The FHIR requests are conditional creates
     (``ifNoneExist`` on our identifier), so a resend after a lost answer creates nothing twice.
     """
 
     key = models.CharField(max_length=60, unique=True)
+    channel = models.CharField(
+        max_length=4, choices=WriteBackChannel.choices, default=WriteBackChannel.FHIR
+    )
     clinic = models.ForeignKey("patients.Clinic", on_delete=models.CASCADE, related_name="+")
     checkpoint = models.ForeignKey(
         "followup.Checkpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -185,3 +213,24 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class FhirClient(models.Model):
+    """An integration engine calling /fhir/ with OAuth2 client credentials.
+
+    It acts as ``user``, a service account whose active clinic memberships are the clinics it may
+    read and enroll in (the same scoping as a token of that user). Only a hash of the secret is
+    stored; the secret is shown once by ``manage.py fhir_client_create``.
+    """
+
+    name = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fhir_clients"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"FHIR client {self.name}"

@@ -382,6 +382,8 @@ CELERY_BEAT_SCHEDULE["integrations-writeback"] = {
 }
 # The Authorization header value for the EHR's FHIR endpoint (e.g. "Bearer …"), if it needs one.
 WRITEBACK_FHIR_AUTHORIZATION = env_str("WRITEBACK_FHIR_AUTHORIZATION", "")
+# OAuth2 client credentials for /fhir/: lifetime of the bearer tokens /fhir/auth/token issues.
+FHIR_OAUTH_TOKEN_SECONDS = env_int("FHIR_OAUTH_TOKEN_SECONDS", 300)
 # Staff single sign-on (OpenID Connect, integrations/sso): on when OIDC_RP_CLIENT_ID is set.
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")

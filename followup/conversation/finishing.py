@@ -13,6 +13,7 @@ from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Score
 from ..odi import odi_score
 from ..questions import QUESTIONS, render_question
+from ..signals import check_completed
 from ..timeline import timeline_add
 from .state import STOPPED_REASON, WAITING_FOR_FORM, form_codes, form_pending, language_of
 
@@ -58,6 +59,7 @@ def checkpoint_complete(
         summary=f"{checkpoint.label} completed" + (f" ({reason})" if reason else ""),
         data={"checkpoint": checkpoint.pk},
     )
+    check_completed.send(sender=Checkpoint, checkpoint=checkpoint)
 
 
 def conversation_stop(*, checkpoint: Checkpoint, now: dt.datetime) -> None:

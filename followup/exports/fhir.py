@@ -43,7 +43,7 @@ def _base_url() -> str:
     return settings.PUBLIC_BASE_URL
 
 
-class _Ids:
+class FhirIds:
     def __init__(self, base: str) -> None:
         self.base = base
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, base)
@@ -67,7 +67,7 @@ def _number(value: Decimal | int | float) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _entry(ids: _Ids, kind: str, key: object, resource: dict) -> dict:
+def _entry(ids: FhirIds, kind: str, key: object, resource: dict) -> dict:
     resource = {"resourceType": kind, "id": ids.uuid(kind, key), **resource}
     return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": _clean(resource)}
 
@@ -82,7 +82,7 @@ def _clean(value):
     return value
 
 
-def _patient(ids: _Ids, enrollment) -> dict:
+def build_patient(ids: FhirIds, enrollment) -> dict:
     patient = enrollment.patient
     return _entry(
         ids,
@@ -106,7 +106,7 @@ def _patient(ids: _Ids, enrollment) -> dict:
     )
 
 
-def _procedure(ids: _Ids, enrollment) -> dict:
+def build_procedure(ids: FhirIds, enrollment) -> dict:
     name = procedure_names().get(enrollment.procedure, enrollment.procedure)
     physician = enrollment.physician
     return _entry(
@@ -136,7 +136,7 @@ def _procedure(ids: _Ids, enrollment) -> dict:
     )
 
 
-def _answer_values(answer, *, ids: _Ids, free_text: bool) -> list[dict] | None:
+def _answer_values(answer, *, ids: FhirIds, free_text: bool) -> list[dict] | None:
     """FHIR answer[] for a stored answer; None when it cannot or should not be exported."""
     value = answer.value
     if answer.instrument == "yes_no" and isinstance(value, bool):
@@ -183,8 +183,8 @@ def _question_text(code: str) -> str:
     return question["text"]["en"] if question else code
 
 
-def _questionnaire_response(
-    ids: _Ids, enrollment, checkpoint, *, status: str, free_text: bool
+def build_questionnaire_response(
+    ids: FhirIds, enrollment, checkpoint, *, status: str, free_text: bool
 ) -> dict:
     items = []
     answered = [a for a in checkpoint.answers.all() if a.status == "answered"]
@@ -223,8 +223,8 @@ def _questionnaire_response(
     )
 
 
-def _observation(
-    ids: _Ids,
+def build_observation(
+    ids: FhirIds,
     key: str,
     *,
     enrollment,
@@ -258,7 +258,7 @@ def _observation(
     )
 
 
-def _score_code(ids: _Ids, kind: str) -> tuple[dict, str, str]:
+def score_code(ids: FhirIds, kind: str) -> tuple[dict, str, str]:
     """(code, unit, UCUM code) for a score kind."""
     if kind == "ODI":
         return (
@@ -314,14 +314,14 @@ def enrollment_bundle(
     now: dt.datetime | None = None,
 ) -> dict:
     """The Bundle as a JSON-ready dict. ``checkpoints`` carry prefetched answers and scores."""
-    ids = _Ids((base_url or _base_url()).rstrip("/"))
+    ids = FhirIds((base_url or _base_url()).rstrip("/"))
     now = now or dt.datetime.now(dt.UTC)
-    entries = [_patient(ids, enrollment), _procedure(ids, enrollment)]
+    entries = [build_patient(ids, enrollment), build_procedure(ids, enrollment)]
     if enrollment.baseline_pain is not None:
-        code, unit, ucum = _score_code(ids, "NRS_NOW")
+        code, unit, ucum = score_code(ids, "NRS_NOW")
         code = {**code, "text": "Baseline pain before the procedure (NRS 0-10)"}
         entries.append(
-            _observation(
+            build_observation(
                 ids,
                 f"baseline-pain/{enrollment.pk}",
                 enrollment=enrollment,
@@ -334,9 +334,9 @@ def enrollment_bundle(
             )
         )
     if enrollment.baseline_odi is not None:
-        code, unit, ucum = _score_code(ids, "ODI")
+        code, unit, ucum = score_code(ids, "ODI")
         entries.append(
-            _observation(
+            build_observation(
                 ids,
                 f"baseline-odi/{enrollment.pk}",
                 enrollment=enrollment,
@@ -356,13 +356,15 @@ def enrollment_bundle(
         if status is None:
             continue  # never sent (scheduled, skipped) or cancelled before any answer
         entries.append(
-            _questionnaire_response(ids, enrollment, checkpoint, status=status, free_text=free_text)
+            build_questionnaire_response(
+                ids, enrollment, checkpoint, status=status, free_text=free_text
+            )
         )
         label = checkpoint.label or checkpoint_label(checkpoint.key)
         for score in sorted(checkpoint.scores.all(), key=lambda s: s.kind):
-            code, unit, ucum = _score_code(ids, score.kind)
+            code, unit, ucum = score_code(ids, score.kind)
             entries.append(
-                _observation(
+                build_observation(
                     ids,
                     f"score/{score.pk}",
                     enrollment=enrollment,

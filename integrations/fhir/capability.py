@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .questionnaires import instrument_questionnaire_ids
+
 _PATIENT_PARAMS = [
     ("patient", "reference", "Patient/<id>"),
     ("patient.identifier", "token", "The patient's MRN: <clinic MRN system>|<MRN>"),
@@ -40,8 +42,16 @@ def capability_statement(*, base: str) -> dict:
         interactions = [{"code": "read"}, {"code": "search-type"}]
         if kind == "Procedure":
             interactions.append({"code": "create"})
+        extra = {}
+        if kind == "Questionnaire":
+            extra["documentation"] = (
+                "Instruments (id <code>-<language>): "
+                + ", ".join(instrument_questionnaire_ids())
+                + ". Also ODI (the web form's ODI) and <procedure>-<check key> per protocol check."
+            )
         resources.append(
             {
+                **extra,
                 "type": kind,
                 "interaction": interactions,
                 "searchParam": [
@@ -76,10 +86,16 @@ def capability_statement(*, base: str) -> dict:
                                 {
                                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                     "code": "Basic",
-                                }
+                                },
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                },
                             ],
-                            "text": "Token: Authorization: Token <key> (as the REST API); "
-                            "scoped to the clinics of the token's user",
+                            "text": "Token: Authorization: Token <key> (as the REST API), or "
+                            "OAuth2 client credentials: POST grant_type=client_credentials to "
+                            f"{base}/fhir/auth/token, then Authorization: Bearer <access_token>; "
+                            "scoped to the clinics of the token's (or client's service) user",
                         }
                     ]
                 },

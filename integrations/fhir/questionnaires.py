@@ -8,9 +8,11 @@ current protocol versions), English wording.
 
 from __future__ import annotations
 
+from followup.instruments.fhir import instrument_questionnaire
+from followup.instruments.registry import INSTRUMENTS
 from followup.models import Protocol
 from followup.odi import ODI_SECTIONS
-from followup.questions import QUESTIONS
+from followup.questions import QUESTIONS, SUPPORTED_LANGUAGES
 
 from .resources import rest_ids
 
@@ -97,9 +99,25 @@ def check_questionnaire(protocol: Protocol, checkpoint: dict) -> dict:
     }
 
 
+def instrument_questionnaires() -> list[dict]:
+    """Each instrument of the registry (ODI, NDI, PGIC7, NRS…) in each language, built by
+    ``followup/instruments/fhir.py``; ids ``<code>-<lang>`` (``odi-en``, ``pgic7-es``)."""
+    return [
+        instrument_questionnaire(code, lang)
+        for code in sorted(INSTRUMENTS)
+        for lang in SUPPORTED_LANGUAGES
+    ]
+
+
+def instrument_questionnaire_ids() -> list[str]:
+    return [q["id"] for q in instrument_questionnaires()]
+
+
 def all_questionnaires() -> list[dict]:
-    """The ODI, then each current protocol's checks, in a stable order."""
-    out = [odi_questionnaire()]
+    """The ODI, each instrument per language, then each current protocol's checks, in a stable
+    order. The ``ODI`` one (linkIds ``ODI.<section>``) is what the QuestionnaireResponses of the
+    web form point to; the instruments' are the registry's versioned, bilingual definitions."""
+    out = [odi_questionnaire(), *instrument_questionnaires()]
     for protocol in Protocol.objects.filter(is_current=True).order_by("code"):
         for checkpoint in protocol.definition.get("checkpoints", []):
             out.append(check_questionnaire(protocol, checkpoint))

@@ -18,12 +18,12 @@ from django.conf import settings
 
 from followup.exports.fhir import (
     QR_STATUS,
-    _Ids,
-    _observation,
-    _patient,
-    _procedure,
-    _questionnaire_response,
-    _score_code,
+    FhirIds,
+    build_observation,
+    build_patient,
+    build_procedure,
+    build_questionnaire_response,
+    score_code,
 )
 from followup.models import Checkpoint, Enrollment, Flag, Score
 from followup.odi import odi_band
@@ -33,7 +33,7 @@ from patients.models import Patient
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 
 
-class RestIds(_Ids):
+class RestIds(FhirIds):
     """The export's id scheme with REST ids: ``Kind/<id>`` references, ids valid in FHIR."""
 
     def uuid(self, kind: str, key: object) -> str:
@@ -60,7 +60,7 @@ def _with_meta(resource: dict, updated: dt.datetime | dt.date | None) -> dict:
 
 def patient_resource(patient: Patient) -> dict:
     holder = SimpleNamespace(patient=patient, clinic=patient.clinic)
-    resource = _patient(rest_ids(), holder)["resource"]
+    resource = build_patient(rest_ids(), holder)["resource"]
     return _with_meta(resource, patient.updated_at)
 
 
@@ -69,7 +69,7 @@ def enrollment_updated(enrollment: Enrollment) -> dt.datetime:
 
 
 def procedure_resource(enrollment: Enrollment) -> dict:
-    resource = _procedure(rest_ids(), enrollment)["resource"]
+    resource = build_procedure(rest_ids(), enrollment)["resource"]
     if enrollment.status == "withdrawn":
         # Follow-up stopped, the procedure itself still happened: a note, not a status change.
         resource["note"] = [{"text": "Follow-up withdrawn"}]
@@ -78,7 +78,7 @@ def procedure_resource(enrollment: Enrollment) -> dict:
 
 def questionnaire_response_resource(checkpoint: Checkpoint) -> dict:
     """``checkpoint`` carries its enrollment (with protocol) and prefetched answers."""
-    resource = _questionnaire_response(
+    resource = build_questionnaire_response(
         rest_ids(),
         checkpoint.enrollment,
         checkpoint,
@@ -92,8 +92,8 @@ def observation_resource(score: Score) -> dict:
     """``score`` carries its checkpoint and the checkpoint's enrollment."""
     ids = rest_ids()
     checkpoint = score.checkpoint
-    code, unit, ucum = _score_code(ids, score.kind)
-    resource = _observation(
+    code, unit, ucum = score_code(ids, score.kind)
+    resource = build_observation(
         ids,
         f"score/{score.pk}",
         enrollment=checkpoint.enrollment,

@@ -1,7 +1,8 @@
 """The FHIR endpoints: thin views over search.py, resources.py and enroll.py.
 
-Token authentication exactly as the REST API (DRF's ``TokenAuthentication``), scoped to the
-clinics of the token's user: another clinic's resource is a 404 and never in a Bundle. Every call
+Token authentication exactly as the REST API (DRF's ``TokenAuthentication``), or an OAuth2
+client-credentials bearer token (``oauth.py``), scoped to the clinics of the token's user (for a
+client, its service user): another clinic's resource is a 404 and never in a Bundle. Every call
 that returns patient data is audit-logged, one event per patient shown.
 """
 
@@ -23,6 +24,7 @@ from patients.selectors import clinics_for_user
 
 from . import resources as build
 from .capability import capability_statement
+from .oauth import BearerClientAuthentication
 from .questionnaires import all_questionnaires, questionnaire_by_id
 from .responses import fhir_response, outcome_response, searchset
 from .search import SearchError, apply_search, page_numbers, search_for
@@ -61,7 +63,7 @@ def _base() -> str:
 
 
 class FhirView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [TokenAuthentication, BearerClientAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [FhirJSONRenderer]
     content_negotiation_class = AnyAccept
@@ -70,7 +72,7 @@ class FhirView(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             response = outcome_response("Authentication required.", status=401, code="login")
-            response["WWW-Authenticate"] = "Token"
+            response["WWW-Authenticate"] = 'Token, Bearer realm="fhir"'
             return response
         if isinstance(exc, exceptions.PermissionDenied):
             return outcome_response("Forbidden.", status=403, code="forbidden")

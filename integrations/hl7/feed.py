@@ -30,7 +30,8 @@ from followup.services.enrollments import (
     enrollment_create,
     enrollment_withdraw,
 )
-from patients.models import ClinicMembership, Patient, Role
+from patients.audit import audit_record
+from patients.models import AuditAction, ClinicMembership, Patient, Role
 
 from ..models import ClinicInterface, Hl7Message, Hl7Status, ProcedureCodeMapping
 from .segments import Booking, Header, booking, header
@@ -167,6 +168,7 @@ def _apply(row: Hl7Message, message: hl7.Message, head: Header) -> tuple[str, st
         row.enrollment = previous
         if previous.status != EnrollmentStatus.WITHDRAWN:
             enrollment_withdraw(enrollment=previous, reason="procedure cancelled in the EHR")
+            _audit(row, previous, AuditAction.CHANGE, "withdrawn")
             return "AA", f"enrollment {previous.pk} withdrawn"
         return "AA", f"enrollment {previous.pk} already withdrawn"
     if item.action == "update" and previous is not None:
@@ -178,12 +180,14 @@ def _apply(row: Hl7Message, message: hl7.Message, head: Header) -> tuple[str, st
             return "AA", f"enrollment {previous.pk} unchanged"
         try:
             enrollment = _enroll(interface, item)
+            _audit(row, enrollment, AuditAction.CREATE, "created")
         except EnrollmentConflict as conflict:
             enrollment = conflict.existing
         if previous.status != EnrollmentStatus.WITHDRAWN:
             enrollment_withdraw(
                 enrollment=previous, reason=f"rescheduled in the EHR: enrollment {enrollment.pk}"
             )
+            _audit(row, previous, AuditAction.CHANGE, "rescheduled")
         row.enrollment = enrollment
         return "AA", f"enrollment {previous.pk} moved to enrollment {enrollment.pk}"
     try:
@@ -191,6 +195,7 @@ def _apply(row: Hl7Message, message: hl7.Message, head: Header) -> tuple[str, st
     except EnrollmentConflict as conflict:
         row.enrollment = conflict.existing
         return "AA", f"already enrolled as enrollment {conflict.existing.pk}"
+    _audit(row, enrollment, AuditAction.CREATE, "created")
     row.enrollment = enrollment
     return "AA", f"enrollment {enrollment.pk} created"
 
@@ -229,6 +234,27 @@ def _physician(interface: ClinicInterface, item: Booking):
     if interface.default_physician is not None:
         return interface.default_physician
     raise FeedError("AE", "no physician of the clinic named (AIP-3 / OBR-16) and no default")
+
+
+def _audit(row: Hl7Message, enrollment: Enrollment, action: str, event: str) -> None:
+    """One audit event per enrollment the feed creates or withdraws (no user: the EHR did it).
+
+    Ids and codes only: the message row and control id identify what the engine sent.
+    """
+    audit_record(
+        action=action,
+        clinic=enrollment.clinic,
+        patient=enrollment.patient,
+        obj=enrollment,
+        status_code=200,
+        detail={
+            "via": "hl7",
+            "event": event,
+            "hl7_message": row.pk,
+            "control_id": row.control_id[:40],
+            "sending_facility": row.sending_facility[:40],
+        },
+    )
 
 
 def _enroll(interface: ClinicInterface, item: Booking) -> Enrollment:

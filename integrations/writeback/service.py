@@ -5,11 +5,12 @@
    that have no row yet (the unique ``key`` makes a second sweep queue nothing);
 2. release rows left ``sending`` by a dead worker for longer than
    ``OUTBOX_SENDING_TIMEOUT_SECONDS`` (safe: the EHR sees conditional creates);
-3. send what is due: claim ``pending -> sending`` with a conditional UPDATE, POST, record.
+3. send what is due: claim ``pending -> sending`` with a conditional UPDATE, send, record.
 
-The followup side sends no signal when a check completes or a flag is raised, and its services
-are being restructured, so rows are found by polling (docs/integration.md says which one-line
-signal would let them be written in the same transaction instead).
+Rows are normally written by the receivers of ``followup.signals`` (``receivers.py``) inside the
+transaction that completed the check or raised the flag; step 1 (``queue.writeback_enqueue``)
+stays as a safety net for results that bypassed the services. Channels: FHIR (HTTP POST of a
+transaction Bundle) and HL7v2 ORU^R01 over MLLP (``oru.py``), one row per result and channel.
 """
 
 from __future__ import annotations
@@ -24,65 +25,17 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from followup.models import Checkpoint, CheckpointStatus, Flag
+from followup.models import Checkpoint, Flag
 
-from ..models import ClinicInterface, WriteBack, WriteBackStatus
+from ..models import ClinicInterface, WriteBack, WriteBackChannel, WriteBackStatus
+from .errors import DeliveryError
+from .oru import check_oru, flag_oru, mllp_send
 from .payloads import check_bundle, flag_bundle
+from .queue import writeback_enqueue, writeback_queue_result
+
+__all__ = ["DeliveryError", "writeback_enqueue", "writeback_queue_result", "writeback_send"]
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    def __init__(self, reason: str, *, permanent: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-
-
-def writeback_enqueue(*, now: dt.datetime | None = None) -> int:
-    """Queue what is new; returns how many rows were added."""
-    now = now or timezone.now()
-    added = 0
-    interfaces = ClinicInterface.objects.filter(writeback_enabled=True).exclude(
-        writeback_fhir_url=""
-    )
-    for interface in interfaces:
-        since = interface.writeback_since or now
-        checks = (
-            Checkpoint.objects.filter(
-                enrollment__clinic_id=interface.clinic_id,
-                status=CheckpointStatus.COMPLETED,
-                completed_at__gte=since,
-            )
-            .exclude(
-                pk__in=WriteBack.objects.filter(checkpoint__isnull=False).values("checkpoint_id")
-            )
-            .values_list("pk", flat=True)
-        )
-        flags = (
-            Flag.objects.filter(patient__clinic_id=interface.clinic_id, created_at__gte=since)
-            .exclude(pk__in=WriteBack.objects.filter(flag__isnull=False).values("flag_id"))
-            .values_list("pk", flat=True)
-        )
-        rows = [
-            WriteBack(
-                key=f"check/{pk}",
-                clinic_id=interface.clinic_id,
-                checkpoint_id=pk,
-                next_attempt_at=now,
-            )
-            for pk in checks
-        ] + [
-            WriteBack(
-                key=f"flag/{pk}", clinic_id=interface.clinic_id, flag_id=pk, next_attempt_at=now
-            )
-            for pk in flags
-        ]
-        if rows:
-            # A concurrent sweep may have queued some of them: the unique key keeps one row each.
-            WriteBack.objects.bulk_create(rows, ignore_conflicts=True)
-            added += len(rows)
-    return added
 
 
 def _post(url: str, body: dict) -> None:
@@ -122,6 +75,23 @@ def _body(row: WriteBack) -> dict:
     return flag_bundle(flag)
 
 
+def _send_hl7(row: WriteBack, interface: ClinicInterface) -> None:
+    if row.checkpoint_id:
+        checkpoint = Checkpoint.objects.select_related(
+            "enrollment__patient__clinic", "enrollment__protocol"
+        ).get(pk=row.checkpoint_id)
+        message = check_oru(row, checkpoint, interface)
+    else:
+        flag = Flag.objects.select_related("patient__clinic").get(pk=row.flag_id)
+        message = flag_oru(row, flag, interface)
+    mllp_send(
+        host=interface.writeback_hl7_host,
+        port=interface.writeback_hl7_port,
+        message=message,
+        control_id=f"WB{row.pk}",
+    )
+
+
 def writeback_send(*, writeback_id: int, now: dt.datetime | None = None) -> str:
     """Deliver one due row; returns its new status (or "skipped" when it was not ours)."""
     now = now or timezone.now()
@@ -133,9 +103,12 @@ def writeback_send(*, writeback_id: int, now: dt.datetime | None = None) -> str:
     row = WriteBack.objects.get(pk=writeback_id)
     interface = ClinicInterface.objects.filter(clinic_id=row.clinic_id).first()
     try:
-        if interface is None or not interface.writeback_enabled or not interface.writeback_fhir_url:
+        if interface is None or row.channel not in interface.writeback_channels():
             raise DeliveryError("write-back turned off", permanent=True)
-        _post(interface.writeback_fhir_url, _body(row))
+        if row.channel == WriteBackChannel.HL7:
+            _send_hl7(row, interface)
+        else:
+            _post(interface.writeback_fhir_url, _body(row))
     except DeliveryError as error:
         if error.permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             fields = {"status": WriteBackStatus.FAILED}
