@@ -56,6 +56,9 @@ def test_a_killed_beat_shows_the_banner_and_emails_the_admin_once(
 
         beat.kill()
         killed = time.monotonic()
+        # On 2 loaded cores a 1 s beat can fall 4 s behind before the kill, opening (and closing)
+        # an incident of its own: count only what this kill causes.
+        before_kill = set(mail_dir.glob("*.log"))
         # Sweeps the beat queued before it died may still wait for the worker (on 2 shared cores
         # a 1 s beat outruns it): they would run and keep the heartbeat fresh for a while.
         broker = redis.Redis.from_url(stack.redis.url)
@@ -73,16 +76,18 @@ def test_a_killed_beat_shows_the_banner_and_emails_the_admin_once(
         )
         noticed = time.monotonic() - killed
         sweep = response["checks"]["sweep"]
-        assert sweep["ok"] is False and sweep["age_seconds"] > LATE_AFTER
+        assert sweep["ok"] is False and sweep["age_seconds"] >= LATE_AFTER
         queue = browser.request("get", "/queue/").text
         assert 'data-alert="sweep_late"' in queue and "sweep is late" in queue
 
-        emails = wait_until(lambda: sorted(mail_dir.glob("*.log")), timeout=15, what="the email")
+        emails = wait_until(
+            lambda: sorted(set(mail_dir.glob("*.log")) - before_kill), timeout=15, what="the email"
+        )
         for _ in range(6):  # more probes and page views: still one incident, one email
             _ready(web_url)
             browser.request("get", "/queue/")
             time.sleep(0.5)
-        emails = sorted(mail_dir.glob("*.log"))
+        emails = sorted(set(mail_dir.glob("*.log")) - before_kill)
         text = "".join(p.read_text() for p in emails)
         assert text.count("Subject: [Spine follow-up] Sweep late") == 1
         assert "adam@fault-spine.example" in text
