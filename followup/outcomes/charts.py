@@ -56,7 +56,7 @@ def _events(trend) -> list[svg.Event]:
             svg.Event(
                 x=trend.day_of(flag.created_at),
                 lane="flags",
-                title=f"{flag.tier} flag {flag.rule_code}: {flag.reason}",
+                title=f"{flag.tier} flag: {flag.reason}",
                 color=colour,
                 shape=shape,
             )

@@ -1,6 +1,7 @@
 """The demo clock in a real Chromium (issue 18 item 4): sign in, advance the clock from the phone
 simulator, stay signed in, and the check that fell due on the way is on the patient's phone.
-The simulator's refresh leaves a half-typed reply alone. Refreshes docs/screenshots/simulator-*.png
+The simulator's refresh leaves a half-typed reply alone. The on-call physician's pager
+acknowledges a red flag's page. Refreshes docs/screenshots/simulator-*.png
 with UPDATE_DOCS_SCREENSHOTS=1."""
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ import datetime as dt
 import pytest
 
 from followup import clock
-from followup.models import CheckpointStatus
+from followup.models import (
+    Answer,
+    CheckpointStatus,
+    Escalation,
+    EscalationStatus,
+    OnCallShift,
+)
+from followup.services.redflags import redflags_from_answers
+from notifications.models import OutboundMessage, OutboundStatus
+from notifications.outbox import outbox_send
 
 from ..factories import PatientFactory, enroll
 from ..survey_helpers import no_quiet_hours
@@ -77,3 +87,63 @@ def test_the_simulator_refresh_leaves_a_half_typed_reply_alone(demo, open_page, 
     page.wait_for_timeout(17_000)
     assert page.evaluate("window.__loaded") == 1
     assert field.input_value() == "my leg feels"
+
+
+def _send_pending() -> None:
+    """Send the pending texts now, as the worker would after commit."""
+    while True:
+        pending = OutboundMessage.objects.filter(status=OutboundStatus.PENDING).order_by("id")
+        if not [m for m in pending if outbox_send(message_id=m.pk) != "not-claimed"]:
+            return
+
+
+def test_the_on_call_physicians_pager_acknowledges_a_red_flag(demo, open_page, alice, bob, clinic):
+    no_quiet_hours(clinic)
+    now = clock.now()
+    OnCallShift.objects.create(
+        clinic=clinic,
+        user=bob,
+        role="primary",
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=1),
+    )
+    patient = PatientFactory(clinic=clinic, first_name="Ana", phone="+15125550179")
+    enrollment = enroll(
+        patient=patient,
+        physician=bob,
+        procedure="VA",
+        performed_on=now.date() - dt.timedelta(days=20),
+    )
+    checkpoint = enrollment.checkpoints.get(key="d14")
+    # The patient answers "yes" to shortness of breath or chest pain: an EMERGENCY flag.
+    Answer.objects.create(
+        checkpoint=checkpoint,
+        question_code="RF_SOB_CHEST",
+        instrument="yes_no",
+        raw_text="yes",
+        value=True,
+        answered_at=now,
+    )
+    redflags_from_answers(checkpoint=checkpoint, now=now)
+    _send_pending()
+    escalation = Escalation.objects.get(patient=patient)
+    pager = bob.memberships.get(clinic=clinic).page_phone
+
+    page = open_page(390, 844)
+    sign_in(page, "alice")
+    page.goto(f"/demo/phone/{pager}/")
+    page_text = page.locator(".bubble.them").first.inner_text()
+    assert f"Reply ACK {escalation.code}" in page_text
+    assert "Ana" not in page_text  # a page carries the code, no PHI
+
+    page.locator("#reply-body").fill(f"ACK {escalation.code}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send").click()
+    _send_pending()
+    page.goto(f"/demo/phone/{pager}/")
+    assert page.locator(".bubble.mine").last.inner_text().startswith(f"ACK {escalation.code}")
+    assert f"ACK {escalation.code} recorded" in page.locator(".bubble.them").last.inner_text()
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    assert escalation.acknowledged_by == bob
+    screenshot(page, "simulator-pager")

@@ -154,6 +154,7 @@ def flag(
     *,
     key: str | None = "d14",
     at: dt.datetime | None = None,
+    reason: str | None = None,
 ) -> Flag:
     cp = check(enrollment, key) if key else None
     when = at or (
@@ -165,7 +166,7 @@ def flag(
         checkpoint=cp,
         rule_code=rule_code,
         tier=tier,
-        reason=f"{rule_code} reason",
+        reason=reason or f"{rule_code} reason",
         created_at=when,
     )
 

@@ -44,7 +44,7 @@ def patients(clinic, other_clinic, bob, erin, dora):
     )
     record(mine, "d14", nrs_now=5, nrs_avg=4, odi=30, vas=45, meds="less", pgic="much_better")
     record(mine, "m3", nrs_avg=7, odi=52, meds="more")
-    flag(mine, "URGENT", "WOUND")
+    flag(mine, "URGENT", "WOUND", reason="Wound redness, swelling or drainage")
     escalation(
         mine,
         "URGENT",
@@ -140,7 +140,11 @@ def test_the_trend_page_shows_change_mcid_band_and_events(client, bob, patients)
     assert '+2.0<br><span class="small">(+4.0 %)</span>' in page
     assert '52.0<br><span class="small muted">severe</span>' in page
     assert "<svg" in page and 'role="img"' in page and "Pain since the procedure" in page
-    assert "URGENT flag WOUND" in page  # flag marker tooltip on the time axis
+    # The flag marker's tooltip on the time axis names the flag in words, not by its rule code.
+    assert "URGENT flag: Wound redness, swelling or drainage" in page
+    assert "flag WOUND" not in page
+    # The checks table's flag column shows the reason beside the tier, not the code.
+    assert '<span class="small">Wound redness, swelling or drainage</span>' in page
     assert "acknowledged after 12 min" in page
     assert "https://" not in page.split("<main")[1].split("</main>")[0].replace(
         "http://www.w3.org/2000/svg", ""
