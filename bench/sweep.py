@@ -99,10 +99,10 @@ def floor(as_of: dt.datetime) -> float:
                   WHERE status = 'scheduled' AND send_at <= %s
                   RETURNING id, enrollment_id)
                 INSERT INTO notifications_outboundmessage (idempotency_key, channel, "to",
-                  subject, body, html_body, purpose, unsolicited, status, provider_status,
+                  sender, subject, body, html_body, purpose, unsolicited, status, provider_status,
                   error_code, last_error, attempts, next_attempt_at, patient_id, checkpoint_id,
                   created_at, updated_at)
-                SELECT 'floor:' || o.id, 'sms', p.phone, '', 'Bench Spine: time for your check.',
+                SELECT 'floor:' || o.id, 'sms', p.phone, '', '', 'Bench Spine: time for your check.',
                   '', 'check_open', true, 'pending', '', '', '', 0, now(), p.id, o.id, %s, now()
                 FROM opened o JOIN followup_enrollment e ON e.id = o.enrollment_id
                 JOIN patients_patient p ON p.id = e.patient_id
