@@ -97,15 +97,22 @@ def _stop(row: InboundMessage, patients: list[Patient], now: dt.datetime) -> Rou
             summary=f"Opted out by text: {row.body.strip()}"[:300],
             data={"inbound": row.pk},
         )
+    # An opt-out can carry a symptom ("Unsubscribe. I'm bleeding"): the opt-out is honoured, and
+    # the text is still screened like any text from an opted-out number, so a clinician is paged.
+    # No safety screen is sent (the patient asked for no texts); what the screener would tell the
+    # patient rides on the one confirmation they get anyway.
+    safety = ""
+    if len(patients) == 1:
+        safety = screen_text(
+            patient=patients[0], text=row.body, inbound=row, now=now, start_screen=False
+        ).safety
     if not changed:
         return Routed("stop_repeat", patients[0])
     patient = changed[0]
+    body = render(msg.STOP_CONFIRM, language_of(patient), clinic=patient.clinic.name)
     # Queued after the opt-out, which cancels every pending text to the patient except this one.
     reply = inbound_reply(
-        row,
-        body=render(msg.STOP_CONFIRM, language_of(patient), clinic=patient.clinic.name),
-        patient=patient,
-        now=now,
+        row, body=f"{safety} {body}" if safety else body, patient=patient, now=now
     )
     return Routed("stop", patient, reply=reply)
 

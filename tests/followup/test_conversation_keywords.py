@@ -121,6 +121,29 @@ def test_an_opted_out_patient_texting_a_symptom_still_reaches_a_clinician_but_ge
     assert Flag.objects.filter(patient=checkpoint.enrollment.patient).exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["Unsubscribe. I can't breathe and my chest hurts", "STOP texting me, I can't move my legs"],
+)
+def test_an_opt_out_that_describes_an_emergency_opts_out_and_still_pages_a_clinician(
+    client, checkpoint, phone, body
+):
+    before = len(bodies_to(phone))
+    post_sms(client, body=body, from_=phone)
+    patient = Patient.objects.get(pk=checkpoint.enrollment.patient_id)
+    assert patient.is_opted_out  # the opt-out is honoured
+    flag = Flag.objects.get(patient=patient, inbound_message_id=last_inbound().pk)
+    assert flag.tier == "EMERGENCY" and flag.escalation is not None
+    replies = bodies_to(phone)[before:]
+    # One text only (the confirmation), and it carries the emergency instruction.
+    assert len(replies) == 1 and "911" in replies[0] and "START" in replies[0]
+
+
+def test_a_plain_opt_out_raises_nothing(client, checkpoint, phone):
+    post_sms(client, body="please stop texting me", from_=phone)
+    assert not Flag.objects.filter(patient=checkpoint.enrollment.patient).exists()
+
+
 # --- START and HELP --------------------------------------------------------------------------------------
 
 
