@@ -71,7 +71,7 @@ def _events(trend) -> list[svg.Event]:
             svg.Event(
                 x=trend.day_of(esc.created_at),
                 lane="escalations",
-                title=f"{esc.tier} escalation {esc.kind}: {ack}",
+                title=f"{esc.tier} escalation: {esc.reason}; {ack}",  # words, not the rule code
                 color=colour,
                 shape="square",
                 hollow=esc.acknowledged_at is None,

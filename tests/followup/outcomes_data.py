@@ -181,6 +181,7 @@ def escalation(
     created_at: dt.datetime,
     ack_after: dt.timedelta | None,
     kind: str = "X",
+    reason: str = "r",
 ) -> Escalation:
     return Escalation.objects.create(
         clinic=enrollment.clinic,
@@ -188,7 +189,7 @@ def escalation(
         enrollment=enrollment,
         tier=tier,
         kind=f"{kind}-{next(_codes)}",
-        reason="r",
+        reason=reason,
         code=str(next(_codes)),
         status="acknowledged" if ack_after is not None else "open",
         created_at=created_at,

@@ -50,6 +50,8 @@ def patients(clinic, other_clinic, bob, erin, dora):
         "URGENT",
         created_at=dt.datetime(2026, 1, 19, 16, 6, tzinfo=dt.UTC),
         ack_after=dt.timedelta(minutes=12),
+        kind="WOUND",
+        reason="Wound redness, swelling or drainage",
     )
     no_base = patient_enrolled(clinic, bob, first_name="Noel", last_name="Base")
     record(no_base, "d14", nrs_avg=3)
@@ -146,6 +148,11 @@ def test_the_trend_page_shows_change_mcid_band_and_events(client, bob, patients)
     # The checks table's flag column shows the reason beside the tier, not the code.
     assert '<span class="small">Wound redness, swelling or drainage</span>' in page
     assert "acknowledged after 12 min" in page
+    # So does the escalation marker's.
+    assert (
+        "URGENT escalation: Wound redness, swelling or drainage; acknowledged after 12 min" in page
+    )
+    assert "escalation WOUND" not in page
     assert "https://" not in page.split("<main")[1].split("</main>")[0].replace(
         "http://www.w3.org/2000/svg", ""
     )  # no CDN, nothing external
