@@ -13,7 +13,6 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 
 from followup.models import (
     Escalation,
@@ -26,17 +25,10 @@ from followup.models import (
 from followup.protocol_data import PROTOCOLS
 from followup.protocols import protocol_current
 from patients.models import AuditEvent, Role
-from patients.permissions import user_sync_groups
-from tests.factories import MembershipFactory, PatientFactory, UserFactory
+from tests.admin_people import as_, member, superuser
+from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def member(username: str, clinic, role: str, *, staff: bool = True):
-    user = UserFactory(username=username, is_staff=staff)
-    MembershipFactory(user=user, clinic=clinic, role=role)
-    user_sync_groups(user=user)
-    return user
 
 
 @pytest.fixture
@@ -56,13 +48,7 @@ def bob(other_clinic):
 
 @pytest.fixture
 def root(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-def as_(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return superuser()
 
 
 def escalation_of(clinic, code: str) -> Escalation:

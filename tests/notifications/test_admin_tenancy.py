@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 
 from notifications.models import InboundMessage
 from notifications.outbox import outbox_enqueue
 from patients.models import Role
-from patients.permissions import user_sync_groups
-from tests.factories import MembershipFactory, PatientFactory, UserFactory
+from tests.admin_people import as_, member, superuser
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def alice(clinic):
-    user = UserFactory(username="alice", is_staff=True)
-    MembershipFactory(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
-    user_sync_groups(user=user)
+    user = member("alice", clinic, Role.CLINIC_ADMIN)
     # Even granted the model permissions outright, a clinic admin does not get the logs.
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="notifications"))
     return user
@@ -32,13 +29,7 @@ def alice(clinic):
 
 @pytest.fixture
 def root(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-def as_(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return superuser()
 
 
 @pytest.fixture

@@ -13,16 +13,10 @@ from django.test import Client
 from patients.admin_scope import SCOPE_PATHS, UNSCOPED_MODELS, ClinicScopedAdmin
 from patients.models import AuditEvent, Clinic, ClinicMembership, Patient, Role
 from patients.permissions import user_sync_groups
-from tests.factories import MembershipFactory, PatientFactory, UserFactory
+from tests.admin_people import as_, member, superuser
+from tests.factories import MembershipFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def member(username: str, clinic, role: str, *, staff: bool = True):
-    user = UserFactory(username=username, is_staff=staff)
-    MembershipFactory(user=user, clinic=clinic, role=role)
-    user_sync_groups(user=user)
-    return user
 
 
 @pytest.fixture
@@ -42,13 +36,7 @@ def bob(other_clinic):
 
 @pytest.fixture
 def root(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-def as_(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return superuser()
 
 
 def membership_form(user, clinic, role=Role.TRIAGE_NURSE, **extra) -> dict:
