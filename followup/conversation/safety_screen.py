@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifications.models import OutboundPurpose
-from notifications.outbox import outbox_enqueue
-from patients.senders import patient_sender
-
 from ..messages import render
 from ..models import Checkpoint, SafetyScreenRequest, SafetyScreenStatus, Tier
 from ..models.safety_screens import safety_screen_timeout
@@ -115,7 +111,7 @@ def safety_screen_answer(
         )
         safety_screen_close(row, SafetyScreenStatus.NONE, now)
         reply = render(NONE_THANKS, lang, clinic=clinic.name) + _resume(open_check, lang)
-        _reply(patient, row, reply, now=now, suffix="none")
+        safety_screen_send(patient, row, reply, now=now, key="none")
         return Handled("safety_screen_none", row.checkpoint, "", reply)
     # Unreadable: a new free text may itself be an emergency; screen it as one.
     screened = screen_text(
@@ -149,22 +145,8 @@ def safety_screen_answer(
     )
     safety_screen_close(row, SafetyScreenStatus.UNCLEAR, now)
     reply = render(NONE_THANKS, lang, clinic=clinic.name)
-    _reply(patient, row, reply, now=now, suffix="unclear")
+    safety_screen_send(patient, row, reply, now=now, key="unclear")
     return Handled("safety_screen_unclear", row.checkpoint, screened.safety, reply)
-
-
-def _reply(patient, row: SafetyScreenRequest, body: str, *, now: dt.datetime, suffix: str) -> None:
-    outbox_enqueue(
-        key=f"safety_screen:{row.pk}:{suffix}",
-        channel="sms",
-        to=patient.phone,
-        body=body,
-        purpose=OutboundPurpose.SAFETY,
-        patient=patient,
-        sender=patient_sender(patient),
-        checkpoint=row.checkpoint,
-        now=now,
-    )
 
 
 def _resume(open_check: Checkpoint | None, lang: str) -> str:
