@@ -121,7 +121,10 @@ def writeback_send(*, writeback_id: int, now: dt.datetime | None = None) -> str:
         WriteBack.objects.filter(pk=row.pk, status=WriteBackStatus.SENDING).update(
             last_error=error.reason[:200], **fields
         )
-        logger.warning("write-back %s: %s (attempt %s)", row.pk, error.reason, row.attempts)
+        # Only the kind of failure ("ACK AE", "HTTP 503"): an EHR's error text can echo a patient's
+        # details, and it is kept on the row (``last_error``) for staff instead of in the log.
+        kind = error.reason.split(":", 1)[0]
+        logger.warning("write-back %s: %s (attempt %s)", row.pk, kind, row.attempts)
         return fields["status"]
     WriteBack.objects.filter(pk=row.pk, status=WriteBackStatus.SENDING).update(
         status=WriteBackStatus.SENT, sent_at=timezone.now(), last_error=""

@@ -158,7 +158,7 @@ def test_refused_then_acked_delivers_each_result_exactly_once(completed, servers
 
 
 @pytest.mark.parametrize("code", ["AE", "AR"])
-def test_an_error_ack_fails_permanently_with_the_reason(completed, servers, code):
+def test_an_error_ack_fails_permanently_with_the_reason(completed, servers, code, caplog):
     port = free_port()
     server = servers(port, code=code, text="unknown patient")
     enable_hl7(completed.clinic, port)
@@ -168,6 +168,8 @@ def test_an_error_ack_fails_permanently_with_the_reason(completed, servers, code
     assert set(WriteBack.objects.values_list("status", "attempts", "last_error")) == {
         ("failed", 1, f"ACK {code}: unknown patient")
     }
+    # The EHR's text can name the patient: it stays on the row, never in the log.
+    assert f"ACK {code}" in caplog.text and "unknown patient" not in caplog.text
     assert writeback_sweep(now=now + dt.timedelta(hours=1)) == {"queued": 0, "released": 0}
     assert len(server.received) == 2
 
