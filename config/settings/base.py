@@ -384,6 +384,10 @@ CELERY_BEAT_SCHEDULE["integrations-writeback"] = {
 WRITEBACK_FHIR_AUTHORIZATION = env_str("WRITEBACK_FHIR_AUTHORIZATION", "")
 # OAuth2 client credentials for /fhir/: lifetime of the bearer tokens /fhir/auth/token issues.
 FHIR_OAUTH_TOKEN_SECONDS = env_int("FHIR_OAUTH_TOKEN_SECONDS", 300)
+# Failed authentications at /fhir/auth/token per client address before a 429 (each one costs a
+# password hash; integrations/fhir/token_throttle.py). 0 turns the throttle off.
+FHIR_TOKEN_FAILURE_LIMIT = env_int("FHIR_TOKEN_FAILURE_LIMIT", 20)
+FHIR_TOKEN_FAILURE_WINDOW = env_int("FHIR_TOKEN_FAILURE_WINDOW", 900)
 # Staff single sign-on (OpenID Connect, integrations/sso): on when OIDC_RP_CLIENT_ID is set.
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")

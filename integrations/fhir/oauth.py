@@ -24,7 +24,10 @@ from django.views.decorators.http import require_POST
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from patients.client_address import client_ip
+
 from ..models import FhirClient
+from .token_throttle import token_failure_record, token_failures_paused
 
 _SALT = "integrations.fhir.oauth"
 
@@ -93,11 +96,18 @@ def _error(error: str, status: int) -> JsonResponse:
 def token_view(request: HttpRequest) -> JsonResponse:
     if request.POST.get("grant_type") != "client_credentials":
         return _error("unsupported_grant_type", 400)
+    ip = client_ip(request)
+    if token_failures_paused(ip):
+        response = _error("slow_down", 429)
+        response["Retry-After"] = str(settings.FHIR_TOKEN_FAILURE_WINDOW)
+        return response
     client_id, secret = _credentials(request)
     if not client_id or not secret:
+        token_failure_record(ip)
         return _error("invalid_client", 401)
     client = client_authenticate(client_id, secret)
     if client is None:
+        token_failure_record(ip)
         return _error("invalid_client", 401)
     response = JsonResponse(token_issue(client))
     response["Cache-Control"] = "no-store"

@@ -9,6 +9,7 @@ import time
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -27,6 +28,7 @@ TOKEN_URL = "/fhir/auth/token"
 def _base(settings):
     settings.PUBLIC_BASE_URL = "http://testserver"
     settings.FHIR_OAUTH_TOKEN_SECONDS = 300
+    cache.clear()  # the token endpoint's failure counts (per address) live in the cache
 
 
 @pytest.fixture
@@ -151,3 +153,66 @@ def test_the_capability_statement_names_the_token_endpoint():
     security = body["rest"][0]["security"]
     assert "http://testserver/fhir/auth/token" in security["service"][0]["text"]
     assert {c["code"] for c in security["service"][0]["coding"]} == {"Basic", "OAuth"}
+
+
+# --------------------------------------------------------------------------- failure throttle
+# Each attempt costs a password hash: a loop of bad secrets from one address is paused (429,
+# Retry-After) before any hashing, while other addresses and the window's end are unaffected.
+
+
+def _from(ip: str, client_id: str, secret: str) -> tuple[int, dict, str | None]:
+    data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    response = APIClient().post(TOKEN_URL, data, REMOTE_ADDR=ip)
+    return response.status_code, json.loads(response.content), response.get("Retry-After")
+
+
+def test_repeated_failures_from_one_address_are_paused_before_hashing(engine, settings):
+    settings.FHIR_TOKEN_FAILURE_LIMIT = 3
+    settings.FHIR_TOKEN_FAILURE_WINDOW = 600
+    client, secret = engine
+    for _ in range(3):
+        assert _from("203.0.113.9", client.client_id, "wrong")[:2] == (
+            401,
+            {"error": "invalid_client"},
+        )
+    status, body, retry = _from("203.0.113.9", client.client_id, "wrong")
+    assert (status, body, retry) == (429, {"error": "slow_down"}, "600")
+    # Paused means paused: even the right secret from that address waits out the window.
+    assert _from("203.0.113.9", client.client_id, secret)[0] == 429
+    # Another address (the hospital's engine) is not affected by the stranger's loop.
+    status, body, _ = _from("198.51.100.7", client.client_id, secret)
+    assert status == 200 and body["token_type"] == "Bearer"
+
+
+def test_missing_credentials_and_unknown_ids_count_too(engine, settings):
+    settings.FHIR_TOKEN_FAILURE_LIMIT = 2
+    client, _secret = engine
+    assert _from("203.0.113.10", "", "")[0] == 401
+    assert _from("203.0.113.10", "no-such-client", "x")[0] == 401
+    assert _from("203.0.113.10", client.client_id, "wrong")[0] == 429
+
+
+def test_good_requests_are_never_counted(engine, settings):
+    settings.FHIR_TOKEN_FAILURE_LIMIT = 2
+    client, secret = engine
+    for _ in range(5):
+        assert _from("203.0.113.11", client.client_id, secret)[0] == 200
+    assert _from("203.0.113.11", client.client_id, "wrong")[0] == 401
+
+
+def test_the_pause_ends_with_its_window(engine, settings):
+    settings.FHIR_TOKEN_FAILURE_LIMIT = 1
+    settings.FHIR_TOKEN_FAILURE_WINDOW = 1
+    client, secret = engine
+    assert _from("203.0.113.12", client.client_id, "wrong")[0] == 401
+    assert _from("203.0.113.12", client.client_id, secret)[0] == 429
+    time.sleep(1.2)
+    assert _from("203.0.113.12", client.client_id, secret)[0] == 200
+
+
+def test_a_limit_of_zero_turns_the_throttle_off(engine, settings):
+    settings.FHIR_TOKEN_FAILURE_LIMIT = 0
+    client, secret = engine
+    for _ in range(4):
+        assert _from("203.0.113.13", client.client_id, "wrong")[0] == 401
+    assert _from("203.0.113.13", client.client_id, secret)[0] == 200
