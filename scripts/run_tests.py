@@ -49,6 +49,7 @@ SQLITE_SUBSET = [
     "tests/followup/test_exports_csv.py",
     "tests/followup/test_outcomes_pages.py",
     "tests/followup/test_diary_sending.py",
+    "tests/patients/test_audit.py",
 ]
 
 
