@@ -113,6 +113,13 @@ class OutboundMessage(models.Model):
                 name="outbox_recipient_idx",
                 condition=Q(recipient_user__isnull=False),
             ),
+            # The send-failure alert (notifications/health.py send_failures_by_code) reads recent
+            # failures every few minutes; partial, so the millions of sent rows never enter it.
+            models.Index(
+                fields=["updated_at"],
+                name="outbox_failed_idx",
+                condition=Q(status="failed") | ~Q(error_code=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_key_uniq"),

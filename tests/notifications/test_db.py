@@ -261,3 +261,29 @@ def test_recording_a_batch_as_sent_finds_its_rows_by_primary_key_during_a_burst(
         .values_list("status", "provider_id")
     ) == [("sent", "SM" + "a" * 32), ("sent", "SM" + "b" * 32)]
     assert OutboundMessage.objects.filter(status="sending").count() == 3000
+
+
+@pytest.mark.postgres_only  # reads PostgreSQL's EXPLAIN output
+def test_the_send_failure_alert_reads_the_partial_failure_index_not_the_whole_outbox():
+    """notifications/health.py send_failures_by_code runs every few minutes over an outbox that
+    only grows; its WHERE clause must let the planner use outbox_failed_idx."""
+    from notifications.health import send_failures_by_code
+
+    now = timezone.now()
+    insert_once(
+        OutboundMessage,
+        conflict="idempotency_key",
+        values=_values("f-1", status="failed", attempts=1, error_code="30006"),
+    )
+    insert_once(
+        OutboundMessage,
+        conflict="idempotency_key",
+        values=_values("ok-1", status="sent", attempts=1),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        with CaptureQueriesContext(connection) as queries:
+            assert send_failures_by_code(since=now - dt.timedelta(minutes=15)) == {"30006": 1}
+        cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "outbox_failed_idx" in plan
