@@ -27,8 +27,8 @@ from patients.senders import patient_sender
 from . import messages as msg
 from .conversation import (
     awaiting_answer,
-    form_codes,
     form_pending,
+    form_prompt,
     language_of,
     question_text,
     send_form_email,
@@ -37,7 +37,6 @@ from .conversation import (
 from .frequency_cap import frequency_cap_until
 from .messages import render
 from .models import Checkpoint, CheckpointStatus
-from .questions import render_question
 from .reminder_policy import reminder_policy
 from .scheduling import next_allowed_time
 from .timeline import timeline_add
@@ -135,7 +134,7 @@ def reminder_send(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
             from .form_links import form_link_create
 
             link = form_link_create(checkpoint=checkpoint, now=now)
-            question = render_question(form_codes(checkpoint)[0], lang, link=link)
+            question = form_prompt(checkpoint, lang, link=link)
         outbox_enqueue(
             key=key,
             channel="sms",
