@@ -258,6 +258,10 @@ def parse_checklist_reply(text: object, count: int) -> ChecklistReply:
     return ChecklistReply(False, reason="unclear")  # only filler words ("and")
 
 
+# Form items a single fallback text can ask (followup.form_fallback): 0-10 numbers.
+FALLBACK_TYPES_BY_CODE = frozenset({"PAIN_AVG", "PAIN_NOW", "PAIN_BACK", "PAIN_LEG"})
+
+
 def check_sms_codes(check: dict) -> list[str]:
     """The questions a checkpoint definition asks by text, in order: web-form questions and its
     ``form_questions`` are left out, a checklist counts once (by its first item)."""
@@ -298,6 +302,14 @@ def checklist_problems(check: dict, where: str) -> list[str]:
             elif str(code).startswith("RF_"):
                 # Safety: a red flag is screened by text, never left to a form nobody may open.
                 problems.append(f"{where}: red-flag question {code} cannot go on the web form")
+    fallback = check.get("form_fallback")
+    if fallback is not None and (
+        fallback not in (form_only or []) or fallback not in FALLBACK_TYPES_BY_CODE
+    ):
+        problems.append(
+            f"{where}: form_fallback {fallback!r} must be one of its form_questions that a "
+            "single text can ask (a 0-10 number)"
+        )
     lists = check.get("sms_checklists")
     if lists is None:
         return problems

@@ -60,6 +60,11 @@ FORM_FALLBACK_SMS = {
     "es": "{clinic}: si no tiene tiempo para el formulario, solo una pregunta por texto. {question}",
 }
 
+FORM_FALLBACK_THANKS = {
+    "en": "Thank you, that was sent to your care team. For an emergency, call 911.",
+    "es": "Gracias, su respuesta llego a su equipo medico. En una emergencia, llame al 911.",
+}
+
 REMINDER_SMS = {
     "en": "{clinic} reminder: {question}",
     "es": "{clinic} recordatorio: {question}",

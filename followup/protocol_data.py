@@ -744,8 +744,8 @@ _BIOPSY = {
 
 # --- at most 6 questions by text (issue 23 item 5) ---------------------------------------------
 # Asked on the web form (with the ODI/NDI) when the check goes by text; the form's link is the
-# "One last step" text, and ``followup.form_fallback`` asks PAIN_AVG by text when the form is not
-# opened. PGIC7 stays a text question where the check has room for it.
+# "One last step" text, and ``followup.form_fallback`` asks ``form_fallback`` (PAIN_AVG) by text
+# when the form is not started. PGIC7 stays a text question where the check has room for it.
 _FORM_ITEMS = ("PAIN_AVG", "MEDS", "PGIC7", "BH_MEDS", "BH_FALLS", "BH_DXA")
 # Spine registries score back and leg pain separately (issue 23 item 4; NASS/AANS QOD,
 # Swespine): asked after "pain now" by the procedures done at lumbar levels. PAIN_NOW stays: it
@@ -772,6 +772,10 @@ def _short_by_text(protocol: dict, *, lumbar: bool) -> dict:
         check["questions"] = [*(c for items in lists for c in items), *rest]
         check["sms_checklists"] = lists
         form = [c for c in rest if c in _FORM_ITEMS]
+        # The one form item asked by text when the form is not opened (followup.form_fallback):
+        # average pain is an NRS, one short text; the ODI/NDI and the PGIC list are not.
+        if "PAIN_AVG" in form:
+            check["form_fallback"] = "PAIN_AVG"
         if "PGIC7" in form:
             check["form_questions"] = [c for c in form if c != "PGIC7"]
             if sms_question_count(check) > MAX_SMS_QUESTIONS:

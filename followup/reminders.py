@@ -7,7 +7,8 @@ the patient's zone, the clinic's daily and weekly cap, and the check's window. A
 reminded. A completed check never gets one: completion clears ``next_reminder_at`` and cancels
 any reminder still in the outbox, and the sweep only looks at open checks.
 
-``survey_sweep`` is the one step the dispatch sweep runs for this feature: reminders, then
+``survey_sweep`` is the one step the dispatch sweep runs for this feature: reminders, the text
+fallback of unopened web forms (``conversation.form_fallback``), then
 re-processing inbound texts whose processing crashed, then closing expired "who is writing?"
 questions on shared phone numbers.
 """
@@ -48,9 +49,11 @@ def survey_sweep(*, now: dt.datetime) -> dict:
     """The survey engine's sweep step (see module docstring)."""
     from notifications.inbound import inbound_retry_stale
 
+    from .conversation.form_fallback import form_fallbacks_send_due
     from .conversation.shared_phone import sender_prompts_expire
 
     summary = reminders_send_due(now=now)
+    summary.update(form_fallbacks_send_due(now=now))
     summary.update(inbound_retry_stale(now=now))
     summary.update(sender_prompts_expire(now=now))
     return summary
