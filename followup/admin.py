@@ -82,7 +82,14 @@ class ProtocolAdmin(admin.ModelAdmin):
     list_display = ["code", "version", "name", "is_current", "created_at", "change_note"]
     list_filter = ["code", "is_current"]
     search_fields = ["code", "name"]
-    readonly_fields = ["version", "is_current", "created_at", "created_by", "pretty_definition"]
+    readonly_fields = [
+        "version",
+        "is_current",
+        "created_at",
+        "created_by",
+        "sms_cost",
+        "pretty_definition",
+    ]
 
     def has_add_permission(self, request):
         return request.user.has_perm(PUBLISH_PROTOCOL)
@@ -92,6 +99,57 @@ class ProtocolAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.display(description="What it costs the patient (issue 23)")
+    def sms_cost(self, obj):
+        """Texts, segments, UCS-2 texts and checks over the SMS question limit, per language,
+        then per check: whoever edits a protocol sees what the patient receives."""
+        from django.utils.html import format_html, format_html_join
+
+        from .instruments.burden import (
+            MAX_SMS_QUESTIONS,
+            protocol_cost_by_language,
+            protocol_costs,
+        )
+
+        if obj is None or not obj.definition:
+            return "-"
+        totals = protocol_cost_by_language(obj.definition)
+        per_language = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (lang, t["texts"], t["segments"], t["ucs2_texts"], t["checks_over_limit"])
+                for lang, t in totals.items()
+            ),
+        )
+        per_check = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row.key,
+                    row.language,
+                    row.sms_questions,
+                    " + baseline" if row.may_add_baseline else "",
+                    row.form_questions,
+                    row.texts,
+                    row.segments,
+                )
+                for row in protocol_costs(obj.definition)
+            ),
+        )
+        return format_html(
+            '<table class="sms-cost"><thead><tr><th>language</th><th>texts</th>'
+            "<th>segments</th><th>UCS-2 texts</th><th>checks over {} SMS questions</th>"
+            "</tr></thead><tbody>{}</tbody></table>"
+            '<table class="sms-cost-checks"><thead><tr><th>check</th><th>language</th>'
+            "<th>SMS questions</th><th>form questions</th><th>texts</th><th>segments</th>"
+            "</tr></thead><tbody>{}</tbody></table>",
+            MAX_SMS_QUESTIONS,
+            per_language,
+            per_check,
+        )
 
     @admin.display(description="Definition (read-only view)")
     def pretty_definition(self, obj):

@@ -218,7 +218,7 @@ class ChecklistReply:
     reason: str = ""  # "empty", "out_of_range", "ambiguous", "unclear" when not understood
 
 
-_SEPARATORS = re.compile(r"[,;.+/&:-]")
+_SEPARATORS = re.compile(r"[,;.+/&:]")
 
 
 def parse_checklist_reply(text: object, count: int) -> ChecklistReply:
