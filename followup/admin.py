@@ -102,54 +102,11 @@ class ProtocolAdmin(admin.ModelAdmin):
 
     @admin.display(description="What it costs the patient (issue 23)")
     def sms_cost(self, obj):
-        """Texts, segments, UCS-2 texts and checks over the SMS question limit, per language,
-        then per check: whoever edits a protocol sees what the patient receives."""
-        from django.utils.html import format_html, format_html_join
+        """Texts, segments, UCS-2 texts and checks over the SMS question limit, per language and
+        per check: whoever edits a protocol sees what the patient receives."""
+        from .instruments.burden import burden_html
 
-        from .instruments.burden import (
-            MAX_SMS_QUESTIONS,
-            protocol_cost_by_language,
-            protocol_costs,
-        )
-
-        if obj is None or not obj.definition:
-            return "-"
-        totals = protocol_cost_by_language(obj.definition)
-        per_language = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (lang, t["texts"], t["segments"], t["ucs2_texts"], t["checks_over_limit"])
-                for lang, t in totals.items()
-            ),
-        )
-        per_check = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    row.key,
-                    row.language,
-                    row.sms_questions,
-                    " + baseline" if row.may_add_baseline else "",
-                    row.form_questions,
-                    row.texts,
-                    row.segments,
-                )
-                for row in protocol_costs(obj.definition)
-            ),
-        )
-        return format_html(
-            '<table class="sms-cost"><thead><tr><th>language</th><th>texts</th>'
-            "<th>segments</th><th>UCS-2 texts</th><th>checks over {} SMS questions</th>"
-            "</tr></thead><tbody>{}</tbody></table>"
-            '<table class="sms-cost-checks"><thead><tr><th>check</th><th>language</th>'
-            "<th>SMS questions</th><th>form questions</th><th>texts</th><th>segments</th>"
-            "</tr></thead><tbody>{}</tbody></table>",
-            MAX_SMS_QUESTIONS,
-            per_language,
-            per_check,
-        )
+        return burden_html(obj.definition) if obj is not None and obj.definition else "-"
 
     @admin.display(description="Definition (read-only view)")
     def pretty_definition(self, obj):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from followup.parsing import normalise
-from followup.questions import sms_spelling
+from followup.questions import QUESTIONS, sms_spelling
 
 # Short labels of the red-flag questions for a numbered list: the same symptom as the yes/no
 # question (followup/questions.py), in as few words as keep its meaning. GSM-7 once
@@ -265,8 +265,6 @@ FALLBACK_TYPES_BY_CODE = frozenset({"PAIN_AVG", "PAIN_NOW", "PAIN_BACK", "PAIN_L
 def check_sms_codes(check: dict) -> list[str]:
     """The questions a checkpoint definition asks by text, in order: web-form questions and its
     ``form_questions`` are left out, a checklist counts once (by its first item)."""
-    from followup.questions import QUESTIONS
-
     form_only = set(check.get("form_questions") or ())
     later_items = {c for items in check.get("sms_checklists") or () for c in items[1:]}
     return [

@@ -28,6 +28,7 @@ from notifications.sms_encoding import encoding, segments
 __all__ = [
     "MAX_SMS_QUESTIONS",
     "CheckCost",
+    "burden_html",
     "burden_markdown",
     "check_cost",
     "check_texts",
@@ -161,3 +162,45 @@ def burden_markdown(protocols: dict[str, dict]) -> str:
                 f"{en.texts} / {es.texts} | {en.segments} / {es.segments} | {es.ucs2_texts} |"
             )
     return "\n".join(lines)
+
+
+def burden_html(definition: dict) -> str:
+    """The protocol admin's read-only cost field: the totals per language, then per check."""
+    from django.utils.html import format_html, format_html_join
+
+    totals = protocol_cost_by_language(definition)
+    per_language = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (lang, t["texts"], t["segments"], t["ucs2_texts"], t["checks_over_limit"])
+            for lang, t in totals.items()
+        ),
+    )
+    per_check = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                row.key,
+                row.language,
+                row.sms_questions,
+                " + baseline" if row.may_add_baseline else "",
+                row.form_questions,
+                row.texts,
+                row.segments,
+            )
+            for row in protocol_costs(definition)
+        ),
+    )
+    return format_html(
+        '<table class="sms-cost"><thead><tr><th>language</th><th>texts</th>'
+        "<th>segments</th><th>UCS-2 texts</th><th>checks over {} SMS questions</th>"
+        "</tr></thead><tbody>{}</tbody></table>"
+        '<table class="sms-cost-checks"><thead><tr><th>check</th><th>language</th>'
+        "<th>SMS questions</th><th>form questions</th><th>texts</th><th>segments</th>"
+        "</tr></thead><tbody>{}</tbody></table>",
+        MAX_SMS_QUESTIONS,
+        per_language,
+        per_check,
+    )

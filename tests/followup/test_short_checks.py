@@ -295,3 +295,20 @@ def test_every_shipped_protocol_is_valid():
     assert {code: validate_protocol(d) for code, d in PROTOCOLS.items()} == {
         code: [] for code in PROTOCOLS
     }
+
+
+# --- the inbound lane ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["1 3", "1, 3", "2 y 5", "1 and 3", "3 5 7", "1; 2"])
+def test_a_reply_naming_several_checklist_items_waits_in_the_urgent_lane(body):
+    from followup.conversation.lane import lane_read
+
+    assert lane_read(body) == "urgent"
+
+
+@pytest.mark.parametrize("body", ["0", "7", "10", "7/10", "7.5", "6,5"])
+def test_a_single_number_or_a_decimal_stays_routine(body):
+    from followup.conversation.lane import lane_read
+
+    assert lane_read(body) == "routine"
