@@ -134,6 +134,12 @@ HINT = {
     "es": "Responda con los numeros de los que tiene (ej. 1 3), o 0 si ninguno.",
 }
 
+# A bare "yes" says one of the symptoms is there, not which: ask for the numbers, not "0".
+HINT_WHICH = {
+    "en": "Which ones? Reply with their numbers (e.g. 1 3).",
+    "es": "¿Cuales? Responda con sus numeros (ej. 1 3).",
+}
+
 # A checklist longer than this is split (EMERGENCY items first): a long list is misread. Ten keeps
 # the lumbar checks (ten red flags, then back, leg and overall pain) within MAX_SMS_QUESTIONS.
 MAX_CHECKLIST_ITEMS = 10

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import messages as msg
-from ..checklists import HINT, parse_checklist_reply
+from ..checklists import HINT, HINT_WHICH, parse_checklist_reply
 from ..messages import render
 from ..models import AnswerStatus, Checkpoint
+from ..parsing import parse_yes_no
 from ..timeline import timeline_add
 from .finishing import conversation_stop, finish_text_questions
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
@@ -54,9 +55,8 @@ def checklist_answer(
                 return Handled("survey_stopped", checkpoint, safety, "")
         if checkpoint.attempts < MAX_TRIES:
             _save_state(checkpoint)
-            reply = (
-                f"{render(msg.REPROMPT, lang, hint=HINT[lang])} {question_text(checkpoint, lang)}"
-            )
+            hint = HINT_WHICH[lang] if parse_yes_no(text, lang).value is True else HINT[lang]
+            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
             _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("survey_reprompt", checkpoint, safety, reply)
         for code in items:

@@ -187,6 +187,17 @@ def test_none_and_a_number_is_asked_again_never_read_as_none(client, clinic, bob
     )
 
 
+def test_a_bare_yes_is_asked_which_ones(client, clinic, bob):
+    checkpoint = start_survey(clinic=clinic, physician=bob)
+    answer(client, checkpoint, "yes")
+    assert answers(checkpoint) == {} and checkpoint.attempts == 1
+    assert last_text(checkpoint.enrollment.patient.phone).startswith(
+        "Sorry, we did not understand. Which ones? Reply with their numbers (e.g. 1 3). (1/5)"
+    )
+    answer(client, checkpoint, "2")
+    assert answers(checkpoint)["RF_BLADDER_BOWEL"].value is True
+
+
 def test_an_out_of_range_number_is_asked_again(client, clinic, bob):
     checkpoint = start_survey(clinic=clinic, physician=bob, language="es")
     answer(client, checkpoint, "3")
