@@ -330,3 +330,23 @@ def test_the_protocol_admin_refuses_a_check_over_six_text_questions(client, clin
     assert response.status_code == 200
     assert "ESI checkpoint m3: asks 9 questions by SMS (limit 6" in response.content.decode()
     assert protocol_current(code="ESI").pk == current.pk
+
+
+# --- versions --------------------------------------------------------------------------------------
+
+
+def test_a_check_enrolled_on_the_earlier_version_keeps_one_question_per_text(client, clinic, bob):
+    # Enrolled before issue 23 (pinned version), answered after the new version is current.
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, mrn="OLD-9")
+    current = protocol_current(code="ESI")
+    assert (
+        checkpoint.enrollment.protocol_id != current.pk
+        and current.definition["checkpoints"][1]["sms_checklists"]
+    )
+    opening = OutboundMessage.objects.get(checkpoint=checkpoint, purpose="check_open")
+    assert opening.body.endswith(
+        "(1/7) Do you have new or worse weakness in your legs or arms? Reply YES or NO"
+    )
+    answer(client, checkpoint, "no")
+    assert checkpoint.current_question == "RF_BLADDER_BOWEL"
+    assert last_text(checkpoint.enrollment.patient.phone).startswith("(2/7) Any new trouble")
