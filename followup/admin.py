@@ -82,7 +82,14 @@ class ProtocolAdmin(admin.ModelAdmin):
     list_display = ["code", "version", "name", "is_current", "created_at", "change_note"]
     list_filter = ["code", "is_current"]
     search_fields = ["code", "name"]
-    readonly_fields = ["version", "is_current", "created_at", "created_by", "pretty_definition"]
+    readonly_fields = [
+        "version",
+        "is_current",
+        "created_at",
+        "created_by",
+        "sms_cost",
+        "pretty_definition",
+    ]
 
     def has_add_permission(self, request):
         return request.user.has_perm(PUBLISH_PROTOCOL)
@@ -92,6 +99,14 @@ class ProtocolAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.display(description="What it costs the patient (issue 23)")
+    def sms_cost(self, obj):
+        """Texts, segments, UCS-2 texts and checks over the SMS question limit, per language and
+        per check: whoever edits a protocol sees what the patient receives."""
+        from .instruments.burden import burden_html
+
+        return burden_html(obj.definition) if obj is not None and obj.definition else "-"
 
     @admin.display(description="Definition (read-only view)")
     def pretty_definition(self, obj):

@@ -213,7 +213,14 @@ _questions: dict[tuple, str] = {}
 
 def _question(row: Checkpoint, language: str) -> str:
     """``question_text``, remembered: a morning's checks share a few dozen question lists."""
-    key = (tuple(row.question_codes), row.current_index, language)
+    # The protocol version and check key too: a version's checklists change the text.
+    key = (
+        row.enrollment.protocol_id,
+        row.key,
+        tuple(row.question_codes),
+        row.current_index,
+        language,
+    )
     if key not in _questions:
         if len(_questions) > 10_000:
             _questions.clear()

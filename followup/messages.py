@@ -46,6 +46,25 @@ THANKS_FORM = {
     "es": "Gracias. Un ultimo paso: {form}",
 }
 
+# The web-form link when the form has no disability index to name (issue 23: a check's secondary
+# items go on the form).
+FORM_SHORT = {
+    "en": "Please answer a few more questions on a short form (2 min): {link}",
+    "es": "Por favor conteste unas preguntas mas en un formulario corto (2 min): {link}",
+}
+
+# Issue 23: the form link was not opened by the reminder time, so its most important item is
+# asked by text once ({question} carries its own "Reply with one number"); the link stays valid.
+FORM_FALLBACK_SMS = {
+    "en": "{clinic}: no time for the form? Just one question by text. {question}",
+    "es": "{clinic}: si no tiene tiempo para el formulario, solo una pregunta por texto. {question}",
+}
+
+FORM_FALLBACK_THANKS = {
+    "en": "Thank you, that was sent to your care team. For an emergency, call 911.",
+    "es": "Gracias, su respuesta llego a su equipo medico. En una emergencia, llame al 911.",
+}
+
 REMINDER_SMS = {
     "en": "{clinic} reminder: {question}",
     "es": "{clinic} recordatorio: {question}",

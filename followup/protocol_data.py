@@ -21,6 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from followup.checklists import (
+    MAX_SMS_QUESTIONS,
+    checklist_problems,
+    sms_question_count,
+    split_checklists,
+)
 from followup.questions import QUESTIONS, question_problems
 from followup.tiers import TIER_ORDER, tier_rank
 
@@ -736,8 +742,51 @@ _BIOPSY = {
     "red_flag_rules": _general_rules(),
 }
 
+# --- at most 6 questions by text (issue 23 item 5) ---------------------------------------------
+# Asked on the web form (with the ODI/NDI) when the check goes by text; the form's link is the
+# "One last step" text, and ``followup.form_fallback`` asks ``form_fallback`` (PAIN_AVG) by text
+# when the form is not started. PGIC7 stays a text question where the check has room for it.
+_FORM_ITEMS = ("PAIN_AVG", "MEDS", "PGIC7", "BH_MEDS", "BH_FALLS", "BH_DXA")
+# Spine registries score back and leg pain separately (issue 23 item 4; NASS/AANS QOD,
+# Swespine): asked after "pain now" by the procedures done at lumbar levels. PAIN_NOW stays: it
+# is the outcome figure every page, export and baseline comparison reads.
+_LUMBAR_PAIN = ["PAIN_BACK", "PAIN_LEG"]
+LUMBAR_PROCEDURES = ("ESI", "LYSIS", "DISC", "FACET_SI")
+
+
+def _short_by_text(protocol: dict, *, lumbar: bool) -> dict:
+    """Give every check of ``protocol`` at most MAX_SMS_QUESTIONS text questions.
+
+    Its red flags are asked as checklists (``followup.checklists``: EMERGENCY items first, every
+    red flag still screened by text, answers stored per question as before); secondary items go
+    on the web form. The result is plain data, shown in the admin and in docs/instruments.md.
+    """
+    rules = protocol["red_flag_rules"]
+    for check in protocol["checkpoints"]:
+        questions = check["questions"]
+        lists = split_checklists([c for c in questions if c.startswith("RF_")], rules)
+        rest = [c for c in questions if not c.startswith("RF_")]
+        if lumbar and "PAIN_NOW" in rest:
+            at = rest.index("PAIN_NOW") + 1
+            rest[at:at] = _LUMBAR_PAIN
+        check["questions"] = [*(c for items in lists for c in items), *rest]
+        check["sms_checklists"] = lists
+        form = [c for c in rest if c in _FORM_ITEMS]
+        # The one form item asked by text when the form is not opened (followup.form_fallback):
+        # average pain is an NRS, one short text; the ODI/NDI and the PGIC list are not.
+        if "PAIN_AVG" in form:
+            check["form_fallback"] = "PAIN_AVG"
+        if "PGIC7" in form:
+            check["form_questions"] = [c for c in form if c != "PGIC7"]
+            if sms_question_count(check) > MAX_SMS_QUESTIONS:
+                check["form_questions"] = form
+        elif form:
+            check["form_questions"] = form
+    return protocol
+
+
 PROTOCOLS: dict[str, dict] = {
-    p["code"]: p
+    p["code"]: _short_by_text(p, lumbar=p["code"] in LUMBAR_PROCEDURES)
     for p in (
         _VA,
         _SCS,
@@ -843,6 +892,15 @@ def _checkpoint_problems(name: str, check: dict) -> list[str]:
     questions = check.get("questions") or []
     if not questions:
         problems.append(f"{where}: no questions")
+    problems.extend(checklist_problems(check, where))
+    if all(code in QUESTIONS for code in questions):
+        asked = sms_question_count(check)
+        if asked > MAX_SMS_QUESTIONS:
+            problems.append(
+                f"{where}: asks {asked} questions by SMS (limit {MAX_SMS_QUESTIONS}; a checklist "
+                "counts once, the baseline pain question counts when it may be added): put red "
+                "flags in sms_checklists and other items in form_questions"
+            )
     if len(set(questions)) != len(questions):
         problems.append(f"{where}: a question is asked twice")
     for code in questions:

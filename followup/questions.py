@@ -258,7 +258,8 @@ _QUESTION_LIST: list[dict] = [
         "002 §5 (pain/function); DOMAIN.md patient-reported outcomes (NRS 0-10)",
     ),
     # Back and leg pain scored separately, as spine registries do (NASS/AANS QOD, Swespine);
-    # followup/instruments NRS_BACK / NRS_LEG. Not in the shipped protocols yet (keep checks short).
+    # followup/instruments NRS_BACK / NRS_LEG. Asked after PAIN_NOW by the lumbar procedures'
+    # checks (followup/protocol_data.py LUMBAR_PROCEDURES), left out at cervical levels.
     _nrs(
         "PAIN_BACK",
         "How bad is your back pain right now, from 0 (none) to 10 (worst imaginable)? Reply with "

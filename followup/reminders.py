@@ -7,7 +7,8 @@ the patient's zone, the clinic's daily and weekly cap, and the check's window. A
 reminded. A completed check never gets one: completion clears ``next_reminder_at`` and cancels
 any reminder still in the outbox, and the sweep only looks at open checks.
 
-``survey_sweep`` is the one step the dispatch sweep runs for this feature: reminders, then
+``survey_sweep`` is the one step the dispatch sweep runs for this feature: reminders, the text
+fallback of unopened web forms (``conversation.form_fallback``), then
 re-processing inbound texts whose processing crashed, then closing expired "who is writing?"
 questions on shared phone numbers.
 """
@@ -27,8 +28,8 @@ from patients.senders import patient_sender
 from . import messages as msg
 from .conversation import (
     awaiting_answer,
-    form_codes,
     form_pending,
+    form_prompt,
     language_of,
     question_text,
     send_form_email,
@@ -37,7 +38,6 @@ from .conversation import (
 from .frequency_cap import frequency_cap_until
 from .messages import render
 from .models import Checkpoint, CheckpointStatus
-from .questions import render_question
 from .reminder_policy import reminder_policy
 from .scheduling import next_allowed_time
 from .timeline import timeline_add
@@ -49,9 +49,11 @@ def survey_sweep(*, now: dt.datetime) -> dict:
     """The survey engine's sweep step (see module docstring)."""
     from notifications.inbound import inbound_retry_stale
 
+    from .conversation.form_fallback import form_fallbacks_send_due
     from .conversation.shared_phone import sender_prompts_expire
 
     summary = reminders_send_due(now=now)
+    summary.update(form_fallbacks_send_due(now=now))
     summary.update(inbound_retry_stale(now=now))
     summary.update(sender_prompts_expire(now=now))
     return summary
@@ -135,7 +137,7 @@ def reminder_send(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
             from .form_links import form_link_create
 
             link = form_link_create(checkpoint=checkpoint, now=now)
-            question = render_question(form_codes(checkpoint)[0], lang, link=link)
+            question = form_prompt(checkpoint, lang, link=link)
         outbox_enqueue(
             key=key,
             channel="sms",

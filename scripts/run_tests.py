@@ -50,6 +50,8 @@ SQLITE_SUBSET = [
     "tests/followup/test_outcomes_pages.py",
     "tests/followup/test_diary_sending.py",
     "tests/patients/test_audit.py",
+    "tests/followup/test_checklist_conversation.py",
+    "tests/followup/test_form_fallback.py",
 ]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from followup.dispatch import checkpoint_open
-from followup.models import Checkpoint, CheckpointStatus
+from followup.models import Checkpoint, CheckpointStatus, Protocol
 from followup.services.enrollments import enrollment_create
 from notifications.models import OutboundMessage
 from notifications.twilio_signature import twilio_signature
@@ -26,6 +29,47 @@ _sids = itertools.count(1)
 
 def new_sid() -> str:
     return f"SM{next(_sids):032d}"
+
+
+# The shipped protocols as published before issue 23: every red flag its own yes/no text, the
+# outcomes by text. Enrollments pinned to such a version keep that shape (protocol versions are
+# never edited in place), so the one-question-per-text engine is tested on it.
+BEFORE_ISSUE_23 = json.loads(
+    (Path(__file__).parent / "data" / "protocols_before_issue23.json").read_text(encoding="utf-8")
+)
+LEGACY_NOTE = "before issue 23"
+
+
+def legacy_protocol(code: str) -> Protocol:
+    """The pre-issue-23 version of ``code`` as a published, not current, version."""
+    row = Protocol.objects.filter(code=code, change_note=LEGACY_NOTE).first()
+    if row is None:
+        latest = Protocol.objects.filter(code=code).order_by("-version").first()
+        row = Protocol.objects.create(
+            code=code,
+            version=(latest.version + 1) if latest else 1,
+            name=BEFORE_ISSUE_23[code]["name"],
+            definition=BEFORE_ISSUE_23[code],
+            is_current=False,
+            change_note=LEGACY_NOTE,
+        )
+    return row
+
+
+@contextlib.contextmanager
+def enrolling_on_legacy(code: str):
+    """Enrollments made inside are pinned to the pre-issue-23 version of ``code``."""
+    legacy = legacy_protocol(code)
+    current = Protocol.objects.filter(code=code, is_current=True).first()
+    if current is not None:
+        Protocol.objects.filter(pk=current.pk).update(is_current=False)
+    Protocol.objects.filter(pk=legacy.pk).update(is_current=True)
+    try:
+        yield legacy
+    finally:
+        Protocol.objects.filter(pk=legacy.pk).update(is_current=False)
+        if current is not None:
+            Protocol.objects.filter(pk=current.pk).update(is_current=True)
 
 
 def no_quiet_hours(clinic) -> None:
@@ -44,22 +88,28 @@ def start_survey(
     baseline_pain: int | None = 6,
     now: dt.datetime | None = None,
     levels: str = "",
+    legacy: bool = False,
     **patient_fields,
 ) -> Checkpoint:
-    """Enroll a new patient late enough that check ``key`` is due, and open it through the sweep."""
+    """Enroll a new patient late enough that check ``key`` is due, and open it through the sweep.
+
+    ``legacy``: pinned to the protocol version published before issue 23 (one red-flag question
+    per text), as enrollments made before it are."""
     now = now or timezone.now()
     no_quiet_hours(clinic)
     patient = PatientFactory(clinic=clinic, **patient_fields)
-    enrollment = enrollment_create(
-        clinic=clinic,
-        physician=physician,
-        patient_data={"mrn": patient.mrn},
-        procedure=procedure,
-        performed_on=(now - dt.timedelta(days=days_ago)).date(),
-        baseline_pain=baseline_pain,
-        now=now,
-        levels=levels,
-    )
+    pinned = enrolling_on_legacy(procedure) if legacy else contextlib.nullcontext()
+    with pinned:
+        enrollment = enrollment_create(
+            clinic=clinic,
+            physician=physician,
+            patient_data={"mrn": patient.mrn},
+            procedure=procedure,
+            performed_on=(now - dt.timedelta(days=days_ago)).date(),
+            baseline_pain=baseline_pain,
+            now=now,
+            levels=levels,
+        )
     with transaction.atomic():
         checkpoint = (
             Checkpoint.objects.select_for_update()

@@ -302,6 +302,9 @@ SMS_RATE_LIMIT_MAX_WAIT_SECONDS = env_float("SMS_RATE_LIMIT_MAX_WAIT_SECONDS", 5
 # --- Follow-up defaults -------------------------------------------------------------------------
 FOLLOWUP_SEND_HOUR = env_int("FOLLOWUP_SEND_HOUR", 10)
 SWEEP_BATCH_SIZE = env_int("SWEEP_BATCH_SIZE", 2000)
+# Issue 23: a check whose web form is neither started nor sent this many hours after its last
+# text gets one short SMS asking the form's most important item (followup/form_fallback.py).
+FORM_FALLBACK_AFTER_HOURS = env_int("FORM_FALLBACK_AFTER_HOURS", 24)
 # The cohort dashboard's whole-cohort aggregates are kept this long (0 = always recomputed).
 OUTCOMES_CACHE_SECONDS = env_int("OUTCOMES_CACHE_SECONDS", 300)
 # Older figures are still shown, with their age, for this much longer while a worker computes new

@@ -24,6 +24,7 @@ from .state import (
     MAX_TRIES,
     Handled,
     awaiting_answer,
+    checklist_at,
     language_of,
     question_text,
     skip_form_questions,
@@ -64,12 +65,17 @@ def _worth_screening(text: str) -> bool:
 
 def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -> Handled:
     """Take one reply for the current question of a locked, open SMS check."""
+    checkpoint.last_activity_at = now
+    _push_reminder(checkpoint, now)
+    items = checklist_at(checkpoint)
+    if items:
+        from .checklist_answer import checklist_answer
+
+        return checklist_answer(checkpoint=checkpoint, items=items, inbound=inbound, now=now)
     patient = checkpoint.enrollment.patient
     lang = language_of(patient)
     code = checkpoint.current_question
     text = inbound.body or ""
-    checkpoint.last_activity_at = now
-    _push_reminder(checkpoint, now)
     safety = ""
     prefix = ""
     if QUESTIONS[code]["type"] == FREE_TEXT:

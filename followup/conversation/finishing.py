@@ -12,10 +12,10 @@ from ..instruments.ndi import ndi_score
 from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus, Score
 from ..odi import odi_score
-from ..questions import QUESTIONS, render_question
+from ..questions import QUESTIONS
 from ..signals import check_completed
 from ..timeline import timeline_add
-from .state import STOPPED_REASON, WAITING_FOR_FORM, form_codes, form_pending, language_of
+from .state import STOPPED_REASON, WAITING_FOR_FORM, form_pending, form_prompt, language_of
 
 
 def finish_text_questions(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
@@ -27,9 +27,7 @@ def finish_text_questions(*, checkpoint: Checkpoint, now: dt.datetime) -> str:
 
         link = form_link_create(checkpoint=checkpoint, now=now)
         checkpoint.status_reason = WAITING_FOR_FORM
-        return render(
-            msg.THANKS_FORM, lang, form=render_question(form_codes(checkpoint)[0], lang, link=link)
-        )
+        return render(msg.THANKS_FORM, lang, form=form_prompt(checkpoint, lang, link=link))
     checkpoint_complete(checkpoint=checkpoint, now=now, save=False)
     return render(msg.THANKS_DONE, lang)
 

@@ -18,6 +18,7 @@ from ..models import Checkpoint, CheckpointStatus
 from ..timeline import timeline_add
 from .answering import conversation_answer
 from .bare_answer import bare_answer_reply
+from .form_fallback import form_fallback_answer, form_fallback_open
 from .red_flags import screen_text
 from .safety_screen import safety_screen_answer
 from .screen_ask import safety_screen_open
@@ -69,6 +70,11 @@ def conversation_inbound(*, patient, inbound, now: dt.datetime) -> Handled:
         )
     if checkpoint is not None:
         return conversation_answer(checkpoint=checkpoint, inbound=inbound, now=now)
+    # The one form item asked by text when the web form was not opened (issue 23).
+    fallback = form_fallback_open(patient=patient, now=now)
+    if fallback is not None:
+        fallback.enrollment.patient = patient
+        return form_fallback_answer(checkpoint=fallback, inbound=inbound, now=now)
     # An answer to an open pain-diary prompt (followup/diaries/inbound.py), before free text.
     diary = diary_reply(patient=patient, inbound=inbound, now=now)
     if diary is not None:

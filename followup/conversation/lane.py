@@ -16,6 +16,14 @@ from ..services.redflags import parse_ack
 
 # A pain score, an ODI or sender-prompt choice: digits, maybe a decimal and "/10".
 _PLAIN_NUMBER = re.compile(r"\s*\d{1,3}(?:[.,]\d{1,2})?(?:\s*/\s*10)?\s*[.!]*\s*")
+# Two or more numbers ("1 3", "1, 3", "2 y 5"): a red-flag checklist reply naming several symptoms
+# (followup/checklists.py), never a valid pain score or option. A single number stays routine: it
+# is mostly a pain score, and the checklist text itself already told the patient to call 911.
+# "1,3" and "7.5" with no space stay routine too: they read as decimals ("7,5" in Spanish).
+_SEVERAL_NUMBERS = re.compile(
+    r"\s*\d{1,2}(?:(?:\s*(?:[;&+]|and|y)\s*|\s*[,.]\s+|\s+)\d{1,2})+\s*[.!]*\s*",
+    re.IGNORECASE,
+)
 # Longer than any answer: read in full, first, without screening it in Twilio's request.
 _SCREEN_MAX_LENGTH = 500
 
@@ -45,6 +53,8 @@ def lane_cached(body: str) -> str:
 
 def lane_read(body: str) -> str:
     """The lane, read afresh (no cache)."""
+    if _SEVERAL_NUMBERS.fullmatch(body):
+        return "urgent"
     if _PLAIN_NUMBER.fullmatch(body):
         return "routine"
     if not body.strip() or len(body) > _SCREEN_MAX_LENGTH:

@@ -13,11 +13,10 @@ from patients.senders import patient_sender
 from .. import messages as msg
 from ..messages import render
 from ..models import Checkpoint
-from ..questions import render_question
 from .state import (
     WAITING_FOR_FORM,
     awaiting_answer,
-    form_codes,
+    form_prompt,
     language_of,
     prepare_questions,
     question_text,
@@ -52,7 +51,7 @@ def conversation_open(*, checkpoint: Checkpoint, channel: str, now: dt.datetime)
         from ..form_links import form_link_create
 
         link = form_link_create(checkpoint=checkpoint, now=now)
-        body = f"{greeting}\n{render_question(form_codes(checkpoint)[0], lang, link=link)}"
+        body = f"{greeting}\n{form_prompt(checkpoint, lang, link=link)}"
         checkpoint.status_reason = WAITING_FOR_FORM
     checkpoint.save(update_fields=["question_codes", "current_index", "attempts", "status_reason"])
     outbox_enqueue(

@@ -60,28 +60,31 @@ def screen_text(
 
 
 def flag_unanswered_red_flag(
-    checkpoint: Checkpoint, code: str, text: str, *, inbound, now: dt.datetime
+    checkpoint: Checkpoint, code: str | list[str], text: str, *, inbound, now: dt.datetime
 ) -> None:
     """A red-flag question the patient could not answer is not a "no": a person must ask.
 
     URGENT (a same-day call) when any of the protocol's EMERGENCY rules rests on the question,
-    else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen.
+    else ROUTINE (the triage queue). DESIGN rule 5: nothing from a patient ends unseen. ``code``
+    is a list for a checklist (``followup.checklists``): one flag for the whole list.
     """
     from ..services.escalations import escalation_raise
 
+    codes = [code] if isinstance(code, str) else list(code)
     rules = checkpoint.enrollment.protocol.red_flag_rules
     emergency = any(
         rule["tier"] == Tier.EMERGENCY
-        and code in (rule["when"].get("all", []) + rule["when"].get("any", []))
+        and set(codes) & set(rule["when"].get("all", []) + rule["when"].get("any", []))
         for rule in rules
     )
+    what = f"question {code}" if isinstance(code, str) else f"checklist ({', '.join(codes)})"
     flag = flag_create(
         patient=checkpoint.enrollment.patient,
         enrollment=checkpoint.enrollment,
         checkpoint=checkpoint,
         rule_code="RF_UNANSWERED",
         tier=Tier.URGENT if emergency else Tier.ROUTINE,
-        reason=f"Red-flag question {code} unanswered after {MAX_TRIES} tries",
+        reason=f"Red-flag {what} unanswered after {MAX_TRIES} tries",
         evidence=text[:2000],
         source="project rule: unclear answers to red-flag questions go to a person (DESIGN rule 5)",
         inbound_message_id=getattr(inbound, "pk", None),

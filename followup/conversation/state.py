@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import messages as msg
+from ..checklists import emergency_codes, render_checklist
+from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint
 from ..questions import QUESTIONS, normalize_language, render_question
 
@@ -52,13 +55,56 @@ def is_form_question(code: str) -> bool:
     return QUESTIONS.get(code, {}).get("type") == WEB_FORM
 
 
+def checkpoint_spec(checkpoint: Checkpoint) -> dict:
+    """The checkpoint's definition in the protocol version its enrollment is pinned to."""
+    cached = getattr(checkpoint, "_spec_cache", None)
+    if cached is None:
+        specs = checkpoint.enrollment.protocol.checkpoints
+        cached = next((s for s in specs if s.get("key") == checkpoint.key), {})
+        checkpoint._spec_cache = cached
+    return cached
+
+
+def form_only_codes(checkpoint: Checkpoint) -> set[str]:
+    """Questions this check asks on the web form even when it goes by text (issue 23: at most 6
+    questions by SMS; versions published before have none)."""
+    return set(checkpoint_spec(checkpoint).get("form_questions") or ())
+
+
+def on_form(checkpoint: Checkpoint, code: str) -> bool:
+    return is_form_question(code) or code in form_only_codes(checkpoint)
+
+
+def checklists_of(checkpoint: Checkpoint) -> list[list[str]]:
+    """The check's red-flag checklists (``followup.checklists``), each asked in one text."""
+    return [list(items) for items in checkpoint_spec(checkpoint).get("sms_checklists") or ()]
+
+
+def checklist_at(checkpoint: Checkpoint) -> list[str] | None:
+    """The checklist the current question opens, if it opens one."""
+    code = checkpoint.current_question
+    for items in checklists_of(checkpoint):
+        if items and items[0] == code:
+            return items
+    return None
+
+
 def sms_codes(checkpoint: Checkpoint) -> list[str]:
-    """The questions asked by text, in order (web-form questions are collected by the form)."""
-    return [code for code in checkpoint.question_codes if not is_form_question(code)]
+    """The questions asked by text, in order (web-form questions are collected by the form); a
+    checklist counts once, by its first item."""
+    later_items = {code for items in checklists_of(checkpoint) for code in items[1:]}
+    return [
+        code
+        for code in checkpoint.question_codes
+        if not on_form(checkpoint, code) and code not in later_items
+    ]
 
 
 def form_codes(checkpoint: Checkpoint) -> list[str]:
-    return [code for code in checkpoint.question_codes if is_form_question(code)]
+    """The questions the web form collects; the disability index (ODI/NDI) first, as the form
+    link's wording names it."""
+    codes = [code for code in checkpoint.question_codes if on_form(checkpoint, code)]
+    return sorted(codes, key=lambda code: not is_form_question(code))
 
 
 def _needs_baseline(checkpoint: Checkpoint) -> bool:
@@ -92,8 +138,8 @@ def prepare_questions(checkpoint: Checkpoint) -> None:
 def skip_form_questions(checkpoint: Checkpoint) -> None:
     """Move past the questions the web form asks (not asked by text)."""
     codes = checkpoint.question_codes
-    while checkpoint.current_index < len(codes) and is_form_question(
-        codes[checkpoint.current_index]
+    while checkpoint.current_index < len(codes) and on_form(
+        checkpoint, codes[checkpoint.current_index]
     ):
         checkpoint.current_index += 1
 
@@ -102,12 +148,27 @@ def question_text(checkpoint: Checkpoint, language: str) -> str:
     """The current question with its "(step/total)" prefix, counted over text questions only."""
     codes = sms_codes(checkpoint)
     code = checkpoint.current_question
-    return render_question(code, language, step=codes.index(code) + 1, total=len(codes))
+    step, total = codes.index(code) + 1, len(codes)
+    items = checklist_at(checkpoint)
+    if items:
+        rules = checkpoint.enrollment.protocol.red_flag_rules
+        return render_checklist(
+            items, language, emergency=emergency_codes(rules), step=step, total=total
+        )
+    return render_question(code, language, step=step, total=total)
+
+
+def form_prompt(checkpoint: Checkpoint, language: str, *, link: str) -> str:
+    """The text that sends the web-form link: the index's own wording when the form has one."""
+    codes = form_codes(checkpoint)
+    if codes and is_form_question(codes[0]):
+        return render_question(codes[0], language, link=link)
+    return render(msg.FORM_SHORT, language, link=link)
 
 
 def awaiting_answer(checkpoint: Checkpoint) -> bool:
     code = checkpoint.current_question
-    return code is not None and not is_form_question(code)
+    return code is not None and not on_form(checkpoint, code)
 
 
 def form_pending(checkpoint: Checkpoint) -> bool:

@@ -55,7 +55,15 @@ def index_code_for_levels(levels: str) -> str:
     return "NDI" if _CERVICAL.match(levels or "") else "ODI"
 
 
+# Back and leg pain (issue 23 item 4) are the lumbar registries' items: at cervical levels the
+# check keeps its overall pain question only (arm and neck pain are not in the question bank).
+LUMBAR_ONLY = frozenset({"PAIN_BACK", "PAIN_LEG"})
+
+
 def swap_index(codes: list[str], levels: str) -> list[str]:
-    """A protocol's question codes with its ODI replaced by the NDI at cervical levels."""
+    """A protocol's question codes with its ODI replaced by the NDI at cervical levels (and the
+    lumbar back/leg pain items left out there)."""
     wanted = index_code_for_levels(levels)
+    if wanted == "NDI":
+        codes = [code for code in codes if code not in LUMBAR_ONLY]
     return [wanted if code in INDEXES else code for code in codes]

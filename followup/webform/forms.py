@@ -1,7 +1,8 @@
 """The web form's fields, built from a check's questions.
 
 A check sent by email shows every question it has not answered yet (red flags included); a check
-answered by SMS shows only what does not fit SMS: the ODI's ten sections and the 0-100 VAS slider.
+answered by SMS shows only what does not fit SMS: the ODI's ten sections and the 0-100 VAS slider,
+and the items the protocol puts on the form to keep the texts short (``form_questions``).
 Field names carry no meaning a patient could leak: ``q_<CODE>``, ``odi_<section>``, ``vas``.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from django import forms
 
 from .. import messages as msg
+from ..conversation.state import on_form
 from ..instruments.indexes import INDEXES, DisabilityIndex
 from ..models import Answer, Checkpoint
 from ..questions import QUESTIONS
@@ -48,7 +50,7 @@ def form_questions(checkpoint: Checkpoint) -> list[str]:
     return [
         code
         for code in checkpoint.question_codes
-        if QUESTIONS[code]["type"] == WEB_FORM and code not in answered
+        if on_form(checkpoint, code) and code not in answered
     ]
 
 

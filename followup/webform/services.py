@@ -61,7 +61,11 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
             return Submitted(ok=False, already=True)  # a double tap, or two tabs
         data = form.cleaned_data
         free_texts = []
-        rf_yes = False
+        rf_yes = care_gap_answered = False
+        care_gap_codes = {
+            gap.get("question")
+            for gap in checkpoint.enrollment.protocol.definition.get("care_gaps", [])
+        }
         for code in form.codes:
             kind = QUESTIONS[code]["type"]
             if kind == WEB_FORM:
@@ -74,6 +78,9 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
             if kind == "yes_no":
                 value = value == "yes"
                 rf_yes = rf_yes or (code.startswith("RF_") and value)
+                # Bone-health and imaging items now come by the form (issue 23): their care gaps
+                # (a ROUTINE flag, nothing said to the patient) are evaluated with the rules.
+                care_gap_answered = care_gap_answered or code in care_gap_codes
             if kind == "free_text":
                 free_texts.append(value)
             _answer(
@@ -90,7 +97,7 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
         FormLink.objects.filter(pk=link.pk).update(used_at=now)
         scores_record(checkpoint=checkpoint, now=now)
         safety = []
-        if rf_yes:
+        if rf_yes or care_gap_answered:
             result = redflags_service().redflags_from_answers(
                 checkpoint=checkpoint, now=now, reply_via_outbox=True
             )

@@ -62,8 +62,8 @@ def test_it_sends_nothing_twice_with_two_beats_and_an_unlocked_sweeper(
     # Three red flags, paged to the primary when they were raised ...
     for i in range(FLAGS):
         phone = f"+15123330{i:03d}"
-        open_check(site, phone=phone, days_ago=20)  # the 2-week check asks about breathing first
-        params = inbound_params(sid=f"SMbeat{i:026d}", from_=phone, body="yes")
+        open_check(site, phone=phone, days_ago=20)  # the 2-week check lists breathing first
+        params = inbound_params(sid=f"SMbeat{i:026d}", from_=phone, body="1")
         assert signed_post(stack.web_url, SMS_PATH, params).status_code == 200
     wait_until(
         lambda: Escalation.objects.count() == FLAGS,

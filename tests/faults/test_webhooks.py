@@ -85,7 +85,8 @@ def test_it_processes_an_inbound_text_once_when_twilio_delivers_it_five_times_an
     inbound = InboundMessage.objects.get(message_sid=params["MessageSid"])
     assert (inbound.status, inbound.attempts) == (InboundStatus.PROCESSED, 1)
     assert InboundMessage.objects.count() == 1
-    assert Answer.objects.filter(checkpoint=checkpoint).count() == 1
+    # The red-flag checklist: one reply ("no" = none of these), one answer per item.
+    assert Answer.objects.filter(checkpoint=checkpoint).count() == 2
     rows = OutboundMessage.objects.filter(to="+15124440001")
     assert rows.count() == 2  # the first question and the answer's follow-up, once each
     assert_sent_exactly_once(fake_twilio, rows.values_list("pk", flat=True))

@@ -30,7 +30,9 @@ B_NUMBER = "+16175550900"
 @pytest.fixture
 def ana(clinic, bob):
     """Ana Ruiz of clinic A, with her 3-month check open (sent from A's sender)."""
-    return start_survey(clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz")
+    return start_survey(
+        legacy=True, clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz"
+    )
 
 
 def own_senders(clinic, other_clinic) -> None:
@@ -98,7 +100,9 @@ def test_the_attack_fails_with_one_shared_sender_while_ana_is_in_her_check(
     post_sms(client, body="no", from_=phone)  # Ana answers A's first question
     _, made_up = charlie_enrolls_a_made_up_patient(charlie, other_clinic, phone)
     # Even B's own check, opened after Ana's answer, does not take her next text.
-    start_survey(clinic=other_clinic, physician=made_up.clinic.memberships.first().user, mrn="X")
+    start_survey(
+        legacy=True, clinic=other_clinic, physician=made_up.clinic.memberships.first().user, mrn="X"
+    )
     post_sms(client, body="no", from_=phone, To=OUR_NUMBER)
     assert Answer.objects.filter(checkpoint=ana).count() == 2
     nothing_reached(made_up)
@@ -136,7 +140,7 @@ def test_two_clinics_sharing_one_sender_number_route_by_the_conversation(
         c.sms_from_number = A_NUMBER
         c.save(update_fields=["sms_from_number"])
     # One person, a patient of both clinics; only B has a check open.
-    b_check = start_survey(clinic=other_clinic, physician=dora, first_name="Eva")
+    b_check = start_survey(legacy=True, clinic=other_clinic, physician=dora, first_name="Eva")
     phone = b_check.enrollment.patient.phone
     a_patient = PatientFactory(clinic=clinic, first_name="Eva", phone=phone)
     assert OutboundMessage.objects.get(to=phone).sender == A_NUMBER  # B's sender
@@ -173,7 +177,7 @@ def test_texts_go_out_from_the_patients_clinic_and_replies_from_the_number_texte
     phone = ana.enrollment.patient.phone
     # The check opened before A had its own number went from the default sender.
     assert OutboundMessage.objects.get(to=phone).sender == ""
-    b_check = start_survey(clinic=other_clinic, physician=_physician(other_clinic))
+    b_check = start_survey(legacy=True, clinic=other_clinic, physician=_physician(other_clinic))
     assert OutboundMessage.objects.get(to=b_check.enrollment.patient.phone).sender == B_NUMBER
     post_sms(client, body="no", from_=phone, To=A_NUMBER)
     reply = OutboundMessage.objects.filter(to=phone).order_by("-id").first()

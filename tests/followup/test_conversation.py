@@ -1,4 +1,9 @@
-"""The SMS survey conversation: one question per text, robust parsing, re-prompts, red flags."""
+"""The SMS survey conversation: one question per text, robust parsing, re-prompts, red flags.
+
+On a protocol version published before issue 23 (every red flag its own yes/no text), as the
+enrollments made before it keep: the engine serves both shapes. The red-flag checklists and the
+shorter checks of the current versions: test_checklist_conversation.py.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,7 @@ ESI_M3 = [
 @pytest.fixture
 def checkpoint(clinic, bob):
     """ESI 3-month check: 2 red flags, pain now, pain average, medicine, PGIC7, ODI (form), free text."""
-    return start_survey(clinic=clinic, physician=bob)
+    return start_survey(legacy=True, clinic=clinic, physician=bob)
 
 
 def answer(client, checkpoint, *bodies: str):
@@ -86,7 +91,7 @@ def test_the_first_text_carries_no_diagnosis_or_procedure(checkpoint):
 
 
 def test_a_spanish_patient_is_asked_in_spanish(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, language="es")
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, language="es")
     phone = checkpoint.enrollment.patient.phone
     opening = bodies_to(phone)[0]
     assert "Responda STOP para no recibir mensajes." in opening
@@ -135,7 +140,7 @@ def test_a_whole_check_by_text_keeps_raw_text_beside_each_value_and_scores(clien
 
 def test_a_check_without_a_form_completes_on_the_last_text(client, clinic, bob):
     checkpoint = start_survey(
-        clinic=clinic, physician=bob, procedure="TUMOR_ABLATION", key="w6", days_ago=45
+        legacy=True, clinic=clinic, physician=bob, procedure="TUMOR_ABLATION", key="w6", days_ago=45
     )
     assert "ODI" not in checkpoint.question_codes
     answer(client, checkpoint, "no", "no", "no", "yes", "3", "all good")
@@ -176,7 +181,7 @@ def test_it_reads_pain_numbers_the_way_people_type_them(client, checkpoint, body
 def test_it_reads_yes(client, clinic, bob, body):
     # d14 opens with the breathing question; answer it "no", then "yes" to weakness? That stops the
     # survey (EMERGENCY). Use the fever question on ESI d14 instead: URGENT, the survey goes on.
-    checkpoint = start_survey(clinic=clinic, physician=bob, key="d14", days_ago=20)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, key="d14", days_ago=20)
     answer(client, checkpoint, "no", "no", "no", "no")
     assert checkpoint.current_question == "RF_FEVER"
     answer(client, checkpoint, body)
@@ -191,14 +196,16 @@ def test_it_reads_no(client, checkpoint, body):
 
 @pytest.mark.parametrize("body", ["sí", "si", "Sí, tengo", "claro"])
 def test_it_reads_spanish_yes(client, clinic, bob, body):
-    checkpoint = start_survey(clinic=clinic, physician=bob, key="d14", days_ago=20, language="es")
+    checkpoint = start_survey(
+        legacy=True, clinic=clinic, physician=bob, key="d14", days_ago=20, language="es"
+    )
     answer(client, checkpoint, "no", "no", "no", "no")
     answer(client, checkpoint, body)
     assert answers(checkpoint)["RF_FEVER"].value is True
 
 
 def test_it_reads_spanish_number_words(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, language="es")
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, language="es")
     answer(client, checkpoint, "no", "No")
     answer(client, checkpoint, "siete")
     answer(client, checkpoint, "un 5")
@@ -349,7 +356,7 @@ def test_an_unclear_reply_that_describes_a_symptom_is_screened(client, checkpoin
 
 
 def test_without_a_baseline_the_first_survey_asks_for_one(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, baseline_pain=None)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, baseline_pain=None)
     assert checkpoint.question_codes.index("PAIN_BASELINE") == 2  # right after the red flags
     answer(client, checkpoint, "no", "no")
     assert last_text(checkpoint.enrollment.patient.phone).startswith("(3/8) Before the procedure")
@@ -385,7 +392,7 @@ def test_an_emergency_yes_stops_the_survey_with_only_the_safety_text(client, che
 
 
 def test_an_urgent_yes_sends_the_safety_text_and_carries_on(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, key="d14", days_ago=20)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, key="d14", days_ago=20)
     response = answer(client, checkpoint, "no", "no", "no", "no", "yes")
     assert "call you today" in safety_text(response)
     assert Flag.objects.filter(checkpoint=checkpoint, tier="URGENT").exists()

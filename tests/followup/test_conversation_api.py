@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def answered(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob)
     phone = checkpoint.enrollment.patient.phone
     for body in ("Nope", "no", "seven", "idk", "no clue", "2", "3", "no"):
         post_sms(client, body=body, from_=phone)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_reprompt_repeats_the_question(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob)
     phone = checkpoint.enrollment.patient.phone
     question = last_text(phone).split("\n")[-1]
     assert question.startswith("(1/7)")
@@ -27,7 +27,7 @@ def test_the_reprompt_repeats_the_question(client, clinic, bob):
 
 
 def test_the_spanish_reprompt_repeats_the_spanish_question(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, language="es")
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob, language="es")
     phone = checkpoint.enrollment.patient.phone
     question = last_text(phone).split("\n")[-1]
     post_sms(client, body="quizas", from_=phone)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def checkpoint(clinic, bob):
-    return start_survey(clinic=clinic, physician=bob)
+    return start_survey(legacy=True, clinic=clinic, physician=bob)
 
 
 @pytest.fixture
@@ -186,7 +186,9 @@ def test_help_me_is_not_the_help_keyword(client, checkpoint, phone):
 @pytest.fixture
 def shared(clinic, bob):
     """Ana Ruiz has an open check; her husband Juan Soto is a patient on the same phone."""
-    checkpoint = start_survey(clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz")
+    checkpoint = start_survey(
+        legacy=True, clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz"
+    )
     phone = checkpoint.enrollment.patient.phone
     husband = PatientFactory(clinic=clinic, first_name="Juan", last_name="Soto", phone=phone)
     return checkpoint, husband, phone
@@ -285,7 +287,9 @@ def test_an_unanswered_question_hands_the_held_texts_to_staff(client, shared):
 
 
 def test_initials_that_clash_are_told_apart_by_birth_year(client, clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz")
+    checkpoint = start_survey(
+        legacy=True, clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz"
+    )
     phone = checkpoint.enrollment.patient.phone
     PatientFactory(
         clinic=clinic,
@@ -324,7 +328,7 @@ def test_a_text_outside_any_check_goes_on_the_timeline_and_gets_one_ack_a_day(cl
 
 def test_an_unsolicited_emergency_text_gets_the_safety_text_at_once(client, clinic, bob):
     checkpoint = start_survey(
-        clinic=clinic, physician=bob, procedure="TUMOR_ABLATION", key="w6", days_ago=45
+        legacy=True, clinic=clinic, physician=bob, procedure="TUMOR_ABLATION", key="w6", days_ago=45
     )
     phone = checkpoint.enrollment.patient.phone
     for body in ("no", "no", "no", "yes", "2", "no"):
@@ -369,7 +373,9 @@ def test_one_person_registered_at_two_clinics_answers_the_clinic_in_conversation
 ):
     # Texts never cross clinics (test_clinic_routing.py): the open check's clinic gets the
     # answer, without a "who is writing?" that would name the other clinic.
-    checkpoint = start_survey(clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz")
+    checkpoint = start_survey(
+        legacy=True, clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz"
+    )
     phone = checkpoint.enrollment.patient.phone
     PatientFactory(clinic=other_clinic, first_name="Ana", last_name="Ruiz", phone=phone)
     post_sms(client, body="no", from_=phone)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from followup.protocol_data import (
+    LUMBAR_PROCEDURES,
     PROTOCOLS,
     TIER_ORDER,
     asked_questions,
@@ -110,7 +111,11 @@ def test_it_keeps_the_48_hour_check_short():
         questions = checkpoint(code, "h48")["questions"]
         flags = [q for q in questions if q.startswith("RF_")]
         assert flags
-        assert questions == [*flags, "PAIN_NOW", "ANYTHING_ELSE"]
+        # Lumbar procedures add back and leg pain (issue 23 item 4); every red flag is in a
+        # checklist (one text each, issue 23 item 5).
+        pain = ["PAIN_NOW", *(["PAIN_BACK", "PAIN_LEG"] if code in LUMBAR_PROCEDURES else [])]
+        assert questions == [*flags, *pain, "ANYTHING_ELSE"]
+        assert [c for items in checkpoint(code, "h48")["sms_checklists"] for c in items] == flags
 
 
 def test_it_opens_the_early_check_on_day_14_until_day_42_for_every_procedure():
@@ -136,6 +141,9 @@ def test_it_asks_red_flags_then_outcomes_then_odi_then_free_text(code):
         flags = [q for q in questions if q.startswith("RF_")]
         assert questions[: len(flags)] == flags, f"{code} {key}: red flags are not first"
         rest = questions[len(flags) :]
+        if code in LUMBAR_PROCEDURES:  # back and leg pain after pain now (issue 23 item 4)
+            assert rest[1:3] == ["PAIN_BACK", "PAIN_LEG"], f"{code} {key}"
+            rest = [rest[0], *rest[3:]]
         assert rest[:4] == OUTCOMES, f"{code} {key}: outcomes out of order"
         assert rest[-2:] == ["ODI", "ANYTHING_ELSE"], f"{code} {key}: ODI/free text not last"
 

@@ -57,8 +57,11 @@ def test_an_unstarted_check_is_reminded_at_the_protocol_spacing(checkpoint, clin
     assert reminders_send_due(now=T0 + 72 * H)["reminders_sent"] == 1
     (reminder,) = reminders(checkpoint)
     assert reminder.unsolicited and reminder.channel == "sms"
+    # The question it waits for: the red-flag checklist (issue 23), with its 911 line.
     assert reminder.body == (
-        f"{clinic.name} reminder: (1/7) Do you have new or worse weakness in your legs or arms? Reply YES or NO"
+        f"{clinic.name} reminder: (1/5) Do you have any of these? Reply with the numbers (e.g. 1 3), "
+        "or 0 for none:\n1 new or worse weakness in legs or arms\n2 new trouble controlling bladder "
+        "or bowels, or numb groin or inner thighs\nIf you have any of these now, call 911."
     )
     checkpoint.refresh_from_db()
     assert checkpoint.reminders_sent == 1 and checkpoint.next_reminder_at == T0 + 144 * H
@@ -82,11 +85,10 @@ def test_the_same_due_reminder_is_sent_once_even_if_swept_twice(checkpoint):
 
 
 def test_a_stalled_check_is_reminded_with_the_question_it_stopped_at(checkpoint, clinic):
-    text(checkpoint, "no", T0 + 1 * H)
-    text(checkpoint, "no", T0 + 2 * H)
+    text(checkpoint, "0", T0 + 2 * H)  # the checklist: none
     reminders_send_due(now=T0 + 74 * H)
     assert [r.body for r in reminders(checkpoint)] == [
-        f"{clinic.name} reminder: (3/7) How bad is your pain right now, from 0 (no pain) to 10 (worst pain you "
+        f"{clinic.name} reminder: (2/5) How bad is your pain right now, from 0 (no pain) to 10 (worst pain you "
         "can imagine)? Reply with one number"
     ]
 

@@ -27,9 +27,11 @@ def checkpoint(clinic, bob):
 
 @pytest.fixture
 def form_path(client, checkpoint):
-    """Answer the text questions; the last text carries the form link."""
+    """Answer the text questions; the last text carries the form link. ESI 3-month check (issue
+    23): the red-flag checklist (none), pain now, back pain, leg pain, anything else; average pain,
+    medicine use and PGIC are on the form with the ODI."""
     phone = checkpoint.enrollment.patient.phone
-    for body in ("no", "no", "6", "5", "2", "3", "no"):
+    for body in ("0", "6", "5", "4", "no"):
         post_sms(client, body=body, from_=phone)
     match = LINK.search(last_text(phone))
     assert match, last_text(phone)
@@ -102,9 +104,11 @@ def test_the_form_shows_ten_odi_sections_and_a_vas_slider_accessibly(client, for
     response = client.get(form_path)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<fieldset") == 11  # 10 ODI sections + the VAS
-    assert html.count("<legend>") == 11
-    assert html.count('type="radio"') == 60  # six statements each
+    # 10 ODI sections + the VAS, and the three items the check asks on the form since issue 23
+    # (average pain 0-10, medicine use, PGIC 7-point).
+    assert html.count("<fieldset") == 14
+    assert html.count("<legend>") == 14
+    assert html.count('type="radio"') == 60 + 11 + 4 + 7  # six statements per ODI section
     assert 'type="range"' in html and 'min="0"' in html and 'max="100"' in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<meta name="viewport"' in html and "http://" not in html.replace(
@@ -113,7 +117,9 @@ def test_the_form_shows_ten_odi_sections_and_a_vas_slider_accessibly(client, for
     assert "<script src" not in html and "<link" not in html  # no CDN, nothing external
     # Every radio has a label.
     ids = re.findall(r'<input type="radio"[^>]*id="([^"]+)"', html)
-    assert len(ids) == 60 and all(f'for="{i}"' in html or f'<label for="{i}"' in html for i in ids)
+    assert len(ids) == 60 + 11 + 4 + 7 and all(
+        f'for="{i}"' in html or f'<label for="{i}"' in html for i in ids
+    )
     patient = checkpoint.enrollment.patient
     assert patient.first_name not in html and patient.last_name not in html
     assert response["Referrer-Policy"] == "same-origin"

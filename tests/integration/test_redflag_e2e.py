@@ -166,15 +166,16 @@ def test_a_yes_to_breathlessness_pages_the_chain_until_the_backup_acks_by_sms(wo
     )
     client = Client()
 
-    # The 2-week check opens: its first text (greeting + the breathing question) reaches the phone.
+    # The 2-week check opens: its first text (greeting + the red-flag checklist, breathing first)
+    # reaches the phone.
     dispatch_due(now=timezone.now())
     opening = _wait_for_text(fake_twilio, PATIENT_PHONE, 1, worker)[0]
     assert "E2E Spine" in opening
     assert enrollment.checkpoints.get(key="d14").current_question == "RF_SOB_CHEST"
 
-    # The patient answers yes: the webhook only stores it (empty TwiML); the worker processes it
+    # The patient picks item 1: the webhook only stores it (empty TwiML); the worker processes it
     # and the emergency instruction reaches the phone through the outbox within seconds.
-    response = _post_sms(client, sid="SM" + "e2e1".ljust(32, "0"), from_=PATIENT_PHONE, body="yes")
+    response = _post_sms(client, sid="SM" + "e2e1".ljust(32, "0"), from_=PATIENT_PHONE, body="1")
     assert response.status_code == 200
     assert "<Message>" not in response.content.decode()
     safety = _wait_for_text(fake_twilio, PATIENT_PHONE, 2, worker)[1]

@@ -44,8 +44,10 @@ def test_a_check_is_answered_end_to_end_through_a_real_worker(
     checkpoint = start_survey(clinic=clinic, physician=bob, first_name="Ana", last_name="Ruiz")
     phone = checkpoint.enrollment.patient.phone
     texts = _wait_for(fake_twilio, phone, 1, celery_worker)
+    # Issue 23: the red flags as one numbered checklist, then pain now, back, leg, anything else.
     assert texts[0].startswith(
-        f"{clinic.name}: time for your 3-month check. Reply STOP to opt out.\n(1/7)"
+        f"{clinic.name}: time for your 3-month check. Reply STOP to opt out.\n(1/5) Do you have "
+        "any of these?"
     )
 
     def reply(body: str, *, sid: str | None = None, expect: int) -> str:
@@ -54,30 +56,29 @@ def test_a_check_is_answered_end_to_end_through_a_real_worker(
         return _wait_for(fake_twilio, phone, expect, celery_worker)[expect - 1]
 
     duplicate = new_sid()
-    assert reply("no", sid=duplicate, expect=2).startswith("(2/7)")
+    assert reply("none", sid=duplicate, expect=2).startswith("(2/5) How bad is your pain right now")
     # Twilio delivers the same message again: stored once, answered once.
-    assert post_sms(client, body="no", from_=phone, sid=duplicate).status_code == 200
-    assert reply("Nope", expect=3).startswith("(3/7) How bad is your pain right now")
+    assert post_sms(client, body="none", from_=phone, sid=duplicate).status_code == 200
     # The hint, then the question again (issue 18).
-    assert reply("eleven", expect=4).startswith(
+    assert reply("eleven", expect=3).startswith(
         "Sorry, we did not understand. Please reply with a number from 0 to 10. "
-        "(3/7) How bad is your pain right now"
+        "(2/5) How bad is your pain right now"
     )
-    assert reply("7 out of 10", expect=5).startswith("(4/7)")
-    assert reply("5", expect=6).startswith("(5/7)")
-    assert reply("less", expect=7).startswith("(6/7)")
-    assert reply("a little better", expect=8).startswith("(7/7)")
-    closing = reply("no thanks", expect=9)
+    assert reply("7 out of 10", expect=4).startswith("(3/5) How bad is your back pain")
+    assert reply("6", expect=5).startswith("(4/5) How bad is your leg pain")
+    assert reply("3", expect=6).startswith("(5/5)")
+    closing = reply("no thanks", expect=7)
     assert closing.startswith("Thank you. One last step: Please fill in a short form")
 
-    # The ODI and VAS on the web form, from the link in the last text.
+    # Average pain, medicine use, PGIC and the ODI with its VAS on the web form.
     path = re.search(r"https://followup\.test(/f/[A-Za-z0-9_-]+/)", closing).group(1)
     assert client.get(path).status_code == 200
     odi = {
         f"odi_{key}": str(score)
         for key, score in zip(ODI_SECTION_KEYS, [2, 2, 2, 2, 2, 2, 1, 1, 1, 1], strict=True)
     }
-    response = client.post(path, {**odi, "vas": "55", "vas_set": "1", "action": "submit"})
+    form = {**odi, "q_PAIN_AVG": "5", "q_MEDS": "less", "q_PGIC7": "minimally_improved"}
+    response = client.post(path, {**form, "vas": "55", "vas_set": "1", "action": "submit"})
     assert response.status_code == 200 and b"Thank you" in response.content
 
     checkpoint.refresh_from_db()
@@ -93,14 +94,16 @@ def test_a_check_is_answered_end_to_end_through_a_real_worker(
         a.question_code: (a.raw_text, a.value) for a in Answer.objects.filter(checkpoint=checkpoint)
     }
     assert got["PAIN_NOW"] == ("7 out of 10", 7) and got["MEDS"] == ("less", "less")
+    assert (got["PAIN_BACK"], got["PAIN_LEG"]) == (("6", 6), ("3", 3))
+    assert got["RF_WEAKNESS"] == got["RF_BLADDER_BOWEL"] == ("none", False)
     assert InboundMessage.objects.filter(message_sid=duplicate).count() == 1
 
-    # Nothing else trickles out later: the fake saw exactly these nine texts, each once.
+    # Nothing else trickles out later: the fake saw exactly these seven texts, each once.
     time.sleep(1.5)
     seen = _texts(fake_twilio, phone)
-    assert len(seen) == 9 and len(set(seen)) == 9
+    assert len(seen) == 7 and len(set(seen)) == 7
     rows = OutboundMessage.objects.filter(to=phone).order_by("id")
     assert [r.body for r in rows] == seen
     assert all(r.status == OutboundStatus.SENT and r.provider_id for r in rows)
     assert {m["sid"] for m in fake_twilio.messages} == {r.provider_id for r in rows}
-    assert [r.unsolicited for r in rows] == [True] + [False] * 8
+    assert [r.unsolicited for r in rows] == [True] + [False] * 6

@@ -24,7 +24,7 @@ def worker_queues() -> str:
 
 
 def test_a_yes_is_processed_while_the_routine_backlog_waits(celery_worker, clinic, bob, client):
-    checkpoint = start_survey(clinic=clinic, physician=bob)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob)
     for n in range(20):
         post_sms(client, body=str(n % 11), from_=f"+1512555{n:04d}", process=False)
     post_sms(client, body="yes", from_=checkpoint.enrollment.patient.phone, process=False)

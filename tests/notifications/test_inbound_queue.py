@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def checkpoint(clinic, bob):
-    return start_survey(clinic=clinic, physician=bob)
+    return start_survey(legacy=True, clinic=clinic, physician=bob)
 
 
 def test_the_webhook_only_stores_the_text_and_answers_with_empty_twiml(client, checkpoint):
@@ -79,7 +79,7 @@ def test_a_later_text_waits_for_the_earlier_ones_from_the_same_number(client, ch
 
 
 def test_texts_from_other_numbers_do_not_wait(client, checkpoint, clinic, bob):
-    other = start_survey(clinic=clinic, physician=bob)
+    other = start_survey(legacy=True, clinic=clinic, physician=bob)
     post_sms(client, body="no", from_=checkpoint.enrollment.patient.phone, process=False)
     post_sms(client, body="no", from_=other.enrollment.patient.phone, process=False)
     mine, theirs = InboundMessage.objects.order_by("pk")
@@ -114,7 +114,7 @@ def test_a_text_no_task_reached_is_processed_by_the_sweep(client, checkpoint):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_id_is_handed_to_the_publisher_after_commit(client, clinic, bob, monkeypatch):
-    checkpoint = start_survey(clinic=clinic, physician=bob)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob)
     submitted: list[int] = []
     monkeypatch.setattr(inbound_publisher, "submit", submitted.append)
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def checkpoint(clinic, bob):
-    return start_survey(clinic=clinic, physician=bob)
+    return start_survey(legacy=True, clinic=clinic, physician=bob)
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_it_processes_the_same_message_sid_once(client, phone, checkpoint):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_processes_a_message_posted_twice_at_the_same_moment_once(clinic, bob):
-    checkpoint = start_survey(clinic=clinic, physician=bob)
+    checkpoint = start_survey(legacy=True, clinic=clinic, physician=bob)
     phone = checkpoint.enrollment.patient.phone
     sid = new_sid()
     barrier = threading.Barrier(4)

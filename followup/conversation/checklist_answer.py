@@ -1,0 +1,113 @@
+"""Answering a red-flag checklist: one reply answers every item of the list.
+
+Each chosen number becomes the YES answer of its original ``RF_*`` question and every other item
+a NO, through the same writer as a yes/no reply (``answer_store``), and the protocol's rules run
+once over the check's answers (``redflags_from_answers``): the flags, tiers, escalations and the
+patient's safety text are those the yes/no questions raised. A reply that is not understood is
+re-asked; free text that comes instead is screened for symptoms as any unclear reply is; after
+``MAX_TRIES`` the items are recorded as unanswered and a person is asked to call (DESIGN rule 5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import messages as msg
+from ..checklists import HINT, HINT_WHICH, parse_checklist_reply
+from ..messages import render
+from ..models import AnswerStatus, Checkpoint
+from ..parsing import parse_yes_no
+from ..timeline import timeline_add
+from .finishing import conversation_stop, finish_text_questions
+from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
+from .state import (
+    MAX_TRIES,
+    Handled,
+    awaiting_answer,
+    language_of,
+    question_text,
+    skip_form_questions,
+)
+
+
+def checklist_answer(
+    *, checkpoint: Checkpoint, items: list[str], inbound, now: dt.datetime
+) -> Handled:
+    """Take one reply to the checklist ``items`` (the current question) of a locked SMS check."""
+    from .answering import _join, _reply, _save_state, _worth_screening, answer_store
+
+    patient = checkpoint.enrollment.patient
+    lang = language_of(patient)
+    text = inbound.body or ""
+    parsed = parse_checklist_reply(text, len(items))
+    safety = ""
+    prefix = ""
+    if not parsed.understood:
+        checkpoint.attempts += 1
+        if _worth_screening(text):
+            screened = screen_text(
+                patient=patient, text=text, checkpoint=checkpoint, inbound=inbound, now=now
+            )
+            safety = screened.safety
+            if screened.stop:
+                _save_state(checkpoint)
+                conversation_stop(checkpoint=checkpoint, now=now)
+                return Handled("survey_stopped", checkpoint, safety, "")
+        if checkpoint.attempts < MAX_TRIES:
+            _save_state(checkpoint)
+            hint = HINT_WHICH[lang] if parse_yes_no(text, lang).value is True else HINT[lang]
+            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
+            _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            return Handled("survey_reprompt", checkpoint, safety, reply)
+        for code in items:
+            answer_store(
+                checkpoint,
+                code,
+                raw=text,
+                value=None,
+                status=AnswerStatus.UNANSWERED,
+                inbound=inbound,
+                now=now,
+            )
+        timeline_add(
+            patient=patient,
+            enrollment=checkpoint.enrollment,
+            kind="question_unanswered",
+            at=now,
+            summary=f"{checkpoint.label}: red-flag checklist unanswered after {MAX_TRIES} tries",
+            data={"checkpoint": checkpoint.pk, "questions": items},
+        )
+        flag_unanswered_red_flag(checkpoint, items, text, inbound=inbound, now=now)
+        prefix = render(msg.SKIPPED, lang)
+        kind = "survey_unanswered"
+    else:
+        chosen = {items[n - 1] for n in parsed.chosen}
+        for code in items:
+            answer_store(
+                checkpoint,
+                code,
+                raw=text,
+                value=code in chosen,
+                status=AnswerStatus.ANSWERED,
+                inbound=inbound,
+                now=now,
+            )
+        kind = "survey_answer"
+        if chosen:
+            result = redflags_service().redflags_from_answers(checkpoint=checkpoint, now=now)
+            safety = _join(safety, result.patient_reply or "")
+            if result.stop_survey:
+                _save_state(checkpoint)
+                conversation_stop(checkpoint=checkpoint, now=now)
+                return Handled("survey_stopped", checkpoint, safety, "")
+    checkpoint.current_index += len(items)
+    checkpoint.attempts = 0
+    skip_form_questions(checkpoint)
+    if awaiting_answer(checkpoint):
+        body = question_text(checkpoint, lang)
+    else:
+        body = finish_text_questions(checkpoint=checkpoint, now=now)
+    _save_state(checkpoint)
+    reply = f"{prefix} {body}".strip()
+    _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    return Handled(kind, checkpoint, safety, reply)
