@@ -33,6 +33,18 @@ _OR = frozenset({"or", "nor", "ni", "o", "u"})
 _BACKWARD_LIST = frozenset(
     {"and", "y", "e", "or", "o", "both", "ambos", "my", "mi", "the", "el", "la"}
 )
+# Who a clause is about. A FAMILY cue names someone; a first-person word after it hands the
+# clause back to the writer ("my wife says I have a fever"); a third-person pronoun carries the
+# named person on, across sentences too ("My son has strep. He has a fever.").
+_FIRST_PERSON = frozenset(
+    {"i", "im", "ive", "id", "ill", "me", "my", "mine", "myself", "yo", "mi", "mis", "tengo"}
+)
+_THIRD_PERSON = frozenset(
+    {"he", "she", "his", "her", "him", "hes", "shes", "hers", "himself", "herself", "el", "ella"}
+)
+# Experiencer and hypothesis belong to the whole clause: "if I get a fever or my legs get weak"
+# asks about both, "my wife has the flu with a fever and chills" is all hers.
+_THROUGH = frozenset({HYPOTHETICAL, FAMILY})
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,12 @@ class Cue:
     direction: str
     scope: int
     lang: str
+    # The cue reaches past other symptoms, not only along a list ("none of that has happened").
+    through: bool = False
+    # A backward cue that only counts when it ends its clause ("fever: no", not "no lo puedo").
+    final: bool = False
+    # A FAMILY cue naming someone who is not the patient's caregiver ("my buddy from work").
+    other: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ class Rules:
     matcher: Matcher
     writer_is_patient: Matcher
     reassurance: Matcher
+    asking_ahead: Matcher
+    conditionals: frozenset[str]
 
 
 @cache
@@ -92,6 +112,9 @@ def rules() -> Rules:
             direction=raw.get("direction", "both"),
             scope=int(raw.get("scope", 0)),
             lang=raw["lang"],
+            through=bool(raw.get("through", raw["category"] in _THROUGH)),
+            final=bool(raw.get("final", False)),
+            other=bool(raw.get("other", False)),
         )
         if cue.category not in CATEGORIES or cue.direction not in DIRECTIONS:
             raise ValueError(f"context.yaml cue {n}: bad category or direction: {raw!r}")
@@ -104,15 +127,20 @@ def rules() -> Rules:
     calm = Matcher(
         [("calm", t) for lang in ("en", "es") for t in data["reassurance"][lang]], frozenset()
     )
-    return Rules(tuple(cues), matcher, patient, calm)
+    ahead = Matcher(
+        [("ahead", t) for lang in ("en", "es") for t in data["asking_ahead"][lang]], frozenset()
+    )
+    conditionals = frozenset(w for lang in ("en", "es") for w in data["conditionals"][lang])
+    return Rules(tuple(cues), matcher, patient, calm, ahead, conditionals)
 
 
 def reassured_or_about_someone_else(doc: Doc) -> bool:
-    """The text reassures, or names someone else: an unclassified complaint needs no screen."""
+    """The text reassures, names someone else or asks about a possibility ("what if", "the
+    consent form said"): an unclassified complaint needs no screen."""
     ctx = rules()
-    if ctx.reassurance.find(doc):
+    if ctx.reassurance.find(doc) or ctx.asking_ahead.find(doc):
         return True
-    return any(ctx.cues[int(h.key)].category == FAMILY for h in _cue_hits(doc))
+    return any(ctx.cues[int(h.key)].category in (FAMILY, HYPOTHETICAL) for h in _cue_hits(doc))
 
 
 def _cue_hits(doc: Doc) -> list[Hit]:
@@ -145,15 +173,24 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
     )
     starts = [m[0] for m in modifiers]
     writer_is_patient = bool(ctx.writer_is_patient.find(doc))
+    asking_ahead = bool(ctx.asking_ahead.find(doc))
     out = []
     for t in targets:
         found: set[str] = set()
+        other = False
         # Scopes are at most a few dozen words: only cues near the target can reach it.
         lo = bisect.bisect_left(starts, t.first - _WINDOW)
         hi = bisect.bisect_right(starts, t.last + _WINDOW)
         for _first, _n, cue, h in modifiers[lo:hi]:
-            if cue.category not in found and _in_scope(index, cue, h, t):
+            if cue.category == FAMILY:
+                if _about_them(index, cue, h, t):
+                    found.add(FAMILY)
+                    other = other or cue.other
+            elif cue.category not in found and _in_scope(index, cue, h, t):
                 found.add(cue.category)
+        if asking_ahead and _after_a_conditional(index, ctx.conditionals, t):
+            # "do I call if I have a fever? just asking ahead": the "if" is a future one.
+            found.add(HYPOTHETICAL)
         family = FAMILY in found
         out.append(
             Assertion(
@@ -161,8 +198,8 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
                 historical=HISTORICAL in found,
                 current=CURRENT in found,
                 hypothetical=HYPOTHETICAL in found,
-                other_person=family and writer_is_patient,
-                caregiver=family and not writer_is_patient,
+                other_person=family and (writer_is_patient or other),
+                caregiver=family and not (writer_is_patient or other),
             )
         )
     return out
@@ -215,6 +252,11 @@ class _Index:
         comma = next((i for i in range(a, b) if tokens[i].text == ","), None)
         return comma is not None and not self.spans_between(a, comma + 1, t)
 
+    def ends_clause(self, i: int) -> bool:
+        """Whether token ``i`` is past the end of the text or punctuation."""
+        tokens = self.doc.tokens
+        return i >= len(tokens) or not tokens[i].is_word
+
     def spans_between(self, a: int, b: int, t: Hit) -> list[tuple[int, int]]:
         lo = bisect.bisect_left(self.span_starts, a)
         hi = bisect.bisect_left(self.span_starts, b)
@@ -244,6 +286,39 @@ def _listed(index: _Index, a: int, b: int, t: Hit, forward: bool) -> bool:
     return True
 
 
+def _after_a_conditional(index: _Index, conditionals: frozenset[str], t: Hit) -> bool:
+    """Whether an "if"/"si" precedes the target in its sentence."""
+    tokens = index.doc.tokens
+    for i in range(t.first - 1, -1, -1):
+        if tokens[i].text in BOUNDARIES and tokens[i].text != "?":
+            return False
+        if tokens[i].text in conditionals:
+            return True
+    return False
+
+
+def _about_them(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
+    """Whether the person a FAMILY cue names is who the target is about: the cue, or a
+    third-person pronoun that carries it on, lies within the cue's scope before the target, and
+    no first-person word or terminator hands the words back to the writer in between."""
+    if h.first >= t.first:
+        return False  # experiencer cues name the person before their symptom
+    tokens = index.doc.tokens
+    anchor = h.last + 1
+    for i in range(h.last + 1, t.first):
+        text = tokens[i].text
+        if text in _FIRST_PERSON:
+            return False
+        if text in _THIRD_PERSON:
+            if index.words_between(anchor, i) > cue.scope:
+                return False
+            anchor = i + 1
+    if index.words_between(anchor, t.first) > cue.scope:
+        return False
+    crossed = index.boundary_between(anchor, t.first, False)
+    return not (crossed or index.terminated(h.last + 1, t.first))
+
+
 def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     # A cue may overlap its target ("if my legs get weak": the cue "if ... get" wraps "legs").
     forward = h.first < t.first and cue.direction in ("forward", "both")
@@ -260,4 +335,6 @@ def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
         return False
     if forward and cue.category == NEGATED and index.answer_then_comma(a, b, t):
         return False
-    return _listed(index, a, b, t, forward)
+    if backward and cue.final and not index.ends_clause(h.last + 1):
+        return False
+    return cue.through or _listed(index, a, b, t, forward)
