@@ -37,7 +37,8 @@ _BACKWARD_LIST = frozenset(
 # clause back to the writer ("my wife says I have a fever"); a third-person pronoun carries the
 # named person on, across sentences too ("My son has strep. He has a fever.").
 _FIRST_PERSON = frozenset(
-    {"i", "im", "ive", "id", "ill", "me", "my", "mine", "myself", "yo", "mi", "mis", "tengo"}
+    # not "me": "my friend told me her legs went weak" is still the friend's
+    {"i", "im", "ive", "id", "ill", "my", "mine", "myself", "yo", "mi", "mis", "tengo", "estoy"}
 )
 _THIRD_PERSON = frozenset(
     {"he", "she", "his", "her", "him", "hes", "shes", "hers", "himself", "herself", "el", "ella"}
@@ -331,7 +332,10 @@ def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
         return False
     if index.words_between(a, b) > cue.scope or index.boundary_between(a, b, backward):
         return False
-    if cue.category in _TERMINABLE and index.terminated(a, b):
+    # "numb feet for years but now my legs are weak": a past said before "but" stays there; a
+    # resolution said after it still reaches back ("I had a fever but it went away").
+    terminable = cue.category in _TERMINABLE or (forward and cue.category == HISTORICAL)
+    if terminable and index.terminated(a, b):
         return False
     if forward and cue.category == NEGATED and index.answer_then_comma(a, b, t):
         return False
