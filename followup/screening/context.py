@@ -37,11 +37,18 @@ _BACKWARD_LIST = frozenset(
 # clause back to the writer ("my wife says I have a fever"); a third-person pronoun carries the
 # named person on, across sentences too ("My son has strep. He has a fever.").
 _FIRST_PERSON = frozenset(
-    # not "me": "my friend told me her legs went weak" is still the friend's
-    {"i", "im", "ive", "id", "ill", "my", "mine", "myself", "yo", "mi", "mis", "tengo", "estoy"}
+    {"i", "im", "ive", "id", "ill", "me", "my", "mine", "myself"}
+    | {"yo", "mi", "mis", "tengo", "estoy", "siento", "puedo", "ando", "soy"}
+)
+# "me" next to a verb of telling is only the listener: "my friend told me her legs went weak" is
+# the friend's ("me dijo que le dio fiebre" too); "se me doblan las piernas" is the writer's.
+_TOLD = frozenset(
+    {"told", "tells", "asked", "asks", "texted", "called", "showed", "said", "warned"}
+    | {"dijo", "dice", "conto", "cuenta", "pregunto", "escribio", "llamo"}
 )
 _THIRD_PERSON = frozenset(
-    {"he", "she", "his", "her", "him", "hes", "shes", "hers", "himself", "herself", "el", "ella"}
+    {"he", "she", "his", "her", "him", "hes", "shes", "hers", "himself", "herself"}
+    | {"ella", "su", "sus", "le"}  # not "el": it is also the article
 )
 # Experiencer and hypothesis belong to the whole clause: "if I get a fever or my legs get weak"
 # asks about both, "my wife has the flu with a fever and chills" is all hers.
@@ -298,6 +305,13 @@ def _after_a_conditional(index: _Index, conditionals: frozenset[str], t: Hit) ->
     return False
 
 
+def _told(tokens: list, i: int) -> bool:
+    """Whether "me" at ``i`` is the listener of a verb of telling ("told me", "me dijo")."""
+    before = tokens[i - 1].text if i > 0 else ""
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return before in _TOLD or after in _TOLD
+
+
 def _about_them(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     """Whether the person a FAMILY cue names is who the target is about: the cue, or a
     third-person pronoun that carries it on, lies within the cue's scope before the target, and
@@ -308,7 +322,7 @@ def _about_them(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     anchor = h.last + 1
     for i in range(h.last + 1, t.first):
         text = tokens[i].text
-        if text in _FIRST_PERSON:
+        if text in _FIRST_PERSON and not (text == "me" and _told(tokens, i)):
             return False
         if text in _THIRD_PERSON:
             if index.words_between(anchor, i) > cue.scope:

@@ -54,6 +54,7 @@ def _below_urgent(text: str, procedure: str | None = "ESI") -> bool:
         "My brother has covid. He has a high fever and the chills. My back feels great though",
         "mi amiga tiene fiebre y escalofrios, yo estoy bien",
         "mi esposo tiene gripa con fiebre, puedo ir a mi cita?",
+        "mi amiga me dijo que sus piernas estan debiles desde su operacion",
     ],
 )
 def test_someone_elses_symptom_is_theirs(text):
@@ -72,6 +73,7 @@ def test_someone_elses_symptom_is_theirs(text):
         ("my friend is typing this for me, I cant feel my legs", EMERGENCY),
         ("mi hija dice que tengo fiebre y estoy confundida", EMERGENCY),
         ("mi mama no puede caminar desde la inyeccion", EMERGENCY),
+        ("mi hija me trajo a casa y se me doblan las piernas", EMERGENCY),
     ],
 )
 def test_a_caregiver_or_the_writer_reports_the_patients_symptom(text, tier):
@@ -124,6 +126,8 @@ def test_a_family_cue_still_means_a_caregiver_without_the_writer_being_the_patie
         "the handout lists fever, leg weakness and bad headaches as warning signs and thankfully "
         "none of that has happened",
         "que hago si me da fiebre el fin de semana?",
+        "que pasa si me da fiebre despues de la inyeccion?",
+        "what if my incision turns red and hot after I shower?",
         "me llamo si tengo fiebre? solo pregunto",
         "el folleto habla de fiebre y de las piernas debiles, no tengo nada de eso",
     ],
