@@ -10,6 +10,7 @@ are part of a target ("no puedo respirar", "can't breathe") are the symptom, nev
 from __future__ import annotations
 
 import bisect
+import datetime
 from dataclasses import dataclass
 from functools import cache
 
@@ -107,6 +108,7 @@ class Rules:
     reassurance: Matcher
     asking_ahead: Matcher
     conditionals: frozenset[str]
+    past_year_words: frozenset[str]
 
 
 @cache
@@ -139,16 +141,25 @@ def rules() -> Rules:
         [("ahead", t) for lang in ("en", "es") for t in data["asking_ahead"][lang]], frozenset()
     )
     conditionals = frozenset(w for lang in ("en", "es") for w in data["conditionals"][lang])
-    return Rules(tuple(cues), matcher, patient, calm, ahead, conditionals)
+    years = frozenset(w for lang in ("en", "es") for w in data["past_year_words"][lang])
+    return Rules(tuple(cues), matcher, patient, calm, ahead, conditionals, years)
 
 
 def reassured_or_about_someone_else(doc: Doc) -> bool:
-    """The text reassures, names someone else or asks about a possibility ("what if", "the
-    consent form said"): an unclassified complaint needs no screen."""
+    """The text reassures, is about someone else or asks about a possibility ("what if", "the
+    consent form said"): an unclassified complaint needs no screen. A caregiver speaking for the
+    patient ("my dad's leg feels odd") still gets it. Call after :func:`assert_targets`."""
     ctx = rules()
-    if ctx.reassurance.find(doc) or ctx.asking_ahead.find(doc):
+    if ctx.reassurance.find(doc) or ctx.asking_ahead.find(doc) or doc.cache.get("set_aside"):
         return True
-    return any(ctx.cues[int(h.key)].category in (FAMILY, HYPOTHETICAL) for h in _cue_hits(doc))
+    writer_is_patient = bool(ctx.writer_is_patient.find(doc))
+    for h in _cue_hits(doc):
+        cue = ctx.cues[int(h.key)]
+        if cue.category == HYPOTHETICAL or (
+            cue.category == FAMILY and (cue.other or writer_is_patient)
+        ):
+            return True
+    return False
 
 
 def _cue_hits(doc: Doc) -> list[Hit]:
@@ -176,6 +187,7 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
             continue
         live.append((cue, h))
     index = _Index(doc, [h for cue, h in live if cue.category == TERMINATE], targets)
+    live += _past_years(doc)
     modifiers = sorted(
         ((h.first, n, cue, h) for n, (cue, h) in enumerate(live) if cue.category != TERMINATE),
     )
@@ -200,6 +212,8 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
             # "do I call if I have a fever? just asking ahead": the "if" is a future one.
             found.add(HYPOTHETICAL)
         family = FAMILY in found
+        if HYPOTHETICAL in found or (family and (writer_is_patient or other)):
+            doc.cache["set_aside"] = True
         out.append(
             Assertion(
                 negated=NEGATED in found,
@@ -294,15 +308,37 @@ def _listed(index: _Index, a: int, b: int, t: Hit, forward: bool) -> bool:
     return True
 
 
+_CONDITIONAL_SCOPE = 6  # words from "if" to the symptom: "if you have time ..., my legs" is far
+
+
 def _after_a_conditional(index: _Index, conditionals: frozenset[str], t: Hit) -> bool:
-    """Whether an "if"/"si" precedes the target in its sentence."""
+    """Whether an "if"/"si" opens the target's clause, a few words before it."""
     tokens = index.doc.tokens
     for i in range(t.first - 1, -1, -1):
-        if tokens[i].text in BOUNDARIES and tokens[i].text != "?":
+        if index.words_between(i, t.first) > _CONDITIONAL_SCOPE + 1:
+            return False
+        if tokens[i].text in BOUNDARIES or tokens[i].text == ",":
             return False
         if tokens[i].text in conditionals:
             return True
     return False
+
+
+# A past year said with "in"/"since" ("a fever after my other surgery back in 2019") puts the
+# symptoms around it in the past, like "last year". Read here because cues are words, not numbers.
+_PAST_YEAR = Cue(cue="in <year>", category=HISTORICAL, direction="both", scope=8, lang="")
+
+
+def _past_years(doc: Doc) -> list[tuple[Cue, Hit]]:
+    before = rules().past_year_words
+    this_year = datetime.date.today().year
+    out = []
+    for tok in doc.tokens[1:]:
+        text = tok.text
+        year = len(text) == 4 and text.isdigit() and 1950 <= int(text) < this_year
+        if year and doc.tokens[tok.index - 1].text in before:
+            out.append((_PAST_YEAR, Hit("year", text, tok.index - 1, tok.index, True)))
+    return out
 
 
 def _told(tokens: list, i: int) -> bool:

@@ -292,3 +292,51 @@ def test_indirect_self_harm_is_an_emergency_with_the_crisis_line(text):
 def test_a_friends_self_harm_words_are_theirs_but_the_patients_never_are_denied():
     assert _tier("my friend said she wants to sleep forever, I'm worried about her") != EMERGENCY
     assert _tier("not gonna lie, I've been saving pills") == EMERGENCY
+
+
+# ---------------------------------------------------------------------------------------------
+# The cues above must not take a real report away: each of these is a patient's present symptom.
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("my numbness is back in my feet", URGENT),
+        ("my legs are weak, the pamphlet said to call", EMERGENCY),
+        ("if you have time, just asking, my legs are weak since last night", EMERGENCY),
+        ("I had chest pain this morning, nothing like that before", EMERGENCY),
+        ("legs are weak today, otherwise nothing new", EMERGENCY),
+        ("Mom has the flu and now she is confused and burning up", EMERGENCY),
+        ("my wife is fine otherwise but her legs are so weak she cant stand", EMERGENCY),
+        ("I'm at risk of falling because my legs are weak", EMERGENCY),
+        ("no fever, no chills, none of the above except my legs are weak", EMERGENCY),
+        ("no fever other than I cant move my legs", EMERGENCY),
+        ("numb toes for years, and since the shot my legs are weak", EMERGENCY),
+        ("the consent form mentioned infection and I have a fever now", URGENT),
+    ],
+)
+def test_a_present_report_survives_the_new_cues(text, tier):
+    assert RANK[_tier(text)] >= RANK[tier], (text, screen_text(text, procedure="ESI"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a fever after my knee surgery in 2018, nothing like that this time",
+        "in 2019 I had numbness in my feet for a while",
+        "en 2019 tuve fiebre despues de otra operacion",
+        "tengo hormigueo en los pies desde 2015",
+    ],
+)
+def test_a_past_year_puts_the_symptom_in_the_past(text):
+    assert _below_urgent(text), (text, screen_text(text, procedure="ESI"))
+
+
+def test_a_future_year_or_a_number_is_not_a_past_year():
+    assert _tier("fever of 102 since 2 days") == URGENT
+    assert _tier(f"a fever in {ctx.datetime.date.today().year + 1}?") == URGENT
+
+
+def test_a_caregivers_unclassified_complaint_still_gets_the_safety_screen():
+    assert screen_text("my dad says his hip feels funny since the shot").needs_safety_screen
+    assert not screen_text("my friend says her hip feels funny since her shot").needs_safety_screen
