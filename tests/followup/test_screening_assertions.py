@@ -55,6 +55,7 @@ def _below_urgent(text: str, procedure: str | None = "ESI") -> bool:
         "mi amiga tiene fiebre y escalofrios, yo estoy bien",
         "mi esposo tiene gripa con fiebre, puedo ir a mi cita?",
         "mi amiga me dijo que sus piernas estan debiles desde su operacion",
+        "my sister had the same shot last month and got a bad headache after, should I worry?",
     ],
 )
 def test_someone_elses_symptom_is_theirs(text):
@@ -127,6 +128,7 @@ def test_a_family_cue_still_means_a_caregiver_without_the_writer_being_the_patie
         "none of that has happened",
         "que hago si me da fiebre el fin de semana?",
         "que pasa si me da fiebre despues de la inyeccion?",
+        "si me empieza a doler el pecho, voy a urgencias?",
         "what if my incision turns red and hot after I shower?",
         "me llamo si tengo fiebre? solo pregunto",
         "el folleto habla de fiebre y de las piernas debiles, no tengo nada de eso",
