@@ -251,6 +251,8 @@ def test_worse_than_usual_or_a_new_symptom_stays_current(text, tier):
         ("broke out in welts and I feel faint", "NERVE_BLOCK", "ANAPHYLAXIS"),
         ("hives on my chest and I'm going to faint", None, "ANAPHYLAXIS"),
         ("ronchas en los brazos y estoy mareada", "NERVE_BLOCK", "ANAPHYLAXIS"),
+        ("itchy bumps all over and I feel like I'm going to die", None, "ANAPHYLAXIS"),
+        ("me salio urticaria y siento que me muero", None, "ANAPHYLAXIS"),
     ],
 )
 def test_compounds_reach_emergency(text, procedure, code):
