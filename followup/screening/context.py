@@ -10,6 +10,7 @@ are part of a target ("no puedo respirar", "can't breathe") are the symptom, nev
 from __future__ import annotations
 
 import bisect
+import datetime
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,6 +34,26 @@ _OR = frozenset({"or", "nor", "ni", "o", "u"})
 _BACKWARD_LIST = frozenset(
     {"and", "y", "e", "or", "o", "both", "ambos", "my", "mi", "the", "el", "la"}
 )
+# Who a clause is about. A FAMILY cue names someone; a first-person word after it hands the
+# clause back to the writer ("my wife says I have a fever"); a third-person pronoun carries the
+# named person on, across sentences too ("My son has strep. He has a fever.").
+_FIRST_PERSON = frozenset(
+    {"i", "im", "ive", "id", "ill", "me", "my", "mine", "myself"}
+    | {"yo", "mi", "mis", "tengo", "estoy", "siento", "puedo", "ando", "soy"}
+)
+# "me" next to a verb of telling is only the listener: "my friend told me her legs went weak" is
+# the friend's ("me dijo que le dio fiebre" too); "se me doblan las piernas" is the writer's.
+_TOLD = frozenset(
+    {"told", "tells", "asked", "asks", "texted", "called", "showed", "said", "warned"}
+    | {"dijo", "dice", "conto", "cuenta", "pregunto", "escribio", "llamo"}
+)
+_THIRD_PERSON = frozenset(
+    {"he", "she", "his", "her", "him", "hes", "shes", "hers", "himself", "herself"}
+    | {"ella", "su", "sus", "le"}  # not "el": it is also the article
+)
+# Experiencer and hypothesis belong to the whole clause: "if I get a fever or my legs get weak"
+# asks about both, "my wife has the flu with a fever and chills" is all hers.
+_THROUGH = frozenset({HYPOTHETICAL, FAMILY})
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,12 @@ class Cue:
     direction: str
     scope: int
     lang: str
+    # The cue reaches past other symptoms, not only along a list ("none of that has happened").
+    through: bool = False
+    # A backward cue that only counts when it ends its clause ("fever: no", not "no lo puedo").
+    final: bool = False
+    # A FAMILY cue naming someone who is not the patient's caregiver ("my buddy from work").
+    other: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +106,9 @@ class Rules:
     matcher: Matcher
     writer_is_patient: Matcher
     reassurance: Matcher
+    asking_ahead: Matcher
+    conditionals: frozenset[str]
+    past_year_words: frozenset[str]
 
 
 @cache
@@ -92,6 +122,9 @@ def rules() -> Rules:
             direction=raw.get("direction", "both"),
             scope=int(raw.get("scope", 0)),
             lang=raw["lang"],
+            through=bool(raw.get("through", raw["category"] in _THROUGH)),
+            final=bool(raw.get("final", False)),
+            other=bool(raw.get("other", False)),
         )
         if cue.category not in CATEGORIES or cue.direction not in DIRECTIONS:
             raise ValueError(f"context.yaml cue {n}: bad category or direction: {raw!r}")
@@ -104,15 +137,29 @@ def rules() -> Rules:
     calm = Matcher(
         [("calm", t) for lang in ("en", "es") for t in data["reassurance"][lang]], frozenset()
     )
-    return Rules(tuple(cues), matcher, patient, calm)
+    ahead = Matcher(
+        [("ahead", t) for lang in ("en", "es") for t in data["asking_ahead"][lang]], frozenset()
+    )
+    conditionals = frozenset(w for lang in ("en", "es") for w in data["conditionals"][lang])
+    years = frozenset(w for lang in ("en", "es") for w in data["past_year_words"][lang])
+    return Rules(tuple(cues), matcher, patient, calm, ahead, conditionals, years)
 
 
 def reassured_or_about_someone_else(doc: Doc) -> bool:
-    """The text reassures, or names someone else: an unclassified complaint needs no screen."""
+    """The text reassures, is about someone else or asks about a possibility ("what if", "the
+    consent form said"): an unclassified complaint needs no screen. A caregiver speaking for the
+    patient ("my dad's leg feels odd") still gets it. Call after :func:`assert_targets`."""
     ctx = rules()
-    if ctx.reassurance.find(doc):
+    if ctx.reassurance.find(doc) or ctx.asking_ahead.find(doc) or doc.cache.get("set_aside"):
         return True
-    return any(ctx.cues[int(h.key)].category == FAMILY for h in _cue_hits(doc))
+    writer_is_patient = bool(ctx.writer_is_patient.find(doc))
+    for h in _cue_hits(doc):
+        cue = ctx.cues[int(h.key)]
+        if cue.category == HYPOTHETICAL or (
+            cue.category == FAMILY and (cue.other or writer_is_patient)
+        ):
+            return True
+    return False
 
 
 def _cue_hits(doc: Doc) -> list[Hit]:
@@ -140,29 +187,41 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
             continue
         live.append((cue, h))
     index = _Index(doc, [h for cue, h in live if cue.category == TERMINATE], targets)
+    live += _past_years(doc)
     modifiers = sorted(
         ((h.first, n, cue, h) for n, (cue, h) in enumerate(live) if cue.category != TERMINATE),
     )
     starts = [m[0] for m in modifiers]
     writer_is_patient = bool(ctx.writer_is_patient.find(doc))
+    asking_ahead = bool(ctx.asking_ahead.find(doc))
     out = []
     for t in targets:
         found: set[str] = set()
+        other = False
         # Scopes are at most a few dozen words: only cues near the target can reach it.
         lo = bisect.bisect_left(starts, t.first - _WINDOW)
         hi = bisect.bisect_right(starts, t.last + _WINDOW)
         for _first, _n, cue, h in modifiers[lo:hi]:
-            if cue.category not in found and _in_scope(index, cue, h, t):
+            if cue.category == FAMILY:
+                if _about_them(index, cue, h, t):
+                    found.add(FAMILY)
+                    other = other or cue.other
+            elif cue.category not in found and _in_scope(index, cue, h, t):
                 found.add(cue.category)
+        if asking_ahead and _after_a_conditional(index, ctx.conditionals, t):
+            # "do I call if I have a fever? just asking ahead": the "if" is a future one.
+            found.add(HYPOTHETICAL)
         family = FAMILY in found
+        if HYPOTHETICAL in found or (family and (writer_is_patient or other)):
+            doc.cache["set_aside"] = True
         out.append(
             Assertion(
                 negated=NEGATED in found,
                 historical=HISTORICAL in found,
                 current=CURRENT in found,
                 hypothetical=HYPOTHETICAL in found,
-                other_person=family and writer_is_patient,
-                caregiver=family and not writer_is_patient,
+                other_person=family and (writer_is_patient or other),
+                caregiver=family and not (writer_is_patient or other),
             )
         )
     return out
@@ -215,6 +274,11 @@ class _Index:
         comma = next((i for i in range(a, b) if tokens[i].text == ","), None)
         return comma is not None and not self.spans_between(a, comma + 1, t)
 
+    def ends_clause(self, i: int) -> bool:
+        """Whether token ``i`` is past the end of the text or punctuation."""
+        tokens = self.doc.tokens
+        return i >= len(tokens) or not tokens[i].is_word
+
     def spans_between(self, a: int, b: int, t: Hit) -> list[tuple[int, int]]:
         lo = bisect.bisect_left(self.span_starts, a)
         hi = bisect.bisect_left(self.span_starts, b)
@@ -244,6 +308,68 @@ def _listed(index: _Index, a: int, b: int, t: Hit, forward: bool) -> bool:
     return True
 
 
+_CONDITIONAL_SCOPE = 6  # words from "if" to the symptom: "if you have time ..., my legs" is far
+
+
+def _after_a_conditional(index: _Index, conditionals: frozenset[str], t: Hit) -> bool:
+    """Whether an "if"/"si" opens the target's clause, a few words before it."""
+    tokens = index.doc.tokens
+    for i in range(t.first - 1, -1, -1):
+        if index.words_between(i, t.first) > _CONDITIONAL_SCOPE + 1:
+            return False
+        if tokens[i].text in BOUNDARIES or tokens[i].text == ",":
+            return False
+        if tokens[i].text in conditionals:
+            return True
+    return False
+
+
+# A past year said with "in"/"since" ("a fever after my other surgery back in 2019") puts the
+# symptoms around it in the past, like "last year". Read here because cues are words, not numbers.
+_PAST_YEAR = Cue(cue="in <year>", category=HISTORICAL, direction="both", scope=8, lang="")
+
+
+def _past_years(doc: Doc) -> list[tuple[Cue, Hit]]:
+    before = rules().past_year_words
+    this_year = datetime.date.today().year
+    out = []
+    for tok in doc.tokens[1:]:
+        text = tok.text
+        year = len(text) == 4 and text.isdigit() and 1950 <= int(text) < this_year
+        if year and doc.tokens[tok.index - 1].text in before:
+            out.append((_PAST_YEAR, Hit("year", text, tok.index - 1, tok.index, True)))
+    return out
+
+
+def _told(tokens: list, i: int) -> bool:
+    """Whether "me" at ``i`` is the listener of a verb of telling ("told me", "me dijo")."""
+    before = tokens[i - 1].text if i > 0 else ""
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return before in _TOLD or after in _TOLD
+
+
+def _about_them(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
+    """Whether the person a FAMILY cue names is who the target is about: the cue, or a
+    third-person pronoun that carries it on, lies within the cue's scope before the target, and
+    no first-person word or terminator hands the words back to the writer in between."""
+    if h.first >= t.first:
+        return False  # experiencer cues name the person before their symptom
+    tokens = index.doc.tokens
+    anchor = h.last + 1
+    for i in range(h.last + 1, t.first):
+        text = tokens[i].text
+        if text in _FIRST_PERSON and not (text == "me" and _told(tokens, i)):
+            return False
+        if text in _THIRD_PERSON:
+            if index.words_between(anchor, i) > cue.scope:
+                return False
+            anchor = i + 1
+    if index.words_between(anchor, t.first) > cue.scope:
+        return False
+    crossed = index.boundary_between(anchor, t.first, False)
+    return not (crossed or index.terminated(h.last + 1, t.first))
+
+
 def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
     # A cue may overlap its target ("if my legs get weak": the cue "if ... get" wraps "legs").
     forward = h.first < t.first and cue.direction in ("forward", "both")
@@ -256,8 +382,13 @@ def _in_scope(index: _Index, cue: Cue, h: Hit, t: Hit) -> bool:
         return False
     if index.words_between(a, b) > cue.scope or index.boundary_between(a, b, backward):
         return False
-    if cue.category in _TERMINABLE and index.terminated(a, b):
+    # "numb feet for years but now my legs are weak": a past said before "but" stays there; a
+    # resolution said after it still reaches back ("I had a fever but it went away").
+    terminable = cue.category in _TERMINABLE or (forward and cue.category == HISTORICAL)
+    if terminable and index.terminated(a, b):
         return False
     if forward and cue.category == NEGATED and index.answer_then_comma(a, b, t):
         return False
-    return _listed(index, a, b, t, forward)
+    if backward and cue.final and not index.ends_clause(h.last + 1):
+        return False
+    return cue.through or _listed(index, a, b, t, forward)

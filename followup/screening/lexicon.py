@@ -155,10 +155,16 @@ class Matcher:
     def find(self, doc: Doc) -> list[Hit]:
         hits = []
         tokens = doc.tokens
+        last = len(tokens) - 1
         for alt in self.terms.keys() & doc.index.keys():
             entries = self.terms[alt]
             for i in doc.index[alt]:
                 for key, term, words in entries:
+                    # Most terms starting with a frequent word ("my", "if") fail on their second
+                    # word: test it here before the general (recursive) match.
+                    second = words[1] if len(words) > 1 else GAP
+                    if second != GAP and (i == last or second not in doc.alts[i + 1]):
+                        continue
                     end = _match(words, 1, tokens, doc.alts, i + 1)
                     if end is not None:
                         hits.append(Hit(key, term, i, end - 1, exact=alt == tokens[i].text))
