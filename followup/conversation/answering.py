@@ -195,7 +195,6 @@ def answer_store(
     answer_write(
         checkpoint=checkpoint,
         code=code,
-        instrument=QUESTIONS[code]["type"],
         raw=raw,
         value=value,
         status=status,

@@ -2,8 +2,8 @@
 
 Contents: the Patient; the Procedure; one QuestionnaireResponse per check that reached the
 patient (open -> in-progress, completed -> completed, missed -> stopped); one Observation per
-score (ODI LOINC 97909-6, pain now LOINC 72514-3) plus the baseline pain and ODI entered at
-enrollment. The 7-day average NRS and the VAS have no LOINC code we could vouch for, so they
+score (ODI LOINC 97909-6, pain now LOINC 72514-3, NDI in this tracker's code system) plus the
+baseline pain and ODI entered at enrollment. The 7-day average NRS and the VAS have no LOINC code we could vouch for, so they
 carry this tracker's own code system and a plain-text name rather than a borrowed code.
 
 References inside the bundle are ``urn:uuid:`` full URLs (UUID 5 from the record's id, so the
@@ -22,7 +22,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from followup.odi import ODI_SECTIONS, odi_band
+from followup.instruments.indexes import INDEXES, DisabilityIndex
+from followup.instruments.ndi import ndi_band
+from followup.instruments.registry import answer_value_type, instrument_for_question
+from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label, procedure_names
 from followup.questions import QUESTIONS
 
@@ -34,7 +37,7 @@ LOINC_ODI_SCORE = "97909-6"
 LOINC_PAIN_NRS = "72514-3"
 
 QR_STATUS = {"open": "in-progress", "completed": "completed", "missed": "stopped"}
-_ODI_TITLES = {s["key"]: s["title"]["en"] for s in ODI_SECTIONS}
+BANDS = {"ODI": odi_band, "NDI": ndi_band}
 
 
 def _base_url() -> str:
@@ -136,18 +139,23 @@ def build_procedure(ids: FhirIds, enrollment) -> dict:
     )
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _answer_values(answer, *, ids: FhirIds, free_text: bool) -> list[dict] | None:
-    """FHIR answer[] for a stored answer; None when it cannot or should not be exported."""
+    """FHIR answer[] for a stored answer; None when it cannot or should not be exported.
+
+    The value type comes from the question (the bank's type, or the registry's for the web
+    form's VAS), not from the stored ``instrument`` label, so rows written before the label
+    came from the registry export the same way."""
     value = answer.value
-    if answer.instrument == "yes_no" and isinstance(value, bool):
+    kind = answer_value_type(answer.question_code)
+    if kind == "yes_no" and isinstance(value, bool):
         return [{"valueBoolean": value}]
-    if (
-        answer.instrument in ("nrs", "vas")
-        and isinstance(value, int)
-        and not isinstance(value, bool)
-    ):
+    if kind in ("nrs", "integer") and _is_int(value):
         return [{"valueInteger": value}]
-    if answer.instrument == "choice" and isinstance(value, str):
+    if kind == "choice" and isinstance(value, str):
         options = {
             o["value"]: o["en"] for o in QUESTIONS.get(answer.question_code, {}).get("options", [])
         }
@@ -158,29 +166,40 @@ def _answer_values(answer, *, ids: FhirIds, free_text: bool) -> list[dict] | Non
         if value in options:
             coding["display"] = options[value]
         return [{"valueCoding": coding}]
-    if answer.instrument == "free_text" and isinstance(value, str) and value:
+    if kind == "free_text" and isinstance(value, str) and value:
         return [{"valueString": value}] if free_text else None
     return None
 
 
-def _odi_item(answer) -> dict | None:
+def _index_item(answer, index: DisabilityIndex) -> dict | None:
+    """An ODI or NDI answer as a group of its answered sections (linkIds ``ODI.<section>``)."""
     if not isinstance(answer.value, dict):
         return None
     items = []
-    for key, title in _ODI_TITLES.items():
-        score = answer.value.get(key)
-        if isinstance(score, int) and not isinstance(score, bool):
+    for section in index.sections:
+        score = answer.value.get(section["key"])
+        if _is_int(score):
             items.append(
-                {"linkId": f"ODI.{key}", "text": title, "answer": [{"valueInteger": score}]}
+                {
+                    "linkId": f"{index.code}.{section['key']}",
+                    "text": section["title"]["en"],
+                    "answer": [{"valueInteger": score}],
+                }
             )
     if not items:
         return None
-    return {"linkId": "ODI", "text": "Oswestry Disability Index v2.1a", "item": items}
+    return {"linkId": index.code, "text": _question_text(index.code), "item": items}
 
 
 def _question_text(code: str) -> str:
+    if code in INDEXES:
+        inst = instrument_for_question(code)
+        return f"{inst.name} {inst.version}" if inst else code
     question = QUESTIONS.get(code)
-    return question["text"]["en"] if question else code
+    if question:
+        return question["text"]["en"]
+    inst = instrument_for_question(code)
+    return inst.name if inst else code
 
 
 def build_questionnaire_response(
@@ -189,8 +208,9 @@ def build_questionnaire_response(
     items = []
     answered = [a for a in checkpoint.answers.all() if a.status == "answered"]
     for answer in sorted(answered, key=lambda a: (a.answered_at, a.pk)):
-        if answer.instrument == "web_form" and answer.question_code == "ODI":
-            item = _odi_item(answer)
+        if answer_value_type(answer.question_code) == "web_form":
+            index = INDEXES.get(answer.question_code)
+            item = _index_item(answer, index) if index else None
             if item:
                 items.append(item)
             continue
@@ -291,17 +311,19 @@ def score_code(ids: FhirIds, kind: str) -> tuple[dict, str, str]:
             "{score}",
         )
     local = {
+        "NDI": "Neck Disability Index (%)",
         "NRS_AVG": "Average pain over the past 7 days (NRS 0-10)",
         "VAS": "Pain, visual analogue scale (0-100)",
     }
     text = local.get(kind, kind)
+    unit = "%" if kind == "NDI" else "{score}"
     return (
         {
             "coding": [{"system": ids.system("CodeSystem/score"), "code": kind, "display": text}],
             "text": text,
         },
-        "{score}",
-        "{score}",
+        unit,
+        unit,
     )
 
 
@@ -375,7 +397,7 @@ def enrollment_bundle(
                     effective=_iso(score.computed_at),
                     derived_from=checkpoint.pk,
                     note=label,
-                    band=odi_band(score.value) if score.kind == "ODI" else "",
+                    band=BANDS[score.kind](score.value) if score.kind in BANDS else "",
                 )
             )
     return {

@@ -15,7 +15,9 @@ class Answer(models.Model):
     )
     question_code = models.CharField(max_length=40)
     instrument = models.CharField(
-        max_length=20, help_text="yes_no, nrs, vas, choice, odi, free_text"
+        max_length=20,
+        help_text="The registry's instrument code (followup/instruments/registry.py): "
+        "NRS_PAIN, ODI, NDI, PGIC7, RED_FLAGS...",
     )
     raw_text = models.TextField(blank=True)
     value = models.JSONField(null=True, blank=True)
