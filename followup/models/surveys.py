@@ -46,6 +46,8 @@ class Score(models.Model):
         NDI = "NDI", "Neck Disability Index (%)"
         NRS_NOW = "NRS_NOW", "Pain now (NRS 0-10)"
         NRS_AVG = "NRS_AVG", "Average pain past week (NRS 0-10)"
+        NRS_BACK = "NRS_BACK", "Back pain now (NRS 0-10)"
+        NRS_LEG = "NRS_LEG", "Leg pain now (NRS 0-10)"
         VAS = "VAS", "Pain (VAS 0-100)"
 
     checkpoint = models.ForeignKey(

@@ -125,10 +125,13 @@ def record(
     if ndi is not None:
         answer("NDI", "ndi", odi_sections(ndi, NDI_SECTION_KEYS), raw="")
         Score.objects.create(checkpoint=cp, kind=Score.Kind.NDI, value=Decimal(ndi), computed_at=at)
-    if pain_back is not None:
-        answer("PAIN_BACK", "nrs", pain_back)
-    if pain_leg is not None:
-        answer("PAIN_LEG", "nrs", pain_leg)
+    for code, kind, value in (
+        ("PAIN_BACK", Score.Kind.NRS_BACK, pain_back),
+        ("PAIN_LEG", Score.Kind.NRS_LEG, pain_leg),
+    ):
+        if value is not None:
+            answer(code, "nrs", value)
+            Score.objects.create(checkpoint=cp, kind=kind, value=Decimal(value), computed_at=at)
     if meds is not None:
         answer("MEDS", "choice", meds)
     if pgic is not None:

@@ -102,6 +102,32 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "flags": "2",
         "highest_flag_tier": "URGENT",
     }
+    # Not asked at this check, no baseline entered: the NDI and the back and leg pain columns
+    # are there and empty.
+    expected |= {
+        name: ""
+        for name in [
+            "baseline_ndi",
+            "ndi",
+            "ndi_band",
+            "ndi_change",
+            "ndi_change_pct",
+            "ndi_mcid",
+            "ndi_worse",
+            "baseline_back_pain_nrs",
+            "back_pain_nrs",
+            "back_pain_change",
+            "back_pain_change_pct",
+            "back_pain_mcid",
+            "back_pain_worse",
+            "baseline_leg_pain_nrs",
+            "leg_pain_nrs",
+            "leg_pain_change",
+            "leg_pain_change_pct",
+            "leg_pain_mcid",
+            "leg_pain_worse",
+        ]
+    }
     assert d14 == expected
     m3 = rows[1]
     assert (

@@ -85,9 +85,13 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "trend": trend,
         "rows": rows,
         "pain_chart": charts.patient_pain_chart(trend),
-        "odi_chart": charts.patient_odi_chart(trend),
+        # A cervical enrollment asks the NDI instead: an empty ODI chart would only be noise.
+        "odi_chart": charts.patient_odi_chart(trend) if _shows_odi(trend) else "",
+        "ndi_chart": charts.patient_ndi_chart(trend) if trend.has_ndi else "",
+        "back_leg_chart": charts.patient_back_leg_chart(trend) if trend.has_back_leg else "",
         "latest_pain": _latest(trend.latest_pain, "pain_change"),
         "latest_odi": _latest(trend.latest_odi, "odi_change"),
+        "latest_ndi": _latest(trend.latest_ndi, "ndi_change"),
         "escalations": [
             {
                 "esc": e,
@@ -106,6 +110,11 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "block_series": diary_block_series(enrollment=enrollment),
     }
     return render(request, "followup/outcomes/patient.html", context)
+
+
+def _shows_odi(trend) -> bool:
+    has_odi = trend.baseline_odi is not None or any(c.odi is not None for c in trend.checks)
+    return has_odi or not trend.has_ndi
 
 
 def _change_cells(change) -> dict:
@@ -149,6 +158,9 @@ def _trend_row(check, flags: list) -> dict:
         "day": "" if check.answered_day is None else number(check.answered_day),
         "pain": _change_cells(check.pain_change),
         "odi": _change_cells(check.odi_change),
+        "ndi": _change_cells(check.ndi_change),
+        "back": _change_cells(check.back_change),
+        "leg": _change_cells(check.leg_change),
         "flags": flags,
     }
 
