@@ -312,6 +312,8 @@ def score_code(ids: FhirIds, kind: str) -> tuple[dict, str, str]:
         )
     local = {
         "NDI": "Neck Disability Index (%)",
+        "NRS_BACK": "Back pain now (NRS 0-10)",
+        "NRS_LEG": "Leg pain now (NRS 0-10)",
         "NRS_AVG": "Average pain over the past 7 days (NRS 0-10)",
         "VAS": "Pain, visual analogue scale (0-100)",
     }
@@ -339,36 +341,31 @@ def enrollment_bundle(
     ids = FhirIds((base_url or _base_url()).rstrip("/"))
     now = now or dt.datetime.now(dt.UTC)
     entries = [build_patient(ids, enrollment), build_procedure(ids, enrollment)]
-    if enrollment.baseline_pain is not None:
-        code, unit, ucum = score_code(ids, "NRS_NOW")
-        code = {**code, "text": "Baseline pain before the procedure (NRS 0-10)"}
+    # The baselines staff entered at enrollment, one Observation each.
+    for kind, value, text in (
+        ("NRS_NOW", enrollment.baseline_pain, "Baseline pain before the procedure (NRS 0-10)"),
+        ("ODI", enrollment.baseline_odi, ""),
+        ("NDI", enrollment.baseline_ndi, ""),
+        ("NRS_BACK", enrollment.baseline_back_pain, "Baseline back pain (NRS 0-10)"),
+        ("NRS_LEG", enrollment.baseline_leg_pain, "Baseline leg pain (NRS 0-10)"),
+    ):
+        if value is None:
+            continue
+        code, unit, ucum = score_code(ids, kind)
+        # Pain now and ODI keep the keys of earlier exports, so their UUIDs do not change.
+        key = {"NRS_NOW": "pain", "ODI": "odi"}.get(kind, kind.lower())
         entries.append(
             build_observation(
                 ids,
-                f"baseline-pain/{enrollment.pk}",
+                f"baseline-{key}/{enrollment.pk}",
                 enrollment=enrollment,
-                code=code,
-                value=enrollment.baseline_pain,
+                code={**code, "text": text} if text else code,
+                value=value,
                 unit=unit,
                 ucum=ucum,
                 effective=_iso(enrollment.performed_on),
                 note="Pre-procedure baseline, recorded at enrollment",
-            )
-        )
-    if enrollment.baseline_odi is not None:
-        code, unit, ucum = score_code(ids, "ODI")
-        entries.append(
-            build_observation(
-                ids,
-                f"baseline-odi/{enrollment.pk}",
-                enrollment=enrollment,
-                code=code,
-                value=enrollment.baseline_odi,
-                unit=unit,
-                ucum=ucum,
-                effective=_iso(enrollment.performed_on),
-                note="Pre-procedure baseline, recorded at enrollment",
-                band=odi_band(enrollment.baseline_odi),
+                band=BANDS[kind](value) if kind in BANDS else "",
             )
         )
     for checkpoint in checkpoints:

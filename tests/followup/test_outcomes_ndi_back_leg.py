@@ -21,6 +21,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 
 from followup.conversation.finishing import scores_record
 from followup.models import Answer, AnswerStatus, Checkpoint, Enrollment, Score
@@ -285,7 +286,7 @@ def test_the_fhir_export_has_ndi_and_back_and_leg_observations(client, bob, peop
         e["resource"] for e in nina["entry"] if e["resource"]["resourceType"] == "Observation"
     ]
     ndi = [o for o in observations if o["code"]["coding"][0]["code"] == "NDI"]
-    assert sorted(o["valueQuantity"]["value"] for o in ndi) == [30, 34]
+    assert sorted(o["valueQuantity"]["value"] for o in ndi) == [30, 34, 40]  # 40: the baseline
     assert {o["valueQuantity"]["unit"] for o in ndi} == {"%"}
     assert {o["interpretation"][0]["text"] for o in ndi} == {"moderate"}
     lev = client.get(f"/outcomes/enrollments/{people['lev'].pk}/fhir.json").json()
@@ -294,7 +295,9 @@ def test_the_fhir_export_has_ndi_and_back_and_leg_observations(client, bob, peop
         for e in lev["entry"]
         if e["resource"]["resourceType"] == "Observation"
     ]
-    assert codes.count("NRS_BACK") == 2 and codes.count("NRS_LEG") == 1
+    # with the baselines: back 6, 5, 7 and leg 8, 3
+    assert codes.count("NRS_BACK") == 3 and codes.count("NRS_LEG") == 2
+    Bundle.model_validate(lev)
 
 
 # --- enrolment takes the new baselines --------------------------------------------------------
