@@ -152,6 +152,18 @@ COLUMNS: tuple[Column, ...] = (
         "negative = worse; empty without a baseline or with a baseline of 0",
         _relief,
     ),
+    Column(
+        "relief_rule",
+        "The repeat-procedure relief rule of this procedure (ESI_REPEAT, RFA_REPEAT; "
+        "followup/relief/rules.py); empty for procedures without one or checks without pain",
+        _get("relief_rule"),
+    ),
+    Column(
+        "relief_rule_status",
+        "relief_rule as documented up to this check: met, not met, not yet, cannot assess "
+        "(the outcome page's verdict once the last check is in)",
+        _get("relief_rule_status"),
+    ),
     Column("pain_mcid", "1 when improved by >= 2 points or >= 30 %", _get("nrs_mcid")),
     Column("pain_responder_50", "1 when improved by >= 50 %", _get("nrs_responder")),
     Column("pain_worse", "1 when above baseline", _get("nrs_worse")),
@@ -178,6 +190,37 @@ COLUMNS: tuple[Column, ...] = (
     Column("ndi_worse", "1 when above baseline", _get("ndi_worse")),
     *_apart("back", "pain_back"),
     *_apart("leg", "pain_leg"),
+    Column(
+        "block_diaries",
+        "Diagnostic block diaries of the enrollment (same on every row of it); empty: none",
+        _get("block_diaries"),
+    ),
+    Column(
+        "block_mbb_medicare",
+        "The block diaries together against MBB_MEDICARE (>= 80 % from each of 2 blocks): "
+        "met, not met, not yet, cannot assess",
+        _get("block_mbb_medicare"),
+    ),
+    Column(
+        "block_mbb_asra",
+        "The block diaries together against MBB_ASRA (>= 50 % from one block)",
+        _get("block_mbb_asra"),
+    ),
+    Column(
+        "scs_trial_days_answered",
+        "SCS trial diary: days answered (same on every row of the enrollment)",
+        _get("scs_trial_days_answered"),
+    ),
+    Column(
+        "scs_trial_mean_relief",
+        "SCS trial diary: mean relief % (against the pre-trial pain, else the patient's own %)",
+        _dec("scs_trial_mean_relief"),
+    ),
+    Column(
+        "scs_trial_verdict",
+        "SCS trial diary against SCS_TRIAL: met, not met, cannot assess",
+        _get("scs_trial_verdict"),
+    ),
     Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
     Column("meds_label", "meds in words, as the patient chose it", _label("MEDS", "meds")),
     Column(

@@ -128,6 +128,17 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
             "leg_pain_worse",
         ]
     }
+    # ESI: the repeat-ESI rule as documented at d14 (5 from 7 is 28.6 %, below 50 %); no diary.
+    expected |= {
+        "relief_rule": "ESI_REPEAT",
+        "relief_rule_status": "not met",
+        "block_diaries": "",
+        "block_mbb_medicare": "",
+        "block_mbb_asra": "",
+        "scs_trial_days_answered": "",
+        "scs_trial_mean_relief": "",
+        "scs_trial_verdict": "",
+    }
     assert d14 == expected
     m3 = rows[1]
     assert (

@@ -11,7 +11,7 @@ from patients.audit import audit_record
 from patients.models import AuditAction
 from patients.permissions import VIEW_OUTCOMES, staff_required
 
-from ...diaries.services import diary_block_series, diary_scs_summary
+from ...diaries.figures import diary_figures
 from ...outcomes import charts
 from ...outcomes.format import duration, number, signed
 from ...outcomes.mcid import MCID, RESPONDER_PERCENT
@@ -79,6 +79,7 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         if flag.checkpoint_id:
             flags_by_check.setdefault(flag.checkpoint_id, []).append(flag)
     rows = [_trend_row(check, flags_by_check.get(check.id, [])) for check in trend.checks]
+    diary = diary_figures(enrollment_ids=[enrollment.pk]).get(enrollment.pk)
     context = {
         "enrollment": enrollment,
         "patient": enrollment.patient,
@@ -106,8 +107,10 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "mcid": MCID,
         "responder_percent": RESPONDER_PERCENT,
         "relief": enrollment_relief(trend=trend),
-        "trial": diary_scs_summary(enrollment=enrollment),
-        "block_series": diary_block_series(enrollment=enrollment),
+        "trial": diary.trial if diary else None,
+        "blocks": diary.blocks if diary else [],
+        "blocks_by_rule": list(diary.blocks_by_rule.values()) if diary else [],
+        "block_series": [b.series for b in diary.blocks] if diary else [],
     }
     return render(request, "followup/outcomes/patient.html", context)
 
