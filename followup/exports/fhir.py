@@ -2,9 +2,11 @@
 
 Contents: the Patient; the Procedure; one QuestionnaireResponse per check that reached the
 patient (open -> in-progress, completed -> completed, missed -> stopped); one Observation per
-score (ODI LOINC 97909-6, pain now LOINC 72514-3, NDI in this tracker's code system) plus the
-baseline pain and ODI entered at enrollment. The 7-day average NRS and the VAS have no LOINC code we could vouch for, so they
-carry this tracker's own code system and a plain-text name rather than a borrowed code.
+score (ODI LOINC 97909-6, pain now LOINC 72514-3; NDI, back and leg pain in this tracker's code
+system) and per baseline entered at enrollment; the relief verdicts (repeat-procedure rule,
+block and trial diaries: ``fhir_relief.py``). The 7-day average NRS and the VAS have no LOINC
+code we could vouch for, so they carry this tracker's own code system and a plain-text name
+rather than a borrowed code.
 
 References inside the bundle are ``urn:uuid:`` full URLs (UUID 5 from the record's id, so the
 same record always gets the same UUID across exports). Free-text answers are left out unless
@@ -22,12 +24,15 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from followup.diaries.figures import DiaryFigures
 from followup.instruments.indexes import INDEXES, DisabilityIndex
 from followup.instruments.ndi import ndi_band
 from followup.instruments.registry import answer_value_type, instrument_for_question
 from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label, procedure_names
 from followup.questions import QUESTIONS
+
+from .fhir_relief import relief_observations
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -336,8 +341,10 @@ def enrollment_bundle(
     free_text: bool = False,
     base_url: str | None = None,
     now: dt.datetime | None = None,
+    diary: DiaryFigures | None = None,
 ) -> dict:
-    """The Bundle as a JSON-ready dict. ``checkpoints`` carry prefetched answers and scores."""
+    """The Bundle as a JSON-ready dict. ``checkpoints`` carry prefetched answers and scores;
+    ``diary`` (``followup/diaries/figures.py``) adds the diaries' relief verdicts."""
     ids = FhirIds((base_url or _base_url()).rstrip("/"))
     now = now or dt.datetime.now(dt.UTC)
     entries = [build_patient(ids, enrollment), build_procedure(ids, enrollment)]
@@ -397,6 +404,9 @@ def enrollment_bundle(
                     band=BANDS[score.kind](score.value) if score.kind in BANDS else "",
                 )
             )
+    entries += relief_observations(
+        ids, _entry, enrollment=enrollment, checkpoints=checkpoints, diary=diary
+    )
     return {
         "resourceType": "Bundle",
         "id": ids.uuid("Bundle", f"enrollment/{enrollment.pk}/{now.isoformat()}"),

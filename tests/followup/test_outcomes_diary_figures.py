@@ -14,6 +14,7 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from fhir.resources.R4B.bundle import Bundle
 
 from followup.diaries.figures import diary_figures
 from followup.diaries.services import (
@@ -225,3 +226,69 @@ def test_the_csv_has_no_repeat_rule_for_a_procedure_without_one(client, bob, cli
     record(e, "d14", nrs_avg=3)
     rows = [r for r in csv_rows(client, bob) if r["enrollment_id"] == str(e.pk)]
     assert {r["relief_rule"] for r in rows} == {""}
+
+
+# --- FHIR ---------------------------------------------------------------------------------------
+
+
+def fhir(client, user, enrollment) -> dict:
+    client.force_login(user)
+    response = client.get(f"/outcomes/enrollments/{enrollment.pk}/fhir.json")
+    assert response.status_code == 200
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    return bundle
+
+
+def observations(bundle: dict, system_tail: str) -> list[dict]:
+    return [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["system"].endswith(system_tail)
+    ]
+
+
+def test_the_fhir_export_carries_the_block_diaries_with_rule_and_source(client, bob, facet):
+    _block(facet, day=3, series=1, pains=[1, 1, 1, 2])
+    _block(facet, day=10, series=2, pains=[0, 1, 1])
+    bundle = fhir(client, bob, facet)
+    diaries = observations(bundle, "/CodeSystem/diary")
+    assert [o["code"]["coding"][0]["code"] for o in diaries] == ["block", "block", "blocks"]
+    first = diaries[0]
+    assert first["effectiveDateTime"].startswith("2026-03-03T")
+    medicare = next(
+        c for c in first["component"] if c["code"]["coding"][0]["code"] == "MBB_MEDICARE"
+    )
+    assert medicare["interpretation"] == [{"text": "met"}]
+    assert medicare["valueQuantity"]["unit"] == "%"
+    assert "Source: CMS LCD L38765" in first["note"][0]["text"]
+    together = diaries[2]
+    assert {
+        c["code"]["coding"][0]["code"]: c["interpretation"][0]["text"]
+        for c in together["component"]
+    } == {
+        "MBB_MEDICARE": "met",
+        "MBB_ASRA": "met",
+    }
+
+
+def test_the_fhir_export_carries_the_trial_and_the_repeat_rule(client, bob, scs, clinic):
+    trial = observations(fhir(client, bob, scs), "/CodeSystem/relief-rule")
+    (obs,) = [o for o in trial if o["code"]["coding"][0]["code"] == "SCS_TRIAL"]
+    assert obs["valueQuantity"]["value"] == 58.3 and obs["interpretation"] == [{"text": "met"}]
+    assert "3 of 4 diary days answered" in obs["note"][0]["text"]
+    esi = patient_enrolled(clinic, bob, baseline_pain=8, procedure="ESI")
+    record(esi, "d14", nrs_avg=3)
+    record(esi, "m3", nrs_avg=4)
+    (rule,) = observations(fhir(client, bob, esi), "/CodeSystem/relief-rule")
+    assert rule["code"]["coding"][0]["code"] == "ESI_REPEAT"
+    assert rule["interpretation"] == [{"text": "met"}] and rule["valueQuantity"]["value"] == 50
+    assert "L39240" in rule["note"][0]["text"]
+
+
+def test_no_relief_observation_without_a_score_or_a_diary(client, bob, clinic):
+    e = patient_enrolled(clinic, bob, baseline_pain=8, procedure="ESI")
+    bundle = fhir(client, bob, e)
+    assert observations(bundle, "/CodeSystem/relief-rule") == []
+    assert observations(bundle, "/CodeSystem/diary") == []

@@ -96,6 +96,7 @@ def enrollment_fhir(request: HttpRequest, pk: int) -> HttpResponse:
         enrollment=enrollment,
         checkpoints=enrollment_fhir_data(enrollment=enrollment),
         free_text=free_text,
+        diary=diary_figures(enrollment_ids=[enrollment.pk]).get(enrollment.pk),
     )
     response = JsonResponse(
         bundle, content_type="application/fhir+json", json_dumps_params={"indent": 2}
