@@ -330,3 +330,25 @@ def test_the_api_takes_and_checks_the_new_baselines(api, clinic, bob):
     e = Enrollment.objects.get(pk=response.json()["id"])
     assert (e.baseline_ndi, e.baseline_back_pain, e.baseline_leg_pain) == (Decimal("44.5"), 3, 9)
     assert response.json()["baseline"]["leg_pain"] == 9
+
+
+def test_the_fhir_server_serves_the_ndi_with_its_band(people, alice, settings):
+    from tests.conftest import token_client
+
+    settings.PUBLIC_BASE_URL = "http://testserver"
+    api = token_client(alice)
+    response = api.get(
+        "/fhir/Observation",
+        {"patient": str(people["nina"].patient_id)},
+        HTTP_ACCEPT="application/fhir+json",
+    )
+    assert response.status_code == 200
+    bundle = response.json()
+    Bundle.model_validate(bundle)
+    ndi = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["code"]["coding"][0]["code"] == "NDI"
+    ]
+    assert sorted(o["valueQuantity"]["value"] for o in ndi) == [30, 34]
+    assert {o["interpretation"][0]["text"] for o in ndi} == {"moderate"}
