@@ -46,9 +46,10 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         figures.safety,
     )
     chart_groups = [("Cohort", summary)] if not groups else [("All", summary), *groups.items()]
+    by_measure = _by_measure(summary)
     context |= {
         "filters": filters,
-        "summary": _by_measure(summary),
+        "summary": by_measure,
         "groups": [(name, _by_measure(rows)) for name, rows in groups.items()],
         "pain_chart": charts.cohort_change_chart(
             chart_id="cohort-pain-chart", measure="NRS", summaries_by_group=chart_groups
@@ -58,7 +59,9 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "ndi_chart": charts.cohort_change_chart(
             chart_id="cohort-ndi-chart", measure="NDI", summaries_by_group=chart_groups
-        ),
+        )
+        if "ndi" in by_measure["shown"]
+        else None,
         "choice_rows": [_choice_row(t) for t in choices],
         "meds_chart": charts.medication_chart(choices),
         "safety": safety,
