@@ -25,13 +25,13 @@ import uuid
 from decimal import Decimal
 
 from followup.diaries.figures import DiaryFigures
-from followup.instruments.indexes import INDEXES, DisabilityIndex
+from followup.instruments.indexes import INDEXES
 from followup.instruments.ndi import ndi_band
-from followup.instruments.registry import answer_value_type, instrument_for_question
+from followup.instruments.registry import answer_value_type
 from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label, procedure_names
-from followup.questions import QUESTIONS
 
+from .fhir_answers import answer_values, index_item, question_text
 from .fhir_relief import relief_observations
 
 LOINC = "http://loinc.org"
@@ -144,69 +144,6 @@ def build_procedure(ids: FhirIds, enrollment) -> dict:
     )
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _answer_values(answer, *, ids: FhirIds, free_text: bool) -> list[dict] | None:
-    """FHIR answer[] for a stored answer; None when it cannot or should not be exported.
-
-    The value type comes from the question (the bank's type, or the registry's for the web
-    form's VAS), not from the stored ``instrument`` label, so rows written before the label
-    came from the registry export the same way."""
-    value = answer.value
-    kind = answer_value_type(answer.question_code)
-    if kind == "yes_no" and isinstance(value, bool):
-        return [{"valueBoolean": value}]
-    if kind in ("nrs", "integer") and _is_int(value):
-        return [{"valueInteger": value}]
-    if kind == "choice" and isinstance(value, str):
-        options = {
-            o["value"]: o["en"] for o in QUESTIONS.get(answer.question_code, {}).get("options", [])
-        }
-        coding = {
-            "system": ids.system(f"CodeSystem/{answer.question_code.lower()}"),
-            "code": value,
-        }
-        if value in options:
-            coding["display"] = options[value]
-        return [{"valueCoding": coding}]
-    if kind == "free_text" and isinstance(value, str) and value:
-        return [{"valueString": value}] if free_text else None
-    return None
-
-
-def _index_item(answer, index: DisabilityIndex) -> dict | None:
-    """An ODI or NDI answer as a group of its answered sections (linkIds ``ODI.<section>``)."""
-    if not isinstance(answer.value, dict):
-        return None
-    items = []
-    for section in index.sections:
-        score = answer.value.get(section["key"])
-        if _is_int(score):
-            items.append(
-                {
-                    "linkId": f"{index.code}.{section['key']}",
-                    "text": section["title"]["en"],
-                    "answer": [{"valueInteger": score}],
-                }
-            )
-    if not items:
-        return None
-    return {"linkId": index.code, "text": _question_text(index.code), "item": items}
-
-
-def _question_text(code: str) -> str:
-    if code in INDEXES:
-        inst = instrument_for_question(code)
-        return f"{inst.name} {inst.version}" if inst else code
-    question = QUESTIONS.get(code)
-    if question:
-        return question["text"]["en"]
-    inst = instrument_for_question(code)
-    return inst.name if inst else code
-
-
 def build_questionnaire_response(
     ids: FhirIds, enrollment, checkpoint, *, status: str, free_text: bool
 ) -> dict:
@@ -215,16 +152,16 @@ def build_questionnaire_response(
     for answer in sorted(answered, key=lambda a: (a.answered_at, a.pk)):
         if answer_value_type(answer.question_code) == "web_form":
             index = INDEXES.get(answer.question_code)
-            item = _index_item(answer, index) if index else None
+            item = index_item(answer, index) if index else None
             if item:
                 items.append(item)
             continue
-        values = _answer_values(answer, ids=ids, free_text=free_text)
+        values = answer_values(answer, ids=ids, free_text=free_text)
         if values:
             items.append(
                 {
                     "linkId": answer.question_code,
-                    "text": _question_text(answer.question_code),
+                    "text": question_text(answer.question_code),
                     "answer": values,
                 }
             )
