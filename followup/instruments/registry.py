@@ -255,8 +255,6 @@ def instrument_problems() -> list[str]:
     """Problems across the registry (empty when every instrument is complete)."""
     from followup.questions import QUESTIONS
 
-    from .ndi import NDI_SECTIONS
-
     problems = []
     seen: dict[str, str] = {}
     for inst in INSTRUMENTS.values():
@@ -278,6 +276,7 @@ def instrument_problems() -> list[str]:
     for q in QUESTIONS:
         if instrument_for_question(q) is None:
             problems.append(f"{q}: no instrument in the registry")
-    if not NDI_SECTIONS:  # pragma: no cover - guards editing mistakes
-        problems.append("NDI: no sections")
+        by_prefix = [i.code for p, i in _BY_PREFIX if q.startswith(p)]
+        if q in _BY_QUESTION and by_prefix and by_prefix[0] != _BY_QUESTION[q].code:
+            problems.append(f"{q}: claimed by {_BY_QUESTION[q].code} and by prefix {by_prefix[0]}")
     return problems

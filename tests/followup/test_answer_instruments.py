@@ -42,6 +42,13 @@ def test_every_question_of_the_bank_and_the_web_form_has_an_instrument():
     assert instrument_for("RF_SOMETHING_NEW") == "RED_FLAGS"
 
 
+def test_a_question_added_without_an_instrument_is_named(monkeypatch):
+    from followup import questions
+
+    monkeypatch.setitem(questions.QUESTIONS, "NEW_ITEM", {"code": "NEW_ITEM", "type": "nrs"})
+    assert instrument_problems() == ["NEW_ITEM: no instrument in the registry"]
+
+
 def test_an_unknown_question_gets_an_empty_label_not_an_error():
     assert instrument_for("NOT_A_QUESTION") == ""
     assert answer_value_type("NOT_A_QUESTION") == ""
