@@ -199,6 +199,14 @@ def test_a_lumbar_patient_page_is_unchanged(client, bob, people):
     assert "kpi-ndi" not in html and "back-leg-chart" not in html and 'data-col="ndi"' not in html
 
 
+def test_the_patient_list_shows_the_latest_ndi_change_where_no_odi(client, bob, people):
+    client.force_login(bob)
+    html = client.get("/outcomes/patients/").content.decode()
+    rows = {name: html.split(name)[1].split("</tr>")[0] for name in ("Neck, Nina", "Lumbar, Olga")}
+    assert '-6.0 <span class="small muted">NDI</span>' in rows["Neck, Nina"]
+    assert 'data-col="disability_change">-10.0</td>' in rows["Lumbar, Olga"]
+
+
 # --- CSV ----------------------------------------------------------------------------------------
 
 

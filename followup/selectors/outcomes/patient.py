@@ -301,6 +301,11 @@ def enrollment_list(*, enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment
         .filter(odi_change__isnull=False)
         .order_by("-target_date", "-pk")
     )
+    latest_ndi = (
+        with_outcomes(Checkpoint.objects.filter(enrollment=OuterRef("pk")))
+        .filter(ndi_change__isnull=False)
+        .order_by("-target_date", "-pk")
+    )
     return (
         enrollments.select_related("patient", "physician", "clinic")
         .annotate(
@@ -310,6 +315,8 @@ def enrollment_list(*, enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment
             latest_pain_mcid=Subquery(latest.values("nrs_mcid")[:1]),
             latest_odi=Subquery(latest_odi.values("odi")[:1]),
             latest_odi_change=Subquery(latest_odi.values("odi_change")[:1]),
+            # A cervical enrollment asks the NDI instead of the ODI (shown in the same column).
+            latest_ndi_change=Subquery(latest_ndi.values("ndi_change")[:1]),
             checks_due=Count(
                 "checkpoints", filter=Q(checkpoints__status__in=DUE_STATUSES), distinct=True
             ),
