@@ -18,6 +18,7 @@ from .chain_rules import business_hours_text
 from .models import (
     Answer,
     Checkpoint,
+    DiaryEntry,
     Enrollment,
     Escalation,
     EscalationChain,
@@ -412,3 +413,17 @@ class TimelineEventAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     list_filter = ["kind"]
     search_fields = ["patient__mrn", "patient__last_name"]
     raw_id_fields = ["patient", "enrollment", "escalation", "actor"]
+
+
+@admin.register(DiaryEntry)
+class DiaryEntryAdmin(AuditedAdminMixin, ClinicScopedAdmin):
+    """Relief-diary prompts and answers (issue 23). Read-only but for superusers: an answer is
+    recorded by ``followup/diaries/services.py`` (late flag, prompt matching), not by a form."""
+
+    audit_patient_lookup = "enrollment__patient_id"
+    phi = True
+    clinic_path = "enrollment__clinic"
+    list_display = ["id", "enrollment", "kind", "series", "key", "send_at", "sent_at", "pain"]
+    list_filter = ["kind", ("enrollment__clinic", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["enrollment__patient__mrn", "enrollment__patient__last_name"]
+    raw_id_fields = ["enrollment"]

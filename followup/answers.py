@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .instruments.registry import instrument_for
 from .models import Answer, Checkpoint
 
 _ANSWER_KEY = ["checkpoint", "question_code"]
@@ -18,7 +19,6 @@ def answer_write(
     *,
     checkpoint: Checkpoint,
     code: str,
-    instrument: str,
     raw: str,
     value,
     status: str,
@@ -27,6 +27,10 @@ def answer_write(
     inbound_message_id: int | None = None,
 ) -> None:
     """Store the answer to one question of a check, replacing an earlier one to it.
+
+    ``Answer.instrument`` is the registry's code for the question (``instrument_for``), decided
+    here and nowhere else, so an SMS answer and a web-form answer to the same item carry the same
+    label (before, SMS answers carried the question's type and the web form its own names).
 
     One INSERT ... ON CONFLICT DO UPDATE: update_or_create spends six statements on a new
     answer (two savepoints, a locking SELECT, the INSERT, two releases), and nearly every answer
@@ -37,7 +41,7 @@ def answer_write(
             Answer(
                 checkpoint=checkpoint,
                 question_code=code,
-                instrument=instrument,
+                instrument=instrument_for(code),
                 raw_text=raw,
                 value=value,
                 status=status,

@@ -42,6 +42,12 @@ SCOPE_PATHS: dict[str, str] = {
     "followup.oncallshift": "clinic",
     "followup.escalationchain": "clinic",
     "followup.timelineevent": "patient__clinic",
+    "followup.diaryentry": "enrollment__clinic",
+    # Monitoring rows that belong to a clinic (an installation-wide alert has no clinic and so is
+    # in no clinic's scope: superusers only). The sweep heartbeat is not listed: nobody's choice.
+    "monitoring.opsalert": "clinic",
+    "monitoring.testpage": "clinic",
+    "monitoring.testpagedelivery": "test_page__clinic",
 }
 # Shared by every clinic: any row may be chosen (publishing them has its own permission).
 UNSCOPED_MODELS = {"followup.protocol"}

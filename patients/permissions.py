@@ -56,6 +56,8 @@ _READ = {
     "followup.view_flag",
     "followup.view_escalation",
     "followup.view_timelineevent",
+    # Relief-diary answers are part of the record the outcome page shows (issue 23).
+    "followup.view_diaryentry",
     VIEW_OUTCOMES,
     VIEW_WORKLIST,
 }
@@ -84,6 +86,11 @@ _CONFIGURE = {
     "integrations.delete_procedurecodemapping",
     "integrations.view_hl7message",
     "integrations.view_writeback",
+    # Their clinic's monitoring rows, read-only (followup/monitoring/admin.py): roster-gap
+    # alerts and chain drills. Installation-wide alerts and the sweep heartbeat: superusers only.
+    "monitoring.view_opsalert",
+    "monitoring.view_testpage",
+    "monitoring.view_testpagedelivery",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -69,6 +69,12 @@ class BaselineSerializer(serializers.Serializer):
     odi = serializers.DecimalField(
         max_digits=4, decimal_places=1, min_value=0, max_value=100, required=False, allow_null=True
     )
+    # Optional baselines of the measures reported apart (docs/instruments.md).
+    ndi = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=100, required=False, allow_null=True
+    )
+    back_pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    leg_pain = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
 
 
 class DiaryInputSerializer(serializers.Serializer):
@@ -180,6 +186,9 @@ class EnrollmentCreateSerializer(serializers.Serializer):
             performed_on=data["performed_on"],
             baseline_pain=baseline.get("pain"),
             baseline_odi=baseline.get("odi"),
+            baseline_ndi=baseline.get("ndi"),
+            baseline_back_pain=baseline.get("back_pain"),
+            baseline_leg_pain=baseline.get("leg_pain"),
             levels=data.get("levels", ""),
             side=data.get("side", ""),
             external_id=data.get("external_id", ""),
@@ -296,7 +305,13 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         return {"id": obj.patient_id, "mrn": obj.patient.mrn}
 
     def get_baseline(self, obj: Enrollment) -> dict:
-        return {"pain": obj.baseline_pain, "odi": obj.baseline_odi}
+        return {
+            "pain": obj.baseline_pain,
+            "odi": obj.baseline_odi,
+            "ndi": obj.baseline_ndi,
+            "back_pain": obj.baseline_back_pain,
+            "leg_pain": obj.baseline_leg_pain,
+        }
 
     # Answers and scores come from the checkpoints the view prefetched (enrollment_api_queryset):
     # a page of 1,000 enrollments costs the same five queries as a page of one.

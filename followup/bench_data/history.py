@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from followup.instruments.registry import instrument_for
 from followup.models import (
     Answer,
     Escalation,
@@ -85,7 +86,7 @@ class BenchHistory:
             answers.add(
                 checkpoint_id=cp_id,
                 question_code=code,
-                instrument=QUESTIONS[code]["type"],
+                instrument=instrument_for(code),
                 raw_text=raw,
                 value=value,
                 status="answered",

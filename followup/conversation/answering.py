@@ -201,7 +201,6 @@ def answer_store(
     answer_write(
         checkpoint=checkpoint,
         code=code,
-        instrument=QUESTIONS[code]["type"],
         raw=raw,
         value=value,
         status=status,

@@ -82,7 +82,12 @@ def scores_record(*, checkpoint: Checkpoint, now: dt.datetime) -> list[Score]:
         )
         saved.append(score)
 
-    for code, kind in (("PAIN_NOW", Score.Kind.NRS_NOW), ("PAIN_AVG", Score.Kind.NRS_AVG)):
+    for code, kind in (
+        ("PAIN_NOW", Score.Kind.NRS_NOW),
+        ("PAIN_AVG", Score.Kind.NRS_AVG),
+        ("PAIN_BACK", Score.Kind.NRS_BACK),
+        ("PAIN_LEG", Score.Kind.NRS_LEG),
+    ):
         if code in answers and isinstance(answers[code].value, int):
             put(
                 kind,

@@ -84,6 +84,11 @@ def diary_answer_record(
         .filter(enrollment=enrollment, kind=DiaryKind.BLOCK, sent_at__isnull=False)
         .order_by("send_at", "pk")
     )
+    if rows:
+        # Every block's prompts share their keys (h0.5, h1 ...): a reply belongs to the latest
+        # block that has prompts out, else a second block's answers went to the first's rows.
+        latest = max(r.series for r in rows)
+        rows = [r for r in rows if r.series == latest]
     prompts = [_prompt(r) for r in rows]
     answered = [r.key for r in rows if r.answered_at is not None]
     target = prompt_for_answer(prompts, answered_at=answered_at, answered=answered)
@@ -98,7 +103,7 @@ def diary_answer_record(
     return row
 
 
-def _readings(rows: list[DiaryEntry]) -> list[Reading]:
+def block_readings(rows: list[DiaryEntry]) -> list[Reading]:
     # A live answer is the pain when it was given; a recall answer describes the earliest time it
     # stands for (the patient is asked about the evening, not about breakfast).
     return [
@@ -127,7 +132,7 @@ def diary_block_assessment(
     if not rows:
         raise DiaryEntry.DoesNotExist(f"no block diary #{series} for this enrollment")
     block_at = rows[0].started_at
-    readings = _readings(rows)
+    readings = block_readings(rows)
     assessment = assess_block(
         rule=RELIEF_RULES[rule_code],
         baseline=enrollment.baseline_pain,
@@ -210,6 +215,11 @@ def diary_scs_summary(*, enrollment: Enrollment) -> TrialSummary | None:
     rows = list(DiaryEntry.objects.filter(enrollment=enrollment, kind=DiaryKind.SCS_TRIAL))
     if not rows:
         return None
+    return trial_summary(rows, baseline=enrollment.baseline_pain)
+
+
+def trial_summary(rows: list[DiaryEntry], *, baseline: int | None) -> TrialSummary:
+    """The SCS trial summary of one trial's diary rows (one per day)."""
     days = [
         TrialDay(
             int(r.key.removeprefix("day")),
@@ -220,4 +230,4 @@ def diary_scs_summary(*, enrollment: Enrollment) -> TrialSummary | None:
         )
         for r in rows
     ]
-    return scs_trial_summary(baseline=enrollment.baseline_pain, days=days, trial_days=len(rows))
+    return scs_trial_summary(baseline=baseline, days=days, trial_days=len(rows))

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from followup.answer_labels import answer_label
+from followup.instruments.ndi import ndi_band
 from followup.odi import odi_band
+from followup.outcomes.mcid import MCID
 from followup.outcomes.stats import round_half_up
 from followup.relief.arithmetic import percent_relief
 
@@ -52,6 +54,38 @@ def _relief(row: dict) -> object:
 
 def _band(row: dict) -> object:
     return None if row.get("odi") is None else odi_band(row["odi"])
+
+
+def _ndi_band(row: dict) -> object:
+    return None if row.get("ndi") is None else ndi_band(row["ndi"])
+
+
+def _apart(side: str, key: str) -> tuple[Column, ...]:
+    """Back or leg pain, reported apart as spine registries do, against its own baseline."""
+    return (
+        Column(
+            f"baseline_{side}_pain_nrs", f"Baseline {side} pain, NRS 0-10", _dec(f"base_{side}")
+        ),
+        Column(
+            f"{side}_pain_nrs", f"{side.title()} pain now, NRS 0-10 (empty: not asked)", _dec(key)
+        ),
+        Column(
+            f"{side}_pain_change",
+            f"{side}_pain_nrs minus its baseline (points; negative = better)",
+            _dec(f"{side}_change"),
+        ),
+        Column(
+            f"{side}_pain_change_pct",
+            f"{side}_pain_change as % of baseline (empty for a baseline of 0)",
+            _dec(f"{side}_change_pct"),
+        ),
+        Column(
+            f"{side}_pain_mcid",
+            "1 when improved by >= 2 points or >= 30 % (the pain NRS rule)",
+            _get(f"{side}_mcid"),
+        ),
+        Column(f"{side}_pain_worse", "1 when above baseline", _get(f"{side}_worse")),
+    )
 
 
 def _physician_name(row: dict) -> str:
@@ -118,6 +152,18 @@ COLUMNS: tuple[Column, ...] = (
         "negative = worse; empty without a baseline or with a baseline of 0",
         _relief,
     ),
+    Column(
+        "relief_rule",
+        "The repeat-procedure relief rule of this procedure (ESI_REPEAT, RFA_REPEAT; "
+        "followup/relief/rules.py); empty for procedures without one or checks without pain",
+        _get("relief_rule"),
+    ),
+    Column(
+        "relief_rule_status",
+        "relief_rule as documented up to this check: met, not met, not yet, cannot assess "
+        "(the outcome page's verdict once the last check is in)",
+        _get("relief_rule_status"),
+    ),
     Column("pain_mcid", "1 when improved by >= 2 points or >= 30 %", _get("nrs_mcid")),
     Column("pain_responder_50", "1 when improved by >= 50 %", _get("nrs_responder")),
     Column("pain_worse", "1 when above baseline", _get("nrs_worse")),
@@ -127,6 +173,54 @@ COLUMNS: tuple[Column, ...] = (
     Column("odi_change_pct", "odi_change as % of baseline", _dec("odi_change_pct")),
     Column("odi_mcid", "1 when improved by >= 10 points or >= 30 %", _get("odi_mcid")),
     Column("odi_worse", "1 when above baseline", _get("odi_worse")),
+    Column("baseline_ndi", "Baseline Neck Disability Index %", _dec("base_ndi")),
+    Column(
+        "ndi",
+        "Neck Disability Index % (cervical procedures ask it instead of the ODI)",
+        _dec("ndi"),
+    ),
+    Column("ndi_band", "no disability, mild, moderate, severe, complete", _ndi_band),
+    Column("ndi_change", "NDI minus baseline (points; negative = better)", _dec("ndi_change")),
+    Column("ndi_change_pct", "ndi_change as % of baseline", _dec("ndi_change_pct")),
+    Column(
+        "ndi_mcid",
+        f"1 when improved by >= {MCID['NDI'].points} points ({MCID['NDI'].source})",
+        _get("ndi_mcid"),
+    ),
+    Column("ndi_worse", "1 when above baseline", _get("ndi_worse")),
+    *_apart("back", "pain_back"),
+    *_apart("leg", "pain_leg"),
+    Column(
+        "block_diaries",
+        "Diagnostic block diaries of the enrollment (same on every row of it); empty: none",
+        _get("block_diaries"),
+    ),
+    Column(
+        "block_mbb_medicare",
+        "The block diaries together against MBB_MEDICARE (>= 80 % from each of 2 blocks): "
+        "met, not met, not yet, cannot assess",
+        _get("block_mbb_medicare"),
+    ),
+    Column(
+        "block_mbb_asra",
+        "The block diaries together against MBB_ASRA (>= 50 % from one block)",
+        _get("block_mbb_asra"),
+    ),
+    Column(
+        "scs_trial_days_answered",
+        "SCS trial diary: days answered (same on every row of the enrollment)",
+        _get("scs_trial_days_answered"),
+    ),
+    Column(
+        "scs_trial_mean_relief",
+        "SCS trial diary: mean relief % (against the pre-trial pain, else the patient's own %)",
+        _dec("scs_trial_mean_relief"),
+    ),
+    Column(
+        "scs_trial_verdict",
+        "SCS trial diary against SCS_TRIAL: met, not met, cannot assess",
+        _get("scs_trial_verdict"),
+    ),
     Column("meds", "Pain medicine vs before: less, same, more, none", _get("meds")),
     Column("meds_label", "meds in words, as the patient chose it", _label("MEDS", "meds")),
     Column(

@@ -2,9 +2,11 @@
 
 Contents: the Patient; the Procedure; one QuestionnaireResponse per check that reached the
 patient (open -> in-progress, completed -> completed, missed -> stopped); one Observation per
-score (ODI LOINC 97909-6, pain now LOINC 72514-3) plus the baseline pain and ODI entered at
-enrollment. The 7-day average NRS and the VAS have no LOINC code we could vouch for, so they
-carry this tracker's own code system and a plain-text name rather than a borrowed code.
+score (ODI LOINC 97909-6, pain now LOINC 72514-3; NDI, back and leg pain in this tracker's code
+system) and per baseline entered at enrollment; the relief verdicts (repeat-procedure rule,
+block and trial diaries: ``fhir_relief.py``). The 7-day average NRS and the VAS have no LOINC
+code we could vouch for, so they carry this tracker's own code system and a plain-text name
+rather than a borrowed code.
 
 References inside the bundle are ``urn:uuid:`` full URLs (UUID 5 from the record's id, so the
 same record always gets the same UUID across exports). Free-text answers are left out unless
@@ -22,9 +24,15 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from followup.odi import ODI_SECTIONS, odi_band
+from followup.diaries.figures import DiaryFigures
+from followup.instruments.indexes import INDEXES
+from followup.instruments.ndi import ndi_band
+from followup.instruments.registry import answer_value_type
+from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label, procedure_names
-from followup.questions import QUESTIONS
+
+from .fhir_answers import answer_values, index_item, question_text
+from .fhir_relief import relief_observations
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -34,7 +42,7 @@ LOINC_ODI_SCORE = "97909-6"
 LOINC_PAIN_NRS = "72514-3"
 
 QR_STATUS = {"open": "in-progress", "completed": "completed", "missed": "stopped"}
-_ODI_TITLES = {s["key"]: s["title"]["en"] for s in ODI_SECTIONS}
+BANDS = {"ODI": odi_band, "NDI": ndi_band}
 
 
 def _base_url() -> str:
@@ -136,70 +144,24 @@ def build_procedure(ids: FhirIds, enrollment) -> dict:
     )
 
 
-def _answer_values(answer, *, ids: FhirIds, free_text: bool) -> list[dict] | None:
-    """FHIR answer[] for a stored answer; None when it cannot or should not be exported."""
-    value = answer.value
-    if answer.instrument == "yes_no" and isinstance(value, bool):
-        return [{"valueBoolean": value}]
-    if (
-        answer.instrument in ("nrs", "vas")
-        and isinstance(value, int)
-        and not isinstance(value, bool)
-    ):
-        return [{"valueInteger": value}]
-    if answer.instrument == "choice" and isinstance(value, str):
-        options = {
-            o["value"]: o["en"] for o in QUESTIONS.get(answer.question_code, {}).get("options", [])
-        }
-        coding = {
-            "system": ids.system(f"CodeSystem/{answer.question_code.lower()}"),
-            "code": value,
-        }
-        if value in options:
-            coding["display"] = options[value]
-        return [{"valueCoding": coding}]
-    if answer.instrument == "free_text" and isinstance(value, str) and value:
-        return [{"valueString": value}] if free_text else None
-    return None
-
-
-def _odi_item(answer) -> dict | None:
-    if not isinstance(answer.value, dict):
-        return None
-    items = []
-    for key, title in _ODI_TITLES.items():
-        score = answer.value.get(key)
-        if isinstance(score, int) and not isinstance(score, bool):
-            items.append(
-                {"linkId": f"ODI.{key}", "text": title, "answer": [{"valueInteger": score}]}
-            )
-    if not items:
-        return None
-    return {"linkId": "ODI", "text": "Oswestry Disability Index v2.1a", "item": items}
-
-
-def _question_text(code: str) -> str:
-    question = QUESTIONS.get(code)
-    return question["text"]["en"] if question else code
-
-
 def build_questionnaire_response(
     ids: FhirIds, enrollment, checkpoint, *, status: str, free_text: bool
 ) -> dict:
     items = []
     answered = [a for a in checkpoint.answers.all() if a.status == "answered"]
     for answer in sorted(answered, key=lambda a: (a.answered_at, a.pk)):
-        if answer.instrument == "web_form" and answer.question_code == "ODI":
-            item = _odi_item(answer)
+        if answer_value_type(answer.question_code) == "web_form":
+            index = INDEXES.get(answer.question_code)
+            item = index_item(answer, index) if index else None
             if item:
                 items.append(item)
             continue
-        values = _answer_values(answer, ids=ids, free_text=free_text)
+        values = answer_values(answer, ids=ids, free_text=free_text)
         if values:
             items.append(
                 {
                     "linkId": answer.question_code,
-                    "text": _question_text(answer.question_code),
+                    "text": question_text(answer.question_code),
                     "answer": values,
                 }
             )
@@ -291,17 +253,21 @@ def score_code(ids: FhirIds, kind: str) -> tuple[dict, str, str]:
             "{score}",
         )
     local = {
+        "NDI": "Neck Disability Index (%)",
+        "NRS_BACK": "Back pain now (NRS 0-10)",
+        "NRS_LEG": "Leg pain now (NRS 0-10)",
         "NRS_AVG": "Average pain over the past 7 days (NRS 0-10)",
         "VAS": "Pain, visual analogue scale (0-100)",
     }
     text = local.get(kind, kind)
+    unit = "%" if kind == "NDI" else "{score}"
     return (
         {
             "coding": [{"system": ids.system("CodeSystem/score"), "code": kind, "display": text}],
             "text": text,
         },
-        "{score}",
-        "{score}",
+        unit,
+        unit,
     )
 
 
@@ -312,41 +278,38 @@ def enrollment_bundle(
     free_text: bool = False,
     base_url: str | None = None,
     now: dt.datetime | None = None,
+    diary: DiaryFigures | None = None,
 ) -> dict:
-    """The Bundle as a JSON-ready dict. ``checkpoints`` carry prefetched answers and scores."""
+    """The Bundle as a JSON-ready dict. ``checkpoints`` carry prefetched answers and scores;
+    ``diary`` (``followup/diaries/figures.py``) adds the diaries' relief verdicts."""
     ids = FhirIds((base_url or _base_url()).rstrip("/"))
     now = now or dt.datetime.now(dt.UTC)
     entries = [build_patient(ids, enrollment), build_procedure(ids, enrollment)]
-    if enrollment.baseline_pain is not None:
-        code, unit, ucum = score_code(ids, "NRS_NOW")
-        code = {**code, "text": "Baseline pain before the procedure (NRS 0-10)"}
+    # The baselines staff entered at enrollment, one Observation each.
+    for kind, value, text in (
+        ("NRS_NOW", enrollment.baseline_pain, "Baseline pain before the procedure (NRS 0-10)"),
+        ("ODI", enrollment.baseline_odi, ""),
+        ("NDI", enrollment.baseline_ndi, ""),
+        ("NRS_BACK", enrollment.baseline_back_pain, "Baseline back pain (NRS 0-10)"),
+        ("NRS_LEG", enrollment.baseline_leg_pain, "Baseline leg pain (NRS 0-10)"),
+    ):
+        if value is None:
+            continue
+        code, unit, ucum = score_code(ids, kind)
+        # Pain now and ODI keep the keys of earlier exports, so their UUIDs do not change.
+        key = {"NRS_NOW": "pain", "ODI": "odi"}.get(kind, kind.lower())
         entries.append(
             build_observation(
                 ids,
-                f"baseline-pain/{enrollment.pk}",
+                f"baseline-{key}/{enrollment.pk}",
                 enrollment=enrollment,
-                code=code,
-                value=enrollment.baseline_pain,
+                code={**code, "text": text} if text else code,
+                value=value,
                 unit=unit,
                 ucum=ucum,
                 effective=_iso(enrollment.performed_on),
                 note="Pre-procedure baseline, recorded at enrollment",
-            )
-        )
-    if enrollment.baseline_odi is not None:
-        code, unit, ucum = score_code(ids, "ODI")
-        entries.append(
-            build_observation(
-                ids,
-                f"baseline-odi/{enrollment.pk}",
-                enrollment=enrollment,
-                code=code,
-                value=enrollment.baseline_odi,
-                unit=unit,
-                ucum=ucum,
-                effective=_iso(enrollment.performed_on),
-                note="Pre-procedure baseline, recorded at enrollment",
-                band=odi_band(enrollment.baseline_odi),
+                band=BANDS[kind](value) if kind in BANDS else "",
             )
         )
     for checkpoint in checkpoints:
@@ -375,9 +338,12 @@ def enrollment_bundle(
                     effective=_iso(score.computed_at),
                     derived_from=checkpoint.pk,
                     note=label,
-                    band=odi_band(score.value) if score.kind == "ODI" else "",
+                    band=BANDS[score.kind](score.value) if score.kind in BANDS else "",
                 )
             )
+    entries += relief_observations(
+        ids, _entry, enrollment=enrollment, checkpoints=checkpoints, diary=diary
+    )
     return {
         "resourceType": "Bundle",
         "id": ids.uuid("Bundle", f"enrollment/{enrollment.pk}/{now.isoformat()}"),

@@ -41,6 +41,10 @@ def _question_item(code: str, lang: str) -> dict:
             {"url": EXT_MIN, "valueInteger": question["min"]},
             {"url": EXT_MAX, "valueInteger": question["max"]},
         ]
+    elif question["type"] == "yes_no":
+        item["type"] = "boolean"
+    elif question["type"] == "free_text":
+        item["type"] = "text"
     elif question["type"] == "choice":
         item["type"] = "choice"
         item["text"] = text.split(" Reply ")[0].split(" Responda ")[0]
@@ -54,9 +58,29 @@ def _question_item(code: str, lang: str) -> dict:
             }
             for option in question["options"]
         ]
-    else:  # pragma: no cover - the registry only lists nrs and choice SMS items
+    else:  # pragma: no cover - every bank type is handled above
         raise ValueError(f"{code}: no Questionnaire item for type {question['type']}")
     return item
+
+
+_VAS_TEXT = {
+    "en": "Your pain right now, from 0 (no pain) to 100 (worst pain imaginable)",
+    "es": "Su dolor ahora, de 0 (nada) a 100 (el peor dolor imaginable)",
+}
+
+
+def _vas_item(lang: str) -> dict:
+    """The web form's 0-100 slider (not in the SMS bank: it needs a screen)."""
+    return {
+        "linkId": "VAS",
+        "text": _VAS_TEXT[lang],
+        "type": "integer",
+        "required": False,
+        "extension": [
+            {"url": EXT_MIN, "valueInteger": 0},
+            {"url": EXT_MAX, "valueInteger": 100},
+        ],
+    }
 
 
 def _index_items(prefix: str, sections: tuple[dict, ...], lang: str) -> list[dict]:
@@ -93,8 +117,13 @@ def instrument_questionnaire(code: str, language: str = "en") -> dict:
         items = _index_items("ODI", ODI_SECTIONS, lang)
     elif code == "NDI":
         items = _index_items("NDI", NDI_SECTIONS, lang)
+    elif code == "VAS":
+        items = [_vas_item(lang)]
     else:
-        items = [_question_item(q, lang) for q in inst.question_codes]
+        codes = list(inst.question_codes) + [
+            q for q in QUESTIONS if any(q.startswith(p) for p in inst.question_prefixes)
+        ]
+        items = [_question_item(q, lang) for q in codes]
     resource: dict = {
         "resourceType": "Questionnaire",
         "id": f"{code.lower().replace('_', '-')}-{lang}",

@@ -15,7 +15,9 @@ class Answer(models.Model):
     )
     question_code = models.CharField(max_length=40)
     instrument = models.CharField(
-        max_length=20, help_text="yes_no, nrs, vas, choice, odi, free_text"
+        max_length=20,
+        help_text="The registry's instrument code (followup/instruments/registry.py): "
+        "NRS_PAIN, ODI, NDI, PGIC7, RED_FLAGS...",
     )
     raw_text = models.TextField(blank=True)
     value = models.JSONField(null=True, blank=True)
@@ -44,6 +46,8 @@ class Score(models.Model):
         NDI = "NDI", "Neck Disability Index (%)"
         NRS_NOW = "NRS_NOW", "Pain now (NRS 0-10)"
         NRS_AVG = "NRS_AVG", "Average pain past week (NRS 0-10)"
+        NRS_BACK = "NRS_BACK", "Back pain now (NRS 0-10)"
+        NRS_LEG = "NRS_LEG", "Leg pain now (NRS 0-10)"
         VAS = "VAS", "Pain (VAS 0-100)"
 
     checkpoint = models.ForeignKey(

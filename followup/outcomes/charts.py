@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from followup.instruments.ndi import NDI_BANDS
 from followup.odi import ODI_BANDS
 
 from . import svg
@@ -149,30 +150,40 @@ def patient_pain_chart(trend) -> str:
     )
 
 
-def patient_odi_chart(trend) -> str:
-    baseline = trend.baseline_odi
+INDEX_CHARTS = {
+    # code: (attribute on a check, band table, name in titles)
+    "ODI": ("odi", ODI_BANDS, "Disability (ODI)"),
+    "NDI": ("ndi", NDI_BANDS, "Neck disability (NDI)"),
+}
+
+
+def _index_chart(trend, code: str) -> str:
+    """ODI or NDI percent over time, shaded by the index's own disability bands, with the MCID
+    bar from this patient's baseline of the same index."""
+    attr, band_table, title = INDEX_CHARTS[code]
+    baseline = getattr(trend, f"baseline_{attr}")
     points = []
     if baseline is not None:
-        points.append(svg.Point(0.0, float(baseline), f"Baseline ODI {baseline} %"))
-    points += _series_points(trend, "odi", unit=" %")
+        points.append(svg.Point(0.0, float(baseline), f"Baseline {code} {baseline} %"))
+    points += _series_points(trend, attr, unit=" %")
     refs = []
     if baseline is not None:
-        bar = MCID["ODI"].threshold_value(Decimal(baseline))
+        bar = MCID[code].threshold_value(Decimal(baseline))
         if bar >= 0:
             refs.append(svg.RefLine(float(bar), f"MCID: at or below {bar:.1f} %", svg.GREEN))
     bands, low = [], Decimal(0)
-    for (upper, label), fill in zip(ODI_BANDS, ODI_BAND_FILLS, strict=True):
+    for (upper, label), fill in zip(band_table, ODI_BAND_FILLS, strict=True):
         bands.append(svg.Band(float(low), float(upper), label, fill))
         low = upper
-    series = [svg.Series("ODI %", points, svg.VERMILLION)]
-    legend = [svg.LegendItem("ODI %", svg.VERMILLION, "line")]
+    series = [svg.Series(f"{code} %", points, svg.VERMILLION)]
+    legend = [svg.LegendItem(f"{code} %", svg.VERMILLION, "line")]
     legend += [svg.LegendItem(r.label, r.color, "line", r.dash) for r in refs]
     legend += _legend_events()
     return svg.trend_chart(
-        chart_id=f"odi-chart-{trend.enrollment.pk}",
-        title="Disability (ODI) since the procedure",
-        description=_describe(trend, "odi", "ODI %"),
-        y_label="ODI (%)",
+        chart_id=f"{attr}-chart-{trend.enrollment.pk}",
+        title=f"{title} since the procedure",
+        description=_describe(trend, attr, f"{code} %", baseline),
+        y_label=f"{code} (%)",
         y_max=100,
         y_ticks=range(0, 101, 20),
         x_max=trend.x_max,
@@ -186,13 +197,62 @@ def patient_odi_chart(trend) -> str:
     )
 
 
-def _describe(trend, attr: str, unit: str) -> str:
+def patient_odi_chart(trend) -> str:
+    return _index_chart(trend, "ODI")
+
+
+def patient_ndi_chart(trend) -> str:
+    return _index_chart(trend, "NDI")
+
+
+def patient_back_leg_chart(trend) -> str:
+    """Back and leg pain, each from its own baseline, as spine registries report them apart."""
+    e = trend.enrollment
+    series, refs = [], []
+    for attr, name, base, colour, dash, marker in (
+        ("pain_back", "Back pain (NRS)", e.baseline_back_pain, svg.BLUE, "", "circle"),
+        ("pain_leg", "Leg pain (NRS)", e.baseline_leg_pain, svg.ORANGE, "5 3", "diamond"),
+    ):
+        first = [] if base is None else [svg.Point(0.0, float(base), f"Baseline {name} {base}")]
+        series.append(
+            svg.Series(name, first + _series_points(trend, attr, unit="/10"), colour, dash, marker)
+        )
+        if base is not None:
+            bar = MCID["NRS"].threshold_value(Decimal(base))
+            if bar >= 0:
+                refs.append(
+                    svg.RefLine(float(bar), f"{name} MCID: at or below {bar:.1f}", colour, "2 3")
+                )
+    legend = [svg.LegendItem(s.name, s.color, "line", s.dash) for s in series]
+    legend += [svg.LegendItem(r.label, r.color, "line", r.dash) for r in refs]
+    legend += _legend_events()
+    back = _describe(trend, "pain_back", "Back pain NRS 0-10", e.baseline_back_pain)
+    leg = _describe(trend, "pain_leg", "Leg pain NRS 0-10", e.baseline_leg_pain)
+    return svg.trend_chart(
+        chart_id=f"back-leg-chart-{trend.enrollment.pk}",
+        title="Back and leg pain since the procedure",
+        description=f"{back} {leg}",
+        y_label="Pain (0-10)",
+        y_max=10,
+        y_ticks=range(0, 11, 2),
+        x_max=trend.x_max,
+        series=series,
+        events=_events(trend),
+        lanes=LANES,
+        ref_lines=refs,
+        legend=legend,
+        height=360,
+    )
+
+
+def _describe(trend, attr: str, unit: str, base=None) -> str:
     parts = []
     for check in trend.checks:
         value = getattr(check, attr)
         if value is not None:
             parts.append(f"{check.label} {value}")
-    base = trend.baseline_pain if attr == "pain" else trend.baseline_odi
+    if attr == "pain":
+        base = trend.baseline_pain
     start = f"Baseline {base}" if base is not None else "No baseline"
     body = "; ".join(parts) if parts else "no scores yet"
     return f"{unit}. {start}; {body}. The table below lists every value."
@@ -213,11 +273,11 @@ def cohort_change_chart(
                 labels[s.key] = s.key
     if not keys:
         return None
-    attr = "pain" if measure == "NRS" else "odi"
+    attr = {"NRS": "pain", "ODI": "odi", "NDI": "ndi"}[measure]
     series = []
     markers = ("circle", "diamond", "square", "triangle", "circle", "diamond")
     for i, (name, summaries) in enumerate(summaries_by_group):
-        by_key = {s.key: getattr(s, attr) for s in summaries}
+        by_key = {s.key: getattr(s, attr, None) for s in summaries}
         values = []
         for key in keys:
             m = by_key.get(key)
@@ -236,13 +296,14 @@ def cohort_change_chart(
         series.append(svg.IntervalSeries(name or "Cohort", SERIES_COLOURS[i], values, markers[i]))
     rule = MCID[measure]
     refs = [svg.RefLine(-float(rule.points), f"MCID: -{rule.points} points", svg.GREEN)]
-    what = "pain NRS (7-day average, else pain now)" if measure == "NRS" else "ODI %"
+    what = "pain NRS (7-day average, else pain now)" if measure == "NRS" else f"{measure} %"
     return svg.interval_chart(
         chart_id=chart_id,
         title=f"Mean change from baseline in {what}",
         description=f"Mean change from baseline in {what} at each check with 95 % confidence "
         "intervals; below zero is better. The table next to the chart has the same numbers.",
-        y_label="Change from baseline" + (" (points)" if measure == "NRS" else " (ODI points)"),
+        y_label="Change from baseline"
+        + (" (points)" if measure == "NRS" else f" ({measure} points)"),
         categories=keys,
         series=series,
         ref_lines=refs,

@@ -2,8 +2,10 @@
 
 Thresholds (DOMAIN.md, from the Ostelo et al. consensus, Spine 2008, and Farrar et al., Pain
 2001): an improvement of at least 2 points on the 0-10 pain NRS, 15 on the 0-100 VAS, 10 points
-of ODI, or at least 30 % of the baseline on any of them. Interventional pain studies also count
-"responders" at a pain reduction of at least 50 %.
+of ODI, or at least 30 % of the baseline on any of them. Back and leg pain, scored apart, use the
+pain NRS rule. The NDI: at least 7.5 points of its 0-100 percent score, with no percent-of-baseline
+rule (Carreon et al., Spine J 2010; the registry's NDI entry cites the range published).
+Interventional pain studies also count "responders" at a pain reduction of at least 50 %.
 
 Conventions shared by the pages, the exports and the SQL in ``followup.selectors.outcomes``:
 
@@ -28,7 +30,7 @@ class Mcid:
     measure: str
     label: str
     points: Decimal
-    percent: Decimal
+    percent: Decimal | None  # None: only the points rule (the NDI)
     scale_max: Decimal
     source: str
 
@@ -40,6 +42,8 @@ class Mcid:
         """
         baseline = Decimal(baseline)
         by_points = baseline - self.points
+        if self.percent is None:
+            return by_points
         by_percent = baseline * (Decimal(100) - self.percent) / Decimal(100)
         return max(by_points, by_percent) if baseline > 0 else by_points
 
@@ -68,6 +72,30 @@ MCID: dict[str, Mcid] = {
         Decimal("30"),
         Decimal("100"),
         "Ostelo et al., Spine 2008",
+    ),
+    "NDI": Mcid(
+        "NDI",
+        "Neck Disability Index (%)",
+        Decimal("7.5"),
+        None,
+        Decimal("100"),
+        "Carreon et al., Spine J 2010;10:469-474 (followup/instruments/registry.py NDI)",
+    ),
+    "BACK": Mcid(
+        "BACK",
+        "Back pain NRS (0-10)",
+        Decimal("2"),
+        Decimal("30"),
+        Decimal("10"),
+        "As the pain NRS: Farrar et al., Pain 2001; Ostelo et al., Spine 2008",
+    ),
+    "LEG": Mcid(
+        "LEG",
+        "Leg pain NRS (0-10)",
+        Decimal("2"),
+        Decimal("30"),
+        Decimal("10"),
+        "As the pain NRS: Farrar et al., Pain 2001; Ostelo et al., Spine 2008",
     ),
 }
 
@@ -122,7 +150,7 @@ def change_from_baseline(*, measure: str, baseline: object, value: object) -> Ch
         percent = round_half_up(points * 100 / base, 1)
     # Compared without dividing, so 30 % of 7 (2.1) is not lost to rounding: 10 x improvement
     # >= 3 x baseline is exactly "improvement >= 30 % of baseline".
-    by_percent = base > 0 and improvement * 100 >= rule.percent * base
+    by_percent = rule.percent is not None and base > 0 and improvement * 100 >= rule.percent * base
     mcid = improvement >= rule.points or by_percent
     responder = base > 0 and improvement * 100 >= RESPONDER_PERCENT * base
     return Change(

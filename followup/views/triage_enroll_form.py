@@ -107,7 +107,7 @@ def _payload(post) -> dict:
         "side": post.get("side", "").strip(),
     }
     baseline = {}
-    for key in ("pain", "odi"):
+    for key in ("pain", "odi", "ndi", "back_pain", "leg_pain"):
         raw = post.get(f"baseline.{key}", "").strip()
         if raw != "":
             baseline[key] = raw
@@ -284,6 +284,37 @@ def _form_fields(post, errors: dict[str, list[str]], choices: dict) -> dict[str,
             min=0,
             max=100,
             step="0.1",
+        ),
+        _field(
+            "baseline.ndi",
+            "Baseline NDI (%)",
+            "number",
+            v("baseline.ndi"),
+            errors=e("baseline.ndi"),
+            min=0,
+            max=100,
+            step="0.1",
+            help_text="Neck Disability Index, for a cervical procedure.",
+        ),
+        _field(
+            "baseline.back_pain",
+            "Baseline back pain (0-10)",
+            "number",
+            v("baseline.back_pain"),
+            errors=e("baseline.back_pain"),
+            min=0,
+            max=10,
+            step=1,
+        ),
+        _field(
+            "baseline.leg_pain",
+            "Baseline leg pain (0-10)",
+            "number",
+            v("baseline.leg_pain"),
+            errors=e("baseline.leg_pain"),
+            min=0,
+            max=10,
+            step=1,
         ),
     ]
     return {

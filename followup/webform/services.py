@@ -32,13 +32,10 @@ def draft_save(*, checkpoint: Checkpoint, values: dict) -> FormDraft:
     return draft
 
 
-def _answer(
-    checkpoint: Checkpoint, code: str, *, instrument: str, raw: str, value, now: dt.datetime
-) -> None:
+def _answer(checkpoint: Checkpoint, code: str, *, raw: str, value, now: dt.datetime) -> None:
     answer_write(
         checkpoint=checkpoint,
         code=code,
-        instrument=instrument,
         raw=raw,
         value=value,
         status=AnswerStatus.ANSWERED if value is not None else AnswerStatus.UNANSWERED,
@@ -73,7 +70,7 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
                 continue
             value = data.get(f"q_{code}")
             if value in ("", None):
-                _answer(checkpoint, code, instrument=kind, raw="", value=None, now=now)
+                _answer(checkpoint, code, raw="", value=None, now=now)
                 continue
             if kind == "yes_no":
                 value = value == "yes"
@@ -86,7 +83,6 @@ def form_submit(*, link: FormLink, form: SurveyForm, now: dt.datetime | None = N
             _answer(
                 checkpoint,
                 code,
-                instrument=kind,
                 raw=str(data.get(f"q_{code}")),
                 value=value,
                 now=now,
@@ -133,12 +129,9 @@ def _record_odi_and_vas(checkpoint: Checkpoint, form: SurveyForm, now: dt.dateti
     _answer(
         checkpoint,
         index.code,
-        instrument=index.code.lower(),
         raw=raw,
         value=sections if answered else None,
         now=now,
     )
     vas = data.get("vas") if form.vas_set() else None
-    _answer(
-        checkpoint, "VAS", instrument="vas", raw="" if vas is None else str(vas), value=vas, now=now
-    )
+    _answer(checkpoint, "VAS", raw="" if vas is None else str(vas), value=vas, now=now)

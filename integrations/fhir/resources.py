@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from django.conf import settings
 
 from followup.exports.fhir import (
+    BANDS,
     QR_STATUS,
     FhirIds,
     build_observation,
@@ -26,7 +27,6 @@ from followup.exports.fhir import (
     score_code,
 )
 from followup.models import Checkpoint, Enrollment, Flag, Score
-from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label
 from patients.models import Patient
 
@@ -104,7 +104,7 @@ def observation_resource(score: Score) -> dict:
         effective=score.computed_at.isoformat(),
         derived_from=checkpoint.pk,
         note=checkpoint.label or checkpoint_label(checkpoint.key),
-        band=odi_band(score.value) if score.kind == "ODI" else "",
+        band=BANDS[score.kind](score.value) if score.kind in BANDS else "",  # ODI and NDI
     )["resource"]
     return _with_meta(resource, score.computed_at)
 

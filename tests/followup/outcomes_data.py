@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from followup.instruments.ndi import NDI_SECTION_KEYS
+from followup.instruments.registry import instrument_for
 from followup.models import (
     Answer,
     AnswerStatus,
@@ -29,12 +31,12 @@ PERFORMED = dt.date(2026, 1, 5)
 ENROLLED_AT = dt.datetime(2026, 1, 5, 20, 0, tzinfo=UTC)
 
 
-def odi_sections(percent: int) -> dict[str, int]:
+def odi_sections(percent: int, keys: tuple[str, ...] = ODI_SECTION_KEYS) -> dict[str, int]:
     """Ten ODI section scores summing to percent / 2 (10 sections: percent = sum x 2)."""
     if percent % 2 or not 0 <= percent <= 100:
         raise ValueError("use an even percent 0-100")
     total, out = percent // 2, {}
-    for key in ODI_SECTION_KEYS:
+    for key in keys:
         out[key] = min(5, total)
         total -= out[key]
     return out
@@ -82,6 +84,9 @@ def record(
     nrs_avg=None,
     vas=None,
     odi=None,
+    ndi=None,
+    pain_back=None,
+    pain_leg=None,
     meds=None,
     pgic=None,
     pgic7=None,
@@ -92,11 +97,12 @@ def record(
     cp = check(enrollment, key)
     at = at or dt.datetime.combine(cp.target_date, dt.time(16, 0), tzinfo=UTC)
 
-    def answer(code, instrument, value, raw=None):
+    def answer(code, _old_label, value, raw=None):
+        # The label the one answer writer gives (followup/answers.py), from the registry.
         Answer.objects.create(
             checkpoint=cp,
             question_code=code,
-            instrument=instrument,
+            instrument=instrument_for(code),
             value=value,
             raw_text=raw if raw is not None else str(value),
             answered_at=at,
@@ -116,6 +122,16 @@ def record(
     if odi is not None:
         answer("ODI", "web_form", odi_sections(odi), raw="")
         Score.objects.create(checkpoint=cp, kind=Score.Kind.ODI, value=Decimal(odi), computed_at=at)
+    if ndi is not None:
+        answer("NDI", "ndi", odi_sections(ndi, NDI_SECTION_KEYS), raw="")
+        Score.objects.create(checkpoint=cp, kind=Score.Kind.NDI, value=Decimal(ndi), computed_at=at)
+    for code, kind, value in (
+        ("PAIN_BACK", Score.Kind.NRS_BACK, pain_back),
+        ("PAIN_LEG", Score.Kind.NRS_LEG, pain_leg),
+    ):
+        if value is not None:
+            answer(code, "nrs", value)
+            Score.objects.create(checkpoint=cp, kind=kind, value=Decimal(value), computed_at=at)
     if meds is not None:
         answer("MEDS", "choice", meds)
     if pgic is not None:

@@ -25,7 +25,8 @@ def test_it_shows_each_answer_with_raw_text_parsed_value_and_time(answered, alic
     assert by_code["RF_WEAKNESS"]["raw_text"] == "Nope" and by_code["RF_WEAKNESS"]["value"] is False
     assert by_code["PAIN_NOW"]["raw_text"] == "seven" and by_code["PAIN_NOW"]["value"] == 7
     assert (
-        by_code["PAIN_NOW"]["instrument"] == "nrs" and by_code["PAIN_NOW"]["checkpoint_key"] == "m3"
+        by_code["PAIN_NOW"]["instrument"] == "NRS_PAIN"
+        and by_code["PAIN_NOW"]["checkpoint_key"] == "m3"
     )
     assert by_code["PAIN_AVG"] == {
         **by_code["PAIN_AVG"],

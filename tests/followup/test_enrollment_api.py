@@ -63,7 +63,13 @@ def test_it_enrolls_and_returns_the_scheduled_checkpoints(api, bob):
     performed = TODAY - dt.timedelta(days=3)
     assert d14["target_date"] == (performed + dt.timedelta(days=14)).isoformat()
     assert d14["window_closes"] == (performed + dt.timedelta(days=42)).isoformat()
-    assert data["baseline"] == {"pain": 8, "odi": 52.0}
+    assert data["baseline"] == {
+        "pain": 8,
+        "odi": 52.0,
+        "ndi": None,
+        "back_pain": None,
+        "leg_pain": None,
+    }
     patient = Patient.objects.get(mrn="A-1001")
     assert patient.language == "es" and patient.phone == "+15125550100"
 

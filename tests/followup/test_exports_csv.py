@@ -102,6 +102,43 @@ def test_it_writes_one_row_per_patient_checkpoint_with_the_figures(rows_by_key):
         "flags": "2",
         "highest_flag_tier": "URGENT",
     }
+    # Not asked at this check, no baseline entered: the NDI and the back and leg pain columns
+    # are there and empty.
+    expected |= {
+        name: ""
+        for name in [
+            "baseline_ndi",
+            "ndi",
+            "ndi_band",
+            "ndi_change",
+            "ndi_change_pct",
+            "ndi_mcid",
+            "ndi_worse",
+            "baseline_back_pain_nrs",
+            "back_pain_nrs",
+            "back_pain_change",
+            "back_pain_change_pct",
+            "back_pain_mcid",
+            "back_pain_worse",
+            "baseline_leg_pain_nrs",
+            "leg_pain_nrs",
+            "leg_pain_change",
+            "leg_pain_change_pct",
+            "leg_pain_mcid",
+            "leg_pain_worse",
+        ]
+    }
+    # ESI: the repeat-ESI rule as documented at d14 (5 from 7 is 28.6 %, below 50 %); no diary.
+    expected |= {
+        "relief_rule": "ESI_REPEAT",
+        "relief_rule_status": "not met",
+        "block_diaries": "",
+        "block_mbb_medicare": "",
+        "block_mbb_asra": "",
+        "scs_trial_days_answered": "",
+        "scs_trial_mean_relief": "",
+        "scs_trial_verdict": "",
+    }
     assert d14 == expected
     m3 = rows[1]
     assert (

@@ -31,7 +31,8 @@ def test_it_labels_each_stored_question_code_with_its_instrument_version():
     assert instrument_for_question("PGIC7").version == "7-point"
     assert instrument_for_question("PAIN_BACK").code == "NRS_BACK"
     assert instrument_for_question("PAIN_LEG").code == "NRS_LEG"
-    assert instrument_for_question("RF_FEVER") is None
+    assert instrument_for_question("RF_FEVER").code == "RED_FLAGS"
+    assert instrument_for_question("NOT_A_QUESTION") is None
 
 
 def test_it_asks_the_7_point_pgic_in_every_shipped_protocol_and_keeps_the_5_point_question():

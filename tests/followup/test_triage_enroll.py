@@ -150,6 +150,17 @@ def test_a_valid_form_enrolls_and_opens_the_patient(clinic, alice, bob):
     assert audit.object_type == "enrollment" and audit.patient_id == enrollment.patient_id
 
 
+def test_the_form_takes_the_ndi_back_and_leg_baselines(clinic, alice, bob):
+    data = form_data(
+        clinic,
+        levels="C5-C6",
+        **{"baseline.ndi": "44.5", "baseline.back_pain": "3", "baseline.leg_pain": "9"},
+    )
+    assert signed_in(alice).post("/enroll/", data).status_code == 302
+    e = Enrollment.objects.get()
+    assert (str(e.baseline_ndi), e.baseline_back_pain, e.baseline_leg_pain) == ("44.5", 3, 9)
+
+
 INVALID = [
     {"performed_on": (timezone.localdate() + dt.timedelta(days=3)).isoformat()},
     {"performed_on": "not a date"},
@@ -163,6 +174,9 @@ INVALID = [
     {"patient.first_name": ""},
     {"baseline.pain": "11"},
     {"baseline.odi": "-1"},
+    {"baseline.ndi": "101"},
+    {"baseline.back_pain": "11"},
+    {"baseline.leg_pain": "-1"},
     {"side": "up"},
 ]
 

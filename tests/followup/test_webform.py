@@ -147,7 +147,7 @@ def test_a_full_odi_scores_16_of_50_as_32_percent(client, form_path, checkpoint)
     assert odi_score.details["band"] == "moderate"
     assert Score.objects.get(checkpoint=checkpoint, kind="VAS").value == Decimal("42")
     answer = Answer.objects.get(checkpoint=checkpoint, question_code="ODI")
-    assert answer.instrument == "odi" and answer.value["pain_intensity"] == 2
+    assert answer.instrument == "ODI" and answer.value["pain_intensity"] == 2
     checkpoint.refresh_from_db()
     assert checkpoint.status == CheckpointStatus.COMPLETED and checkpoint.next_reminder_at is None
 

@@ -68,7 +68,7 @@ def test_the_form_shows_the_ndi_sections_and_scores_them(client, ndi_path, cervi
     sent = client.post(ndi_path, {**ndi(*scores), "action": "submit"})
     assert "Thank you" in sent.content.decode()
     answer = Answer.objects.get(checkpoint=cervical, question_code="NDI")
-    assert answer.instrument == "ndi" and answer.value["pain_intensity"] == 3
+    assert answer.instrument == "NDI" and answer.value["pain_intensity"] == 3
     score = Score.objects.get(checkpoint=cervical, kind="NDI")
     assert score.value == Decimal("40.0")  # 20 / 50
     assert score.details == {"sum": 20, "answered": 10, "band": "moderate"}

@@ -180,9 +180,9 @@ def cohort_cache_key(access: OutcomeAccess, filters: CohortFilters) -> str:
         access.user_id if access.own_only else None,
         sorted(asdict(filters).items()),
     )
-    # The version changes with the shape of CohortFigures (v2: PGIC 7-point counts), so a deploy
-    # never unpickles figures an older release cached.
-    return "cohort-figures:v2:" + hashlib.sha256(repr(scope).encode()).hexdigest()
+    # The version changes with the shape of CohortFigures (v2: PGIC 7-point counts; v3: NDI, back
+    # and leg pain per check), so a deploy never unpickles figures an older release cached.
+    return "cohort-figures:v3:" + hashlib.sha256(repr(scope).encode()).hexdigest()
 
 
 def _compute(access: OutcomeAccess, filters: CohortFilters) -> CohortFigures:

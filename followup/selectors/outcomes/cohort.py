@@ -169,6 +169,10 @@ class CheckpointSummary:
     pain: MeasureSummary
     odi: MeasureSummary
     vas_scored: int = 0
+    # The NDI (cervical procedures) and back and leg pain reported apart (issue 23).
+    ndi: MeasureSummary | None = None
+    back: MeasureSummary | None = None
+    leg: MeasureSummary | None = None
 
     @property
     def response_rate(self) -> Decimal | None:
@@ -257,6 +261,9 @@ def cohort_checkpoint_summary(
             vas_scored=Count("pk", filter=due & Q(vas__isnull=False)),
             **_measure_aggregates("nrs", "pain", responder=True),
             **_measure_aggregates("odi", "odi", responder=False),
+            **_measure_aggregates("ndi", "ndi", responder=False),
+            **_measure_aggregates("back", "pain_back", responder=False),
+            **_measure_aggregates("leg", "pain_leg", responder=False),
         )
     )
     out = []
@@ -278,6 +285,9 @@ def cohort_checkpoint_summary(
                 pain=_measure(row, "nrs", responder=True),
                 odi=_measure(row, "odi", responder=False),
                 vas_scored=row["vas_scored"],
+                ndi=_measure(row, "ndi", responder=False),
+                back=_measure(row, "back", responder=False),
+                leg=_measure(row, "leg", responder=False),
             )
         )
     out.sort(key=lambda s: (s.group.lower(), checkpoint_sort_key(s.key)))

@@ -137,34 +137,39 @@ class _Real(Func):
 
 
 def _change_annotations(measure: str, value: str, baseline: str, *, responder: bool) -> dict:
-    """change, percent, mcid, responder and worse for one measure, NULL without a baseline."""
+    """change, percent, mcid, responder and worse for one measure, NULL without a baseline.
+
+    Fields are named after the measure in lower case (``odi_change``, ``back_mcid``)."""
     rule = MCID[measure]
+    name = measure.lower()
     change = F(value) - F(baseline)
     improvement = F(baseline) - F(value)
     has_both = Q(**{f"{value}__isnull": False, f"{baseline}__isnull": False})
     has_positive_base = has_both & Q(**{f"{baseline}__gt": 0})
-    reached = Q(GreaterThanOrEqual(improvement, Value(rule.points))) | (
-        has_positive_base & Q(GreaterThanOrEqual(improvement * 100, F(baseline) * rule.percent))
-    )
+    reached = Q(GreaterThanOrEqual(improvement, Value(rule.points)))
+    if rule.percent is not None:
+        reached |= has_positive_base & Q(
+            GreaterThanOrEqual(improvement * 100, F(baseline) * rule.percent)
+        )
     out = {
-        f"{measure.lower()}_change": Case(When(has_both, then=change), output_field=SCORE),
-        f"{measure.lower()}_change_pct": Case(
+        f"{name}_change": Case(When(has_both, then=change), output_field=SCORE),
+        f"{name}_change_pct": Case(
             When(has_positive_base, then=_Real(change * 100, output_field=WIDE) / F(baseline)),
             output_field=WIDE,
         ),
-        f"{measure.lower()}_mcid": Case(
+        f"{name}_mcid": Case(
             When(has_both & reached, then=Value(True)),
             When(has_both, then=Value(False)),
             output_field=BooleanField(),
         ),
-        f"{measure.lower()}_worse": Case(
+        f"{name}_worse": Case(
             When(has_both & Q(GreaterThan(F(value), F(baseline))), then=Value(True)),
             When(has_both, then=Value(False)),
             output_field=BooleanField(),
         ),
     }
     if responder:
-        out[f"{measure.lower()}_responder"] = Case(
+        out[f"{name}_responder"] = Case(
             When(
                 has_positive_base
                 & Q(GreaterThanOrEqual(improvement * 100, F(baseline) * RESPONDER_PERCENT)),
@@ -183,26 +188,40 @@ def with_outcomes(checkpoints: QuerySet[Checkpoint]) -> QuerySet[Checkpoint]:
     from d14 on), else pain-now NRS (the 48-72 h check asks only that). The baseline question
     ("before the procedure, on a usual day") is closer to the 7-day average than to pain right
     now, which is why the average leads. VAS has no baseline in this tracker (staff enter NRS),
-    so VAS is shown as measured and never turned into a change figure.
+    so VAS is shown as measured and never turned into a change figure. The NDI (cervical
+    procedures) and back and leg pain (scored apart, as spine registries do) get change figures
+    against their own baselines when staff entered one (``Enrollment.baseline_ndi`` ...).
     """
     qs = checkpoints.annotate(
         _s_now=_score(Score.Kind.NRS_NOW),
         _s_avg=_score(Score.Kind.NRS_AVG),
         _s_vas=_score(Score.Kind.VAS),
         _s_odi=_score(Score.Kind.ODI),
+        _s_ndi=_score(Score.Kind.NDI),
+        _s_back=_score(Score.Kind.NRS_BACK),
+        _s_leg=_score(Score.Kind.NRS_LEG),
     ).annotate(
         nrs_now=F("_s_now__value"),
         nrs_avg=F("_s_avg__value"),
         vas=F("_s_vas__value"),
         odi=F("_s_odi__value"),
+        ndi=F("_s_ndi__value"),
+        pain_back=F("_s_back__value"),
+        pain_leg=F("_s_leg__value"),
         nrs_now_at=F("_s_now__computed_at"),
         nrs_avg_at=F("_s_avg__computed_at"),
         vas_at=F("_s_vas__computed_at"),
         odi_at=F("_s_odi__computed_at"),
+        ndi_at=F("_s_ndi__computed_at"),
+        pain_back_at=F("_s_back__computed_at"),
+        pain_leg_at=F("_s_leg__computed_at"),
         pain=Coalesce(F("_s_avg__value"), F("_s_now__value"), output_field=SCORE),
         pain_at=Coalesce(F("_s_avg__computed_at"), F("_s_now__computed_at")),
         base_pain=Cast("enrollment__baseline_pain", SCORE),
         base_odi=F("enrollment__baseline_odi"),
+        base_ndi=F("enrollment__baseline_ndi"),
+        base_back=Cast("enrollment__baseline_back_pain", SCORE),
+        base_leg=Cast("enrollment__baseline_leg_pain", SCORE),
         responded=Exists(
             Answer.objects.filter(checkpoint=OuterRef("pk"), status=AnswerStatus.ANSWERED)
         ),
@@ -210,6 +229,9 @@ def with_outcomes(checkpoints: QuerySet[Checkpoint]) -> QuerySet[Checkpoint]:
     return qs.annotate(
         **_change_annotations("NRS", "pain", "base_pain", responder=True),
         **_change_annotations("ODI", "odi", "base_odi", responder=False),
+        **_change_annotations("NDI", "ndi", "base_ndi", responder=False),
+        **_change_annotations("BACK", "pain_back", "base_back", responder=False),
+        **_change_annotations("LEG", "pain_leg", "base_leg", responder=False),
     )
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
+from followup.instruments.ndi import ndi_band
 from followup.odi import odi_band
 from followup.outcomes.mcid import Change
 from followup.outcomes.stats import round_half_up
@@ -41,6 +42,12 @@ class TrendCheck:
     pain: Decimal | None
     pain_change: Change | None
     odi_change: Change | None
+    ndi: Decimal | None  # cervical procedures ask the NDI instead of the ODI
+    ndi_change: Change | None
+    pain_back: Decimal | None  # back and leg pain, scored apart when the protocol asks them
+    back_change: Change | None
+    pain_leg: Decimal | None
+    leg_change: Change | None
     meds: str | None
     pgic: str | None  # the earlier 5-point scale (question PGIC)
     pgic7: str | None  # the standard 7-point PGIC (question PGIC7)
@@ -49,6 +56,10 @@ class TrendCheck:
     @property
     def odi_band(self) -> str | None:
         return None if self.odi is None else odi_band(self.odi)
+
+    @property
+    def ndi_band(self) -> str | None:
+        return None if self.ndi is None else ndi_band(self.ndi)
 
     @property
     def due(self) -> bool:
@@ -74,6 +85,33 @@ class PatientTrend:
     @property
     def baseline_odi_band(self) -> str | None:
         return None if self.baseline_odi is None else odi_band(self.baseline_odi)
+
+    @property
+    def baseline_ndi(self) -> Decimal | None:
+        return self.enrollment.baseline_ndi
+
+    @property
+    def baseline_ndi_band(self) -> str | None:
+        return None if self.baseline_ndi is None else ndi_band(self.baseline_ndi)
+
+    @property
+    def has_ndi(self) -> bool:
+        return self.baseline_ndi is not None or any(c.ndi is not None for c in self.checks)
+
+    @property
+    def has_back_leg(self) -> bool:
+        """Back or leg pain answered (or a baseline entered): shown apart whenever there is one."""
+        e = self.enrollment
+        return (
+            e.baseline_back_pain is not None
+            or e.baseline_leg_pain is not None
+            or any(c.pain_back is not None or c.pain_leg is not None for c in self.checks)
+        )
+
+    @property
+    def latest_ndi(self) -> TrendCheck | None:
+        scored = [c for c in self.checks if c.ndi_change is not None]
+        return scored[-1] if scored else None
 
     @property
     def latest_pain(self) -> TrendCheck | None:
@@ -161,6 +199,27 @@ def enrollment_trend(*, enrollment: Enrollment) -> PatientTrend:
             "odi_change_pct",
             "odi_mcid",
             "odi_worse",
+            "ndi",
+            "base_ndi",
+            "ndi_change",
+            "ndi_change_pct",
+            "ndi_mcid",
+            "ndi_worse",
+            "pain_back",
+            "base_back",
+            "back_change",
+            "back_change_pct",
+            "back_mcid",
+            "back_worse",
+            "pain_leg",
+            "base_leg",
+            "leg_change",
+            "leg_change_pct",
+            "leg_mcid",
+            "leg_worse",
+            "ndi_at",
+            "pain_back_at",
+            "pain_leg_at",
             "nrs_now_at",
             "nrs_avg_at",
             "vas_at",
@@ -188,7 +247,7 @@ def enrollment_trend(*, enrollment: Enrollment) -> PatientTrend:
             status_reason=row["status_reason"],
             target_date=row["target_date"],
             target_day=(row["target_date"] - performed).days,
-            answered_day=day(row["pain_at"] or row["odi_at"]),
+            answered_day=day(row["pain_at"] or row["odi_at"] or row["ndi_at"]),
             completed_at=row["completed_at"],
             nrs_now=row["nrs_now"],
             nrs_avg=row["nrs_avg"],
@@ -197,10 +256,19 @@ def enrollment_trend(*, enrollment: Enrollment) -> PatientTrend:
             pain=row["pain"],
             pain_change=_change("NRS", row, "pain", "base_pain"),
             odi_change=_change("ODI", row, "odi", "base_odi"),
+            ndi=row["ndi"],
+            ndi_change=_change("NDI", row, "ndi", "base_ndi"),
+            pain_back=row["pain_back"],
+            back_change=_change("BACK", row, "pain_back", "base_back"),
+            pain_leg=row["pain_leg"],
+            leg_change=_change("LEG", row, "pain_leg", "base_leg"),
             meds=row["meds"],
             pgic=row["pgic"],
             pgic7=row["pgic7"],
-            days={k: day(row[f"{k}_at"]) for k in ("nrs_now", "nrs_avg", "vas", "odi")},
+            days={
+                k: day(row[f"{k}_at"])
+                for k in ("nrs_now", "nrs_avg", "vas", "odi", "ndi", "pain_back", "pain_leg")
+            },
         )
         for row in rows
     ]
@@ -233,6 +301,11 @@ def enrollment_list(*, enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment
         .filter(odi_change__isnull=False)
         .order_by("-target_date", "-pk")
     )
+    latest_ndi = (
+        with_outcomes(Checkpoint.objects.filter(enrollment=OuterRef("pk")))
+        .filter(ndi_change__isnull=False)
+        .order_by("-target_date", "-pk")
+    )
     return (
         enrollments.select_related("patient", "physician", "clinic")
         .annotate(
@@ -242,6 +315,8 @@ def enrollment_list(*, enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment
             latest_pain_mcid=Subquery(latest.values("nrs_mcid")[:1]),
             latest_odi=Subquery(latest_odi.values("odi")[:1]),
             latest_odi_change=Subquery(latest_odi.values("odi_change")[:1]),
+            # A cervical enrollment asks the NDI instead of the ODI (shown in the same column).
+            latest_ndi_change=Subquery(latest_ndi.values("ndi_change")[:1]),
             checks_due=Count(
                 "checkpoints", filter=Q(checkpoints__status__in=DUE_STATUSES), distinct=True
             ),

@@ -46,16 +46,22 @@ def cohort_dashboard(request: HttpRequest) -> HttpResponse:
         figures.safety,
     )
     chart_groups = [("Cohort", summary)] if not groups else [("All", summary), *groups.items()]
+    by_measure = _by_measure(summary)
     context |= {
         "filters": filters,
-        "summary": [_summary_row(s) for s in summary],
-        "groups": [(name, [_summary_row(s) for s in rows]) for name, rows in groups.items()],
+        "summary": by_measure,
+        "groups": [(name, _by_measure(rows)) for name, rows in groups.items()],
         "pain_chart": charts.cohort_change_chart(
             chart_id="cohort-pain-chart", measure="NRS", summaries_by_group=chart_groups
         ),
         "odi_chart": charts.cohort_change_chart(
             chart_id="cohort-odi-chart", measure="ODI", summaries_by_group=chart_groups
         ),
+        "ndi_chart": charts.cohort_change_chart(
+            chart_id="cohort-ndi-chart", measure="NDI", summaries_by_group=chart_groups
+        )
+        if "ndi" in by_measure["shown"]
+        else None,
         "choice_rows": [_choice_row(t) for t in choices],
         "meds_chart": charts.medication_chart(choices),
         "safety": safety,
@@ -102,9 +108,30 @@ def _summary_row(s) -> dict:
         "not_yet_due": s.not_yet_due,
         "not_sent": s.not_sent,
         "vas_scored": s.vas_scored,
-        "pain": _measure_row(s.pain, responder=True),
-        "odi": _measure_row(s.odi, responder=False),
     }
+
+
+# The measures of the cohort tables; NDI and back/leg pain appear when someone answered them.
+MEASURES = ("pain", "odi", "ndi", "back", "leg")
+SHOWN_WHEN_ANSWERED = ("ndi", "back", "leg")
+
+
+def _by_measure(summaries) -> dict:
+    """Per measure, the rows of its table (``row.x``: that measure's figures), and ``shown``:
+    the measures with at least one score, so a lumbar cohort gets no empty NDI table."""
+    out: dict = {}
+    for name in MEASURES:
+        rows = []
+        for s in summaries:
+            m = getattr(s, name, None)
+            if m is None:
+                continue
+            rows.append({**_summary_row(s), "x": _measure_row(m, responder=name == "pain")})
+        out[name] = rows
+    out["shown"] = [
+        n for n in MEASURES if n not in SHOWN_WHEN_ANSWERED or any(r["x"]["scored"] for r in out[n])
+    ]
+    return out
 
 
 def _choice_row(trend) -> dict:

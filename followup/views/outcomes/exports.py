@@ -12,8 +12,10 @@ from patients.audit import audit_record
 from patients.models import AuditAction, Clinic
 from patients.permissions import VIEW_OUTCOMES, staff_required
 
+from ...diaries.figures import diary_figures
 from ...exports.csv import csv_columns, csv_lines
 from ...exports.fhir import enrollment_bundle
+from ...exports.relief import with_relief_figures
 from ...selectors.outcomes import (
     cohort_checkpoints,
     cohort_enrollments,
@@ -62,7 +64,10 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
                 "filters": audit_filters(filters),
             },
         )
-    rows = cohort_export_rows(checkpoints=checkpoints, free_text=free_text)
+    rows = with_relief_figures(
+        cohort_export_rows(checkpoints=checkpoints, free_text=free_text),
+        diaries=diary_figures(enrollment_ids=checkpoints.values("enrollment_id")),
+    )
     columns = csv_columns(free_text=free_text, identifiers=identifiers)
     response = StreamingHttpResponse(
         csv_lines(rows, columns=columns), content_type="text/csv; charset=utf-8"
@@ -91,6 +96,7 @@ def enrollment_fhir(request: HttpRequest, pk: int) -> HttpResponse:
         enrollment=enrollment,
         checkpoints=enrollment_fhir_data(enrollment=enrollment),
         free_text=free_text,
+        diary=diary_figures(enrollment_ids=[enrollment.pk]).get(enrollment.pk),
     )
     response = JsonResponse(
         bundle, content_type="application/fhir+json", json_dumps_params={"indent": 2}

@@ -11,7 +11,7 @@ from patients.audit import audit_record
 from patients.models import AuditAction
 from patients.permissions import VIEW_OUTCOMES, staff_required
 
-from ...diaries.services import diary_block_series, diary_scs_summary
+from ...diaries.figures import diary_figures
 from ...outcomes import charts
 from ...outcomes.format import duration, number, signed
 from ...outcomes.mcid import MCID, RESPONDER_PERCENT
@@ -79,15 +79,20 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         if flag.checkpoint_id:
             flags_by_check.setdefault(flag.checkpoint_id, []).append(flag)
     rows = [_trend_row(check, flags_by_check.get(check.id, [])) for check in trend.checks]
+    diary = diary_figures(enrollment_ids=[enrollment.pk]).get(enrollment.pk)
     context = {
         "enrollment": enrollment,
         "patient": enrollment.patient,
         "trend": trend,
         "rows": rows,
         "pain_chart": charts.patient_pain_chart(trend),
-        "odi_chart": charts.patient_odi_chart(trend),
+        # A cervical enrollment asks the NDI instead: an empty ODI chart would only be noise.
+        "odi_chart": charts.patient_odi_chart(trend) if _shows_odi(trend) else "",
+        "ndi_chart": charts.patient_ndi_chart(trend) if trend.has_ndi else "",
+        "back_leg_chart": charts.patient_back_leg_chart(trend) if trend.has_back_leg else "",
         "latest_pain": _latest(trend.latest_pain, "pain_change"),
         "latest_odi": _latest(trend.latest_odi, "odi_change"),
+        "latest_ndi": _latest(trend.latest_ndi, "ndi_change"),
         "escalations": [
             {
                 "esc": e,
@@ -102,10 +107,17 @@ def patient_trend(request: HttpRequest, pk: int) -> HttpResponse:
         "mcid": MCID,
         "responder_percent": RESPONDER_PERCENT,
         "relief": enrollment_relief(trend=trend),
-        "trial": diary_scs_summary(enrollment=enrollment),
-        "block_series": diary_block_series(enrollment=enrollment),
+        "trial": diary.trial if diary else None,
+        "blocks": diary.blocks if diary else [],
+        "blocks_by_rule": list(diary.blocks_by_rule.values()) if diary else [],
+        "block_series": [b.series for b in diary.blocks] if diary else [],
     }
     return render(request, "followup/outcomes/patient.html", context)
+
+
+def _shows_odi(trend) -> bool:
+    has_odi = trend.baseline_odi is not None or any(c.odi is not None for c in trend.checks)
+    return has_odi or not trend.has_ndi
 
 
 def _change_cells(change) -> dict:
@@ -149,6 +161,9 @@ def _trend_row(check, flags: list) -> dict:
         "day": "" if check.answered_day is None else number(check.answered_day),
         "pain": _change_cells(check.pain_change),
         "odi": _change_cells(check.odi_change),
+        "ndi": _change_cells(check.ndi_change),
+        "back": _change_cells(check.back_change),
+        "leg": _change_cells(check.leg_change),
         "flags": flags,
     }
 
