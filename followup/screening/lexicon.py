@@ -25,7 +25,7 @@ GAP = "..."
 MAX_GAP = 3
 FUZZY_MIN_LEN = 5
 BOUNDARIES = frozenset(".!?;\n")
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?|[,.!?;:\n]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?|[,.!?;:\n]|[\U0001F300-\U0001FAFF]")  # emoji: "🤒"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def _flag(assertion: ctx.Assertion, category: str) -> bool:
         ctx.CURRENT: assertion.current,
         ctx.HYPOTHETICAL: assertion.hypothetical,
         ctx.FAMILY: assertion.caregiver or assertion.other_person,
+        ctx.IMPROVED: assertion.improved,
     }[category]
 
 
