@@ -66,10 +66,10 @@ def screen_text(
     """
     if not isinstance(text, str):
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text or "")
-    lang = _language(language, text)
     known = _procedure(procedure)
     try:
         doc, mentions, facts = engine.read(text)
+        lang = _language(language, text, doc.norm.text)
         calm = context.reassured_or_about_someone_else(doc)
         outcomes = engine.decide(mentions, facts, known, days_since)
         return _result(mentions, outcomes, calm, known, lang)
@@ -79,18 +79,25 @@ def screen_text(
             tier=ROUTINE,
             matches=(SymptomMatch(_UNCL, ROUTINE, "", reason="screening failed: needs a human"),),
             needs_human=True,
-            language=lang,
+            language=_language_or_default(language, text),
             needs_safety_screen=True,
         )
 
 
-def _language(language: str | None, text: str) -> str:
+def _language(language: str | None, text: str, normalised: str | None = None) -> str:
     """The language on file ("es-MX" is "es"), or the text's when none is on file."""
     if language:
         code = str(language).strip().lower().replace("_", "-").split("-")[0]
         if code:
             return code
-    return detect_language(text)
+    return detect_language(text, normalised=normalised)
+
+
+def _language_or_default(language: str | None, text: str) -> str:
+    try:
+        return _language(language, text)
+    except Exception:  # noqa: BLE001 - already on the crash path: English, the default
+        return "en"
 
 
 def _procedure(procedure: str | None) -> str | None:
