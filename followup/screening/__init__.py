@@ -118,10 +118,13 @@ def _result(
     matches = tuple(SymptomMatch(o.code, o.tier, o.evidence, o.crisis, o.reason) for o in outcomes)
     tier = matches[0].tier if matches else None
     concepts = engine.knowledge().concepts
-    # A body complaint no rule raised to URGENT: ask the numbered safety screen, unless the
-    # text reassures or is about someone else.
+    # A body complaint, or anything only the unclassified net caught, that no rule raised to
+    # URGENT: ask the numbered safety screen, unless the text reassures or is about someone else.
     unsure = (
-        any(concepts[m.concept].body and m.assertion.affirmed for m in mentions)
+        (
+            any(concepts[m.concept].body and engine.counts(m) for m in mentions)
+            or any(m.code == _UNCL for m in matches)
+        )
         and RANK[tier] < RANK[URGENT]
         and not calm
     )

@@ -145,6 +145,7 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
             )
         ]
     )
+    hits = _last_net(doc, hits)
     assertions = assert_targets(doc, hits)
     mentions = [
         Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last, h.term)
@@ -158,22 +159,23 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
             dataclasses.replace(m, concept=LOW_GRADE) if m.concept == "FEVER" else m
             for m in mentions
         ]
-    return doc, _last_net(doc, mentions), facts
+    return doc, mentions, facts
 
 
 LOW_GRADE = "LOW_GRADE_TEMP"
 
 
-def _last_net(doc: Doc, mentions: list[Mention]) -> list[Mention]:
-    """Drop a last-net mention (a body part named: "my bladder feels full and tight") when its
-    sentence mentions any other concept, denied or not ("my leg is not numb")."""
+def _last_net(doc: Doc, hits: list[Hit]) -> list[Hit]:
+    """Drop a last-net hit (a body part named: "my bladder feels full and tight") when its
+    sentence mentions any other concept, denied or not ("my leg is not numb"). Before the
+    assertion layer, so that a dropped one never stands between a cue and its symptom."""
     k = knowledge()
-    nets = [m for m in mentions if k.concepts[m.concept].last_net]
+    nets = [h for h in hits if k.concepts[h.key].last_net]
     if not nets:
-        return mentions
+        return hits
     sentence = _sentences(doc)
-    others = {sentence[m.first] for m in mentions if not k.concepts[m.concept].last_net}
-    return [m for m in mentions if m not in nets or sentence[m.first] not in others]
+    others = {sentence[h.first] for h in hits if not k.concepts[h.key].last_net}
+    return [h for h in hits if h not in nets or sentence[h.first] not in others]
 
 
 def _sentences(doc: Doc) -> list[int]:
@@ -284,6 +286,14 @@ def decide(
         reason = f"{label} (not a red flag after {procedure}) -> {ROUTINE} [needs a human]"
         outcomes[UNCLASSIFIED] = Outcome(UNCLASSIFIED, ROUTINE, m.evidence, False, reason)
     return sorted(outcomes.values(), key=lambda o: -RANK[o.tier])
+
+
+def counts(m: Mention) -> bool:
+    """Whether a mention is the patient's symptom now: affirmed, and not a plain complaint said
+    to be better or fine (IMPROVED)."""
+    return m.assertion.affirmed and not (
+        knowledge().concepts[m.concept].improvable and m.assertion.improved
+    )
 
 
 def _yields(m: Mention, concept: Concept, mentions: list[Mention], procedure: str | None) -> bool:

@@ -189,3 +189,92 @@ def test_it_parses_safety_screen_replies(reply, chosen, none, understood):
     assert parsed.chosen == tuple(screen.options[n - 1] for n in chosen)
     assert parsed.none is none and parsed.understood is understood
     assert parsed.emergency is bool(chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the engine took over from the retired phrase rules (issue 21 item 7).
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "tier"),
+    [
+        # Numbness the procedure is expected to leave is a note, not new numbness...
+        ("still numb from the shot this morning", "ESI", ROUTINE),
+        ("my skin is numb where they did the RF", "FACET_SI", ROUTINE),
+        # ... but with no procedure known nothing yields: the safe default.
+        ("still numb from the shot this morning", None, URGENT),
+        ("my legs are numb", "ESI", URGENT),
+    ],
+)
+def test_expected_numbness_yields_only_when_the_procedure_is_known(text, procedure, tier):
+    assert tier_of(text, procedure) == tier
+
+
+def test_a_plain_complaint_is_no_second_flag_beside_a_named_finding():
+    result = screen_text("my neck is stiff and im confused", procedure="ESI")
+    assert result.tier == EMERGENCY
+    assert "UNCLASSIFIED_SYMPTOM" not in {m.code for m in result.matches}
+    alone = screen_text("my knee hurts", procedure="ESI")
+    assert [m.code for m in alone.matches] == ["UNCLASSIFIED_SYMPTOM"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("pain is down to a 2, much better", None),
+        ("Pain free today!", None),
+        ("the swelling went down", None),
+        ("my incision looks good", None),
+        ("the pump refill went fine", None),
+        # A red flag that got better still happened.
+        ("the chest pain is better now", EMERGENCY),
+        ("my legs are weak but better than yesterday", EMERGENCY),
+    ],
+)
+def test_better_or_fine_sets_aside_only_plain_complaints(text, tier):
+    result = screen_text(text, procedure="VA")
+    assert result.tier == tier, result
+    if tier is None:
+        assert not result.needs_safety_screen and not result.needs_human
+
+
+def test_a_body_part_named_counts_only_when_nothing_else_is_said_in_its_sentence():
+    assert tier_of("my bladder feels full and tight", "ESI") == ROUTINE
+    assert screen_text("my bladder feels full and tight", procedure="ESI").needs_safety_screen
+    assert tier_of("my leg is not numb", "ESI") == "NONE"
+    # The last net never stands between a cue and its symptom.
+    assert tier_of("the pain in my legs is gone and I can walk fine now", "ESI") == "NONE"
+
+
+def test_a_red_flag_of_another_procedure_still_reaches_a_human():
+    result = screen_text("so sleepy today", procedure="ESI")
+    assert result.tier == ROUTINE and result.needs_human
+    assert [m.code for m in result.matches] == ["UNCLASSIFIED_SYMPTOM"]
+    assert "not a red flag after ESI" in result.matches[0].reason
+    assert tier_of("so sleepy today", "ITDD") == EMERGENCY
+
+
+def test_emoji_are_words():
+    assert tier_of("🤒🤒", "ESI") == URGENT
+    assert screen_text("🤒").matches[0].evidence == "🤒"
+    assert tier_of("😀👍", "ESI") == "NONE"
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "tier"),
+    [
+        ("headache when I sit up", "ESI", URGENT),
+        ("my back hurts when I sit up", "ESI", ROUTINE),  # a posture alone is no headache
+        ("my head is killing me, it came on all of a sudden", "ESI", EMERGENCY),
+        ("fever and my neck hurts", "ESI", EMERGENCY),
+        ("my neck hurts", "ESI", ROUTINE),
+        ("trouble peeing", "ITDD", URGENT),
+        ("trouble peeing", "LYSIS", EMERGENCY),
+        ("back pain is way worse than before the procedure", "DISC", URGENT),
+        ("back pain is way worse than before the procedure", "ESI", ROUTINE),
+        ("can't get an erection since the procedure", "LYSIS", EMERGENCY),
+        ("my charger won't connect", "SCS", ROUTINE),
+    ],
+)
+def test_compounds_ported_from_the_phrase_rules(text, procedure, tier):
+    assert tier_of(text, procedure) == tier
