@@ -278,3 +278,26 @@ def test_emoji_are_words():
 )
 def test_compounds_ported_from_the_phrase_rules(text, procedure, tier):
     assert tier_of(text, procedure) == tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorry wrong number",  # "number" is no typo of "numbed"
+        "I had an accident in the car last year",
+        "I have a sinus infection, can I still come Tuesday?",
+        "my phone battery is dead",
+        "I tried to call yesterday",
+        "I'm so sick of these texts lol",
+        "no headaches since the blood patch",
+    ],
+)
+def test_common_words_and_exclusions_are_no_red_flag(text):
+    result = screen_text(text, procedure="ESI")
+    assert result.tier in (None, ROUTINE), result
+    assert not any(m.tier in (URGENT, EMERGENCY) for m in result.matches)
+
+
+def test_the_shot_not_helping_is_no_wound_problem():
+    result = screen_text("the injection didn't help at all", procedure="FACET_SI")
+    assert result.tier == ROUTINE and {m.code for m in result.matches} == {"PAIN_WORSE"}
