@@ -274,6 +274,8 @@ def test_emoji_are_words():
         ("back pain is way worse than before the procedure", "ESI", ROUTINE),
         ("can't get an erection since the procedure", "LYSIS", EMERGENCY),
         ("my charger won't connect", "SCS", ROUTINE),
+        ("he had a seizure this morning", "ESI", EMERGENCY),
+        ("she is unresponsive", "VA", EMERGENCY),
     ],
 )
 def test_compounds_ported_from_the_phrase_rules(text, procedure, tier):
