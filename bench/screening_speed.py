@@ -1,9 +1,11 @@
 """Speed of the red-flag screener on a 2,000-character text (issue 21 item 6: p99 < 10 ms).
 
-``python -m bench.screening_speed [--runs N]`` screens a long, friendly message with one buried red
-flag, in English and in Spanish, N times each, and prints p50/p99 beside two baselines from the
-same run: the phrase rules alone (the previous screener, now ``followup.screening.phrases``) and
-a trivial regex. Not a timed test: the figure depends on the machine.
+``python -m bench.screening_speed [--runs N] [--baseline REV]`` screens a long, friendly message
+with one buried red flag, in English and in Spanish, N times each, and prints p50/p99 beside the
+baselines of the same run: a trivial regex and, with ``--baseline REV``, the screening package as
+it was at git revision REV (e.g. the commit before the phrase rules were retired), extracted to a
+temporary directory and imported beside the current one under another name. Not a timed test:
+the figure depends on the machine.
 
 Two clocks: wall time (``perf_counter``, what a patient waits for) and this process's CPU time
 (``process_time``, what the screener costs). On a host shared with other busy processes the wall
@@ -13,12 +15,21 @@ runs on a loaded machine. Both are printed.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+import types
+from io import BytesIO
+from pathlib import Path
 
-from followup.screening import engine, phrases, screen_text
+from followup.screening import engine, screen_text
+
+_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _read(text: str):
@@ -60,6 +71,28 @@ def _time(fn, text: str, runs: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
+def baseline_screener(rev: str) -> types.ModuleType:
+    """``followup.screening`` as it was at git revision ``rev``, as a separate package."""
+    archive = subprocess.run(
+        ["git", "archive", rev, "followup/screening"],
+        cwd=_ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    target = Path(tempfile.mkdtemp(prefix="screening_baseline_"))
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    package_dir = target / "followup" / "screening"
+    name = "followup._baseline_screening"
+    spec = importlib.util.spec_from_file_location(
+        name, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return package
+
+
 def _pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -67,18 +100,22 @@ def _pct(values: list[float], q: float) -> float:
 
 def main(argv: list[str]) -> int:
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 300
+    rev = argv[argv.index("--baseline") + 1] if "--baseline" in argv else None
+    old = baseline_screener(rev) if rev else None
     print("| screener | language | chars | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms |")
     print("|---|---|---|---|---|---|---|")
     for language in ("en", "es"):
         text = text_of(language)
         assert screen_text(text).tier == "EMERGENCY", "the buried red flag must be found"
-        for name, fn in (
-            ("followup.screening (new)", lambda t: screen_text(t + " ")),
-            ("concept engine alone (new layer)", lambda t: engine.decide(*_read(t + " "))),
-            # A different text each run defeats the shared normalisation cache, as in production.
-            ("phrase rules alone (old)", lambda t: phrases.screen_text(t + " ")),
-            ("trivial regex", lambda t: _TRIVIAL.search(t.lower())),
-        ):
+        # A different text each run defeats the shared normalisation cache, as in production.
+        screeners = [
+            ("followup.screening (current)", lambda t: screen_text(t + " ")),
+            ("concept engine alone (read + decide)", lambda t: engine.decide(*_read(t + " "))),
+        ]
+        if old is not None:
+            screeners.append((f"followup.screening at {rev}", lambda t: old.screen_text(t + " ")))
+        screeners.append(("trivial regex", lambda t: _TRIVIAL.search(t.lower())))
+        for name, fn in screeners:
             wall, cpu = _time(fn, text, runs)
             print(
                 f"| {name} | {language} | {len(text)} | {statistics.median(wall):.2f} "

@@ -25,7 +25,14 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 _LIVE = Path(__file__).resolve().parent / "screening"
-_FILES = ("concepts.yaml", "context.yaml", "rules.yaml", "safety_screen.yaml", "common_words.yaml")
+_FILES = (
+    "concepts.yaml",
+    "context.yaml",
+    "rules.yaml",
+    "safety_screen.yaml",
+    "common_words.yaml",
+    "readings.yaml",
+)
 
 
 def shadow_rules_dir() -> Path | None:

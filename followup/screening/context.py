@@ -23,10 +23,13 @@ CURRENT = "CURRENT"
 HYPOTHETICAL = "HYPOTHETICAL"
 FAMILY = "FAMILY"
 TERMINATE = "TERMINATE"
-CATEGORIES = (NEGATED, PSEUDO, HISTORICAL, CURRENT, HYPOTHETICAL, FAMILY, TERMINATE)
+# Said to be better or fine ("pain is much better", "my incision looks good"): only concepts
+# marked ``improvable`` in concepts.yaml give way to it; a red flag that improved still happened.
+IMPROVED = "IMPROVED"
+CATEGORIES = (NEGATED, PSEUDO, HISTORICAL, CURRENT, HYPOTHETICAL, FAMILY, TERMINATE, IMPROVED)
 DIRECTIONS = ("forward", "backward", "both")
 # TERMINATE ends these cues' scope; a resolution or a worsening said after "but" still counts.
-_TERMINABLE = frozenset({NEGATED, HYPOTHETICAL, FAMILY})
+_TERMINABLE = frozenset({NEGATED, HYPOTHETICAL, FAMILY, IMPROVED})
 # A cue reaches past another symptom only along a list: "no fever or weakness" denies both, "no
 # fever, legs weak" and "my legs are weak, the headache is gone" deny or resolve only one.
 _FORWARD_LIST = frozenset({",", "or", "nor", "ni", "o", "u", "any"})
@@ -79,6 +82,7 @@ class Assertion:
     hypothetical: bool = False
     other_person: bool = False
     caregiver: bool = False
+    improved: bool = False
 
     @property
     def affirmed(self) -> bool:
@@ -94,6 +98,7 @@ class Assertion:
                 ("asked about as a possibility", self.hypothetical),
                 ("about someone else", self.other_person),
                 ("reported by a caregiver", self.caregiver),
+                ("said to be better or fine", self.improved),
             )
             if on
         ]
@@ -222,6 +227,7 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
                 hypothetical=HYPOTHETICAL in found,
                 other_person=family and (writer_is_patient or other),
                 caregiver=family and not (writer_is_patient or other),
+                improved=IMPROVED in found,
             )
         )
     return out

@@ -8,15 +8,19 @@ carries its source (a seed-file prefix 000-004, or "general medical practice").
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 
 from . import readings
 from .context import Assertion, assert_targets
-from .lexicon import Doc, Hit, Matcher, common_words, load_yaml, tokenise
-from .results import EMERGENCY, RANK, TIERS
+from .lexicon import BOUNDARIES, Doc, Hit, Matcher, common_words, load_yaml, tokenise
+from .results import EMERGENCY, RANK, ROUTINE, TIERS
 
 FAMILY_OF = {"TUMOR_ABLATION": "VA", "BIOPSY": "VA"}
+# The code of a finding that needs a human but no rule names: a concept limited to other
+# procedures ("so sleepy" after an ESI), or a body complaint no rule classifies.
+UNCLASSIFIED = "UNCLASSIFIED_SYMPTOM"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Concept:
     crisis: bool
     procedures: tuple[str, ...]
     terms: dict[str, tuple[str, ...]]
+    improvable: bool = False  # "better"/"fine" (IMPROVED cues) set it aside
+    last_net: bool = False  # counts only in a sentence where no other concept is mentioned
+    yields_to: tuple[str, ...] = ()  # set aside where a mention of these overlaps it
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,9 @@ def knowledge() -> Knowledge:
             crisis=bool(c.get("crisis", False)),
             procedures=tuple(c.get("procedures", ())),
             terms=terms,
+            improvable=bool(c.get("improvable", False)),
+            last_net=bool(c.get("last_net", False)),
+            yields_to=tuple(c.get("yields_to", ())),
         )
         entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
         entries += [("!" + code, str(t)) for t in c.get("not", ())]
@@ -106,6 +116,7 @@ def knowledge() -> Knowledge:
             source=str(r["source"]),
         )
         unknown = [c for c in rule.all + rule.any if c not in concepts]
+        unknown += [c for c in concepts.values() for y in c.yields_to if y not in concepts]
         if rule.tier not in TIERS or unknown or not (rule.all or rule.any):
             raise ValueError(f"rules.yaml {r!r}: bad tier or unknown concept(s) {unknown}")
         rules.append(rule)
@@ -134,6 +145,7 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
             )
         ]
     )
+    hits = _last_net(doc, hits)
     assertions = assert_targets(doc, hits)
     mentions = [
         Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last, h.term)
@@ -141,10 +153,37 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
     ]
     facts = {h.key for h in k.facts.find(doc)}
     if _readings_all_below_the_fever_line(doc):
-        # A thermometer beats a feeling: "feels like a fever but it says 99.0" is no fever
-        # (the phrase rules keep it as a ROUTINE low-grade note for a human).
-        mentions = [m for m in mentions if m.concept != "FEVER"]
+        # A thermometer beats a feeling: "feels like a fever but it says 99.0" is no fever, but
+        # the patient felt feverish: a ROUTINE low-grade note for a human.
+        mentions = [
+            dataclasses.replace(m, concept=LOW_GRADE) if m.concept == "FEVER" else m
+            for m in mentions
+        ]
     return doc, mentions, facts
+
+
+LOW_GRADE = "LOW_GRADE_TEMP"
+
+
+def _last_net(doc: Doc, hits: list[Hit]) -> list[Hit]:
+    """Drop a last-net hit (a body part named: "my bladder feels full and tight") when its
+    sentence mentions any other concept, denied or not ("my leg is not numb"). Before the
+    assertion layer, so that a dropped one never stands between a cue and its symptom."""
+    k = knowledge()
+    nets = [h for h in hits if k.concepts[h.key].last_net]
+    if not nets:
+        return hits
+    sentence = _sentences(doc)
+    others = {sentence[h.first] for h in hits if not k.concepts[h.key].last_net}
+    return [h for h in hits if h not in nets or sentence[h.first] not in others]
+
+
+def _sentences(doc: Doc) -> list[int]:
+    out, n = [], 0
+    for tok in doc.tokens:
+        out.append(n)
+        n += tok.text in BOUNDARIES
+    return out
 
 
 def _readings_all_below_the_fever_line(doc: Doc) -> bool:
@@ -199,21 +238,22 @@ def decide(
     """Outcomes of the rules that fire, highest tier first, one per code."""
     k = knowledge()
     affirmed: dict[str, Mention] = {}
+    elsewhere: list[Mention] = []  # affirmed, but a concept of other procedures
     for m in mentions:
         concept = k.concepts[m.concept]
-        if (
-            concept.procedures
-            and procedure is not None
-            and (
-                procedure not in concept.procedures
-                and FAMILY_OF.get(procedure) not in concept.procedures
-            )
-        ):
-            continue
         # Self-harm is never read as denied or past ("ya no aguanto", "I don't want to live"):
         # only a hypothetical or someone else's mention is set aside.
         crisis_kept = concept.crisis and not (m.assertion.hypothetical or m.assertion.other_person)
-        if (m.assertion.affirmed or crisis_kept) and m.concept not in affirmed:
+        if not (m.assertion.affirmed or crisis_kept):
+            continue
+        if concept.improvable and m.assertion.improved:
+            continue  # "pain is much better", "my incision looks good"
+        if _yields(m, concept, mentions, procedure):
+            continue
+        if concept.procedures and procedure is not None and not _for(procedure, concept.procedures):
+            elsewhere.append(m)
+            continue
+        if m.concept not in affirmed:
             affirmed[m.concept] = m
     outcomes: dict[str, Outcome] = {}
     for rule in k.rules:
@@ -234,7 +274,43 @@ def decide(
         best = outcomes.get(rule.code)
         if best is None or RANK[outcome.tier] > RANK[best.tier]:
             outcomes[rule.code] = outcome
+    plain = outcomes.get(UNCLASSIFIED)
+    if plain is not None and plain.tier == ROUTINE and len(outcomes) > 1:
+        # A named finding already sends the text to a human: a plain "pain" or body part in the
+        # same text must not become a second flag ("my neck is stiff and im confused").
+        del outcomes[UNCLASSIFIED]
+    if elsewhere and not outcomes:
+        # A red flag of another procedure ("so sleepy" after an ESI) still needs a human.
+        m = elsewhere[0]
+        label = k.concepts[m.concept].label
+        reason = f"{label} (not a red flag after {procedure}) -> {ROUTINE} [needs a human]"
+        outcomes[UNCLASSIFIED] = Outcome(UNCLASSIFIED, ROUTINE, m.evidence, False, reason)
     return sorted(outcomes.values(), key=lambda o: -RANK[o.tier])
+
+
+def counts(m: Mention) -> bool:
+    """Whether a mention is the patient's symptom now: affirmed, and not a plain complaint said
+    to be better or fine (IMPROVED)."""
+    return m.assertion.affirmed and not (
+        knowledge().concepts[m.concept].improvable and m.assertion.improved
+    )
+
+
+def _yields(m: Mention, concept: Concept, mentions: list[Mention], procedure: str | None) -> bool:
+    """Whether an affirmed mention of a concept this one yields to, for this procedure, covers
+    the same words ("the tingling moved" is stimulator coverage, not new numbness, with an SCS).
+    With no procedure known, nothing yields: the safe default."""
+    if not concept.yields_to or procedure is None:
+        return False
+    k = knowledge()
+    return any(
+        o.concept in concept.yields_to
+        and o.assertion.affirmed
+        and _for(procedure, k.concepts[o.concept].procedures or (procedure,))
+        and o.first <= m.last
+        and m.first <= o.last
+        for o in mentions
+    )
 
 
 def emergency_concepts(procedure: str | None) -> list[str]:

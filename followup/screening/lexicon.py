@@ -25,7 +25,7 @@ GAP = "..."
 MAX_GAP = 3
 FUZZY_MIN_LEN = 5
 BOUNDARIES = frozenset(".!?;\n")
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?|[,.!?;:\n]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?|[,.!?;:\n]|[\U0001F300-\U0001FAFF]")  # emoji: "🤒"
 
 
 @dataclass(frozen=True)
@@ -145,9 +145,7 @@ class Matcher:
         """The lexicon words ``token`` can stand for: itself, and words one typo away."""
         cached = self._alts_cache.get(token)
         if cached is None:
-            cached = frozenset({token}) | (
-                frozenset() if token in self.vocab else self.fuzzy(token)
-            )
+            cached = frozenset({token}) | self.fuzzy(token)
             if len(self._alts_cache) < 50_000:
                 self._alts_cache[token] = cached
         return cached

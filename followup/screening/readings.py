@@ -29,6 +29,8 @@ class Readers:
     celsius: tuple[float, float]
     fahrenheit: tuple[float, float]
     temp_concept: str
+    low_grade: dict[str, float]
+    low_grade_concept: str
     sugar_words: frozenset[str]
     sugar_window: int
     mg: frozenset[str]
@@ -36,6 +38,9 @@ class Readers:
     mmol_to_mg: float
     mmol_below: float
     sugar_levels: tuple[tuple[float, str], ...]
+    usual_words: frozenset[str]
+    usual_factor: float
+    usual_concept: str
 
 
 @cache
@@ -51,6 +56,8 @@ def readers() -> Readers:
         celsius=(float(t["celsius"][0]), float(t["celsius"][1])),
         fahrenheit=(float(t["fahrenheit"][0]), float(t["fahrenheit"][1])),
         temp_concept=str(t["concept"]),
+        low_grade={k: float(t["low_grade"][k]) for k in ("celsius", "fahrenheit")},
+        low_grade_concept=str(t["low_grade"]["concept"]),
         sugar_words=frozenset(w for lang in ("en", "es") for w in s["words"][lang]),
         sugar_window=int(s["window"]),
         mg=frozenset(s["units_mg"]),
@@ -60,6 +67,9 @@ def readers() -> Readers:
         sugar_levels=tuple(
             sorted(((float(x["at"]), str(x["concept"])) for x in s["levels"]), reverse=True)
         ),
+        usual_words=frozenset(w for lang in ("en", "es") for w in s["usual"]["words"][lang]),
+        usual_factor=float(s["usual"]["factor"]),
+        usual_concept=str(s["usual"]["concept"]),
     )
 
 
@@ -99,7 +109,8 @@ def _unit_after(doc: Doc, i: int, units: frozenset[str]) -> bool:
 
 
 def temperature_hits(doc: Doc, line: dict[str, float]) -> list[Hit]:
-    """Temperatures at or above the fever line, as mentions of the fever concept."""
+    """Temperatures at or above the fever line, as mentions of the fever concept; low-grade ones
+    (between ``low_grade`` and the fever line), as mentions of the low-grade concept."""
     r = readers()
     hits = []
     for i, tok in enumerate(doc.tokens):
@@ -110,12 +121,14 @@ def temperature_hits(doc: Doc, line: dict[str, float]) -> list[Hit]:
             continue
         value, decimal = parsed
         if r.celsius[0] <= value < r.celsius[1]:
-            fever = value >= line["celsius"]
+            scale = "celsius"
         elif r.fahrenheit[0] <= value < r.fahrenheit[1]:
-            fever = value >= line["fahrenheit"]
+            scale = "fahrenheit"
         else:
             continue
-        if not fever or _unit_after(doc, i, r.not_temp_units):
+        fever = value >= line[scale]
+        low = not fever and value >= r.low_grade[scale]
+        if not (fever or low) or _unit_after(doc, i, r.not_temp_units):
             continue
         word = _word_before(doc, i, r.temp_words, r.temp_window)
         after = _word_after(doc, i, r.temp_words, r.temp_after)
@@ -123,14 +136,18 @@ def temperature_hits(doc: Doc, line: dict[str, float]) -> list[Hit]:
             continue
         first = i if word is None else word
         last = i if after is None or word is not None else after
-        hits.append(Hit(r.temp_concept, f"reading {tok.text}", first, last, exact=True))
+        concept = r.temp_concept if fever else r.low_grade_concept
+        hits.append(Hit(concept, f"reading {tok.text}", first, last, exact=True))
     return hits
 
 
 def sugar_hits(doc: Doc) -> list[Hit]:
-    """Blood-sugar readings at or above a level of ``readings.yaml``, as that level's concept."""
+    """Blood-sugar readings at or above a level of ``readings.yaml``, as that level's concept;
+    and a reading at least ``usual.factor`` times the usual value the patient gives ("sugar
+    250, usually 110"), as ``usual.concept``."""
     r = readers()
     hits = []
+    usual = _usual_sugar(doc, r)
     for i, tok in enumerate(doc.tokens):
         if not tok.text[0].isdigit():
             continue
@@ -144,9 +161,24 @@ def sugar_hits(doc: Doc) -> list[Hit]:
             continue
         if mmol or (not _unit_after(doc, i, r.mg) and value < r.mmol_below):
             value *= r.mmol_to_mg
+        first = i if word is None else word
         for at, concept in r.sugar_levels:
             if value >= at:
-                first = i if word is None else word
                 hits.append(Hit(concept, f"reading {tok.text}", first, i, exact=True))
                 break
+        if usual and i not in usual and value >= r.usual_factor * min(usual.values()):
+            hits.append(Hit(r.usual_concept, f"reading {tok.text}", first, i, exact=True))
     return hits
+
+
+def _usual_sugar(doc: Doc, r: Readers) -> dict[int, float]:
+    """Token index -> value of the numbers said to be the patient's usual ("usually 110")."""
+    out = {}
+    for i, tok in enumerate(doc.tokens):
+        if tok.text in r.usual_words:
+            for j in range(i + 1, min(len(doc.tokens), i + 4)):
+                parsed = value_of(doc.tokens[j].text)
+                if parsed is not None and parsed[0] > 0:
+                    out[j] = parsed[0]
+                    break
+    return out

@@ -139,3 +139,20 @@ def test_the_web_form_sends_the_reply_through_the_outbox(clinic, bob, on_call):
     )
     message = OutboundMessage.objects.get(purpose="safety")
     assert message.to == patient.phone and message.body == result.patient_reply
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        ("my throat is closing up", "ANAPHYLAXIS", "Allergic reaction"),
+        ("fever of 102 and my heart is racing", "SEPSIS", "sepsis"),
+        ("my charger won't connect to the battery", "DEVICE_PROBLEM", "charger"),
+    ],
+)
+def test_a_code_no_protocol_names_still_gets_a_reason_in_words(
+    clinic, bob, on_call, text, code, words
+):
+    checkpoint = enrolled_checkpoint(clinic, bob, procedure="SCS")
+    redflags_from_text(patient=checkpoint.enrollment.patient, text=text)
+    flag = Flag.objects.get(rule_code=code)
+    assert words in flag.reason and code not in flag.reason

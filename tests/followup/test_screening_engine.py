@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from followup.screening import EMERGENCY, ROUTINE, URGENT, Screening, screen_text
+from followup.screening import EMERGENCY, ROUTINE, URGENT, Screening, engine, screen_text
 from followup.screening.safety_screen import (
     parse_safety_screen_reply,
     safety_screen_message,
@@ -85,8 +85,9 @@ def test_compounds_and_procedures_decide_the_tier():
     assert tier_of("fever of 101") == URGENT
     assert tier_of("itchy and sweaty with a fever since the refill", "ITDD") == EMERGENCY
     assert tier_of("pain in my side and I get dizzy", "VA", days_since=2) == EMERGENCY
-    late = screen_text("pain in my side and I get dizzy", procedure="VA", days_since=60)
-    assert "VA_RETROPERITONEAL" not in {m.code for m in late.matches}
+    _doc, mentions, facts = engine.read("pain in my side and I get dizzy")
+    late = engine.decide(mentions, facts, "VA", 60)
+    assert "VA_FLANK_DIZZY" not in {o.code for o in late}
     assert tier_of("sudden severe back pain and my legs feel heavy", "FACET_SI") == EMERGENCY
 
 
@@ -188,3 +189,117 @@ def test_it_parses_safety_screen_replies(reply, chosen, none, understood):
     assert parsed.chosen == tuple(screen.options[n - 1] for n in chosen)
     assert parsed.none is none and parsed.understood is understood
     assert parsed.emergency is bool(chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the engine took over from the retired phrase rules (issue 21 item 7).
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "tier"),
+    [
+        # Numbness the procedure is expected to leave is a note, not new numbness...
+        ("still numb from the shot this morning", "ESI", ROUTINE),
+        ("my skin is numb where they did the RF", "FACET_SI", ROUTINE),
+        # ... but with no procedure known nothing yields: the safe default.
+        ("still numb from the shot this morning", None, URGENT),
+        ("my legs are numb", "ESI", URGENT),
+    ],
+)
+def test_expected_numbness_yields_only_when_the_procedure_is_known(text, procedure, tier):
+    assert tier_of(text, procedure) == tier
+
+
+def test_a_plain_complaint_is_no_second_flag_beside_a_named_finding():
+    result = screen_text("my neck is stiff and im confused", procedure="ESI")
+    assert result.tier == EMERGENCY
+    assert "UNCLASSIFIED_SYMPTOM" not in {m.code for m in result.matches}
+    alone = screen_text("my knee hurts", procedure="ESI")
+    assert [m.code for m in alone.matches] == ["UNCLASSIFIED_SYMPTOM"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("pain is down to a 2, much better", None),
+        ("Pain free today!", None),
+        ("the swelling went down", None),
+        ("my incision looks good", None),
+        ("the pump refill went fine", None),
+        # A red flag that got better still happened.
+        ("the chest pain is better now", EMERGENCY),
+        ("my legs are weak but better than yesterday", EMERGENCY),
+    ],
+)
+def test_better_or_fine_sets_aside_only_plain_complaints(text, tier):
+    result = screen_text(text, procedure="VA")
+    assert result.tier == tier, result
+    if tier is None:
+        assert not result.needs_safety_screen and not result.needs_human
+
+
+def test_a_body_part_named_counts_only_when_nothing_else_is_said_in_its_sentence():
+    assert tier_of("my bladder feels full and tight", "ESI") == ROUTINE
+    assert screen_text("my bladder feels full and tight", procedure="ESI").needs_safety_screen
+    assert tier_of("my leg is not numb", "ESI") == "NONE"
+    # The last net never stands between a cue and its symptom.
+    assert tier_of("the pain in my legs is gone and I can walk fine now", "ESI") == "NONE"
+
+
+def test_a_red_flag_of_another_procedure_still_reaches_a_human():
+    result = screen_text("so sleepy today", procedure="ESI")
+    assert result.tier == ROUTINE and result.needs_human
+    assert [m.code for m in result.matches] == ["UNCLASSIFIED_SYMPTOM"]
+    assert "not a red flag after ESI" in result.matches[0].reason
+    assert tier_of("so sleepy today", "ITDD") == EMERGENCY
+
+
+def test_emoji_are_words():
+    assert tier_of("🤒🤒", "ESI") == URGENT
+    assert screen_text("🤒").matches[0].evidence == "🤒"
+    assert tier_of("😀👍", "ESI") == "NONE"
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "tier"),
+    [
+        ("headache when I sit up", "ESI", URGENT),
+        ("my back hurts when I sit up", "ESI", ROUTINE),  # a posture alone is no headache
+        ("my head is killing me, it came on all of a sudden", "ESI", EMERGENCY),
+        ("fever and my neck hurts", "ESI", EMERGENCY),
+        ("my neck hurts", "ESI", ROUTINE),
+        ("trouble peeing", "ITDD", URGENT),
+        ("trouble peeing", "LYSIS", EMERGENCY),
+        ("back pain is way worse than before the procedure", "DISC", URGENT),
+        ("back pain is way worse than before the procedure", "ESI", ROUTINE),
+        ("can't get an erection since the procedure", "LYSIS", EMERGENCY),
+        ("my charger won't connect", "SCS", ROUTINE),
+        ("he had a seizure this morning", "ESI", EMERGENCY),
+        ("she is unresponsive", "VA", EMERGENCY),
+    ],
+)
+def test_compounds_ported_from_the_phrase_rules(text, procedure, tier):
+    assert tier_of(text, procedure) == tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorry wrong number",  # "number" is no typo of "numbed"
+        "I had an accident in the car last year",
+        "I have a sinus infection, can I still come Tuesday?",
+        "my phone battery is dead",
+        "I tried to call yesterday",
+        "I'm so sick of these texts lol",
+        "no headaches since the blood patch",
+    ],
+)
+def test_common_words_and_exclusions_are_no_red_flag(text):
+    result = screen_text(text, procedure="ESI")
+    assert result.tier in (None, ROUTINE), result
+    assert not any(m.tier in (URGENT, EMERGENCY) for m in result.matches)
+
+
+def test_the_shot_not_helping_is_no_wound_problem():
+    result = screen_text("the injection didn't help at all", procedure="FACET_SI")
+    assert result.tier == ROUTINE and {m.code for m in result.matches} == {"PAIN_WORSE"}

@@ -79,6 +79,7 @@ def _flag(assertion: ctx.Assertion, category: str) -> bool:
         ctx.CURRENT: assertion.current,
         ctx.HYPOTHETICAL: assertion.hypothetical,
         ctx.FAMILY: assertion.caregiver or assertion.other_person,
+        ctx.IMPROVED: assertion.improved,
     }[category]
 
 
@@ -149,6 +150,8 @@ PSEUDO_EXAMPLES = {
     "ya no aguanto": ("ya no aguanto, pienso en matarme", "SELF_HARM"),
     "no better": ("no better, chest pain", "CHEST_PAIN"),
     "not better": ("not better, still chest pain", "CHEST_PAIN"),
+    "than before the procedure": ("back pain way worse than before the procedure", "PAIN_WORSE"),
+    "than before the injection": ("my pain is worse than before the injection", "PAIN_WORSE"),
     "not sure": ("not sure why but fever", "FEVER"),
     "no ,": ("no, fever since last night", "FEVER"),
     "not ok": ("not ok fever since last night", "FEVER"),

@@ -110,7 +110,7 @@ def test_each_sugar_word_makes_a_number_a_reading(word):
     ],
 )
 def test_it_reads_blood_sugar_against_its_levels(text, procedure, urgent):
-    assert (codes(text, procedure).get("HYPERGLYCAEMIA") == "URGENT") is urgent, text
+    assert (codes(text, procedure).get("ESI_SUGAR") == "URGENT") is urgent, text
 
 
 @pytest.mark.parametrize("token", ["38,5", "100.4", "300s", "7"])
@@ -118,3 +118,35 @@ def test_it_reads_numbers_as_patients_write_them(token):
     value, _decimal = readings.value_of(token)
     assert value == float(token.rstrip("s").replace(",", "."))
     assert readings.value_of("abc") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("temp 37.8", "LOW_GRADE_TEMP"),
+        ("temp 100.3", "LOW_GRADE_TEMP"),
+        ("temp 37.4", None),
+        ("temp 99.4", None),
+        ("temp 38.0", "FEVER"),
+        # A felt fever under the line is a low-grade note, not the fever rule.
+        ("feels like a fever but the thermometer says 99.0", "LOW_GRADE_TEMP"),
+    ],
+)
+def test_it_reads_low_grade_temperatures_as_a_note(text, concept):
+    found = concepts(text) & {"LOW_GRADE_TEMP", "FEVER"}
+    assert found == ({concept} if concept else set()), text
+    if concept == "LOW_GRADE_TEMP":
+        assert codes(text, "ESI") == {"UNCLASSIFIED_SYMPTOM": "ROUTINE"}
+
+
+@pytest.mark.parametrize(
+    "word", [w for lang in ("en", "es") for w in DATA["blood_sugar"]["usual"]["words"][lang]]
+)
+def test_each_usual_word_makes_twice_the_usual_sugar_urgent(word):
+    assert codes(f"sugar 250, {word} 110", "VA").get("ESI_SUGAR") == "URGENT"
+    assert codes(f"sugar 200, {word} 110", "VA").get("ESI_SUGAR") is None  # under twice
+
+
+def test_a_raised_sugar_below_the_urgent_line_is_a_note():
+    assert codes("sugar was 180 this morning", "ESI") == {"UNCLASSIFIED_SYMPTOM": "ROUTINE"}
+    assert codes("sugar was 170 this morning", "ESI") == {}

@@ -44,6 +44,19 @@ _TEXT_REASONS = {
     "SEXUAL_DYSFUNCTION": "New sexual dysfunction",
     "PAIN_WORSE": "Pain worse than before",
     "UNCLASSIFIED_SYMPTOM": "Text may describe a symptom: needs a nurse's review",
+    # Codes of the concept engine's rules that no protocol rule names (rules.yaml).
+    "ANAPHYLAXIS": "Allergic reaction with throat, tongue or breathing involvement",
+    "SEPSIS": "Fever with a racing heart or confusion (possible sepsis)",
+    "STROKE_SIGNS": "Stroke signs (face drooping, one-sided weakness, slurred speech)",
+    "SPINAL_HAEMATOMA": "Sudden severe back pain with weakness or on an anticoagulant",
+    "BACK_PAIN_SUDDEN": "Sudden severe back pain",
+    "CSF_LEAK": "Clear watery fluid leaking from the wound",
+    "SHOOTING_PAIN": "New shooting leg or arm pain",
+    "RASH": "Rash or hives",
+    "DIZZY": "Dizziness",
+    "FAST_HEART": "Racing heart or palpitations",
+    "HEADACHE_VISION": "Headache with blurred or double vision",
+    "DEVICE_PROBLEM": "Problem with the stimulator or its charger",
 }
 _TEXT_SOURCE = "free-text screening (followup.screening)"
 
