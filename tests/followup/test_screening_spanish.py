@@ -1,0 +1,438 @@
+"""Spanish red-flag screening (issue 21, "Spanish lagging English").
+
+Checked with the concept engine ALONE (``engine.read`` + ``engine.decide``, no phrase rules), so
+these keep their meaning once the old phrase floor is gone, and with ``screen_text`` (both layers)
+where a patient-facing tier matters. Covers Spanish assertion cues (negation before and after the
+symptom, quantifier denials, pseudo-negation, resolved versus worsening, hypotheticals and
+questions, experiencer), lay words and regional terms, typos, and benign texts that must not raise.
+
+Pure Python (``pytest -p no:django --noconftest tests/followup/test_screening_spanish.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from followup.screening import EMERGENCY, ROUTINE, URGENT, engine, results, screen_text
+
+RANK = {"NONE": 0, ROUTINE: 1, URGENT: 2, EMERGENCY: 3}
+
+
+def engine_tier(text: str, procedure: str | None = None) -> str:
+    """The tier the concept engine alone gives (what remains when the phrase rules are gone)."""
+    _doc, mentions, facts = engine.read(text)
+    known = procedure if procedure in results.PROCEDURES else None
+    outcomes = engine.decide(mentions, facts, known, None)
+    return max((o.tier for o in outcomes), key=RANK.__getitem__, default="NONE")
+
+
+def engine_codes(text: str, procedure: str | None = None) -> set[str]:
+    _doc, mentions, facts = engine.read(text)
+    return {o.code for o in engine.decide(mentions, facts, procedure, None)}
+
+
+def affirmed(text: str, concept: str) -> bool:
+    _doc, mentions, _ = engine.read(text)
+    return any(m.concept == concept and m.assertion.affirmed for m in mentions)
+
+
+def full_tier(text: str, procedure: str | None = None) -> str:
+    return screen_text(text, procedure=procedure, language="es").tier or "NONE"
+
+
+# ---------------------------------------------------------------------------------------------
+# Negation before the symptom, after it, and by a quantifier.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tengo fiebre",
+        "sin fiebre ni escalofrios",
+        "no he tenido fiebre desde el lunes",
+        "tampoco tengo fiebre",
+        "ningun dolor de pecho",
+        "ya no tengo fiebre",
+        "niega fiebre",
+        "nada de fiebre",
+        "no me ha dado fiebre",
+    ],
+)
+def test_it_reads_a_denial_before_the_symptom(text):
+    assert not affirmed(text, "FEVER") and not affirmed(text, "CHEST_PAIN"), text
+    assert RANK[engine_tier(text, "ESI")] < RANK[URGENT], text
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("dolor de cabeza: ninguno", "HEADACHE"),
+        ("fiebre no", "FEVER"),
+        ("fiebre: no", "FEVER"),
+        ("dolor de pecho? no", "CHEST_PAIN"),
+        ("fiebre tampoco", "FEVER"),
+        ("dolor de pecho: nada", "CHEST_PAIN"),
+        ("fiebre negativo", "FEVER"),
+        ("fiebre cero", "FEVER"),
+        ("fiebre, para nada", "FEVER"),
+        ("dolor de pecho ninguna vez", "CHEST_PAIN"),
+    ],
+)
+def test_it_reads_a_denial_after_the_symptom(text, concept):
+    assert not affirmed(text, concept), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ni una sola vez tuve fiebre",
+        "no tuve fiebre ni una sola vez",
+        "fiebre ni una sola vez",
+        "fiebre ni una vez en toda la semana",
+        "ni una fiebre desde que llegue",
+        "ni un escalofrio",
+        "fiebre ni un poco",
+    ],
+)
+def test_it_reads_a_quantifier_denial(text):
+    assert not affirmed(text, "FEVER"), text
+
+
+def test_a_denial_of_one_symptom_does_not_deny_the_next_one():
+    text = "no tengo fiebre, pero no siento las piernas"
+    assert not affirmed(text, "FEVER")
+    assert engine_tier(text, "ESI") == EMERGENCY
+    assert engine_tier("sin fiebre, aunque la herida esta roja", "SCS") == URGENT
+
+
+# ---------------------------------------------------------------------------------------------
+# Words after a symptom that look like a denial and are not (pseudo-negation).
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("no solo me duele la espalda, tengo fiebre", URGENT),
+        ("la fiebre no baja", URGENT),
+        ("la calentura no ha bajado con el paracetamol", URGENT),
+        ("la fiebre no se me va", URGENT),
+        ("el dolor de pecho no me deja dormir", EMERGENCY),
+        ("tengo dolor de pecho no se que hacer", EMERGENCY),
+        ("me falta el aire no me siento nada bien", EMERGENCY),
+        ("sin embargo tengo fiebre", URGENT),
+        ("no aguanto el dolor de pecho", EMERGENCY),
+        ("me duele la cabeza cuando me siento, acostada no", URGENT),
+        ("ningun dolor de cabeza ha sido tan fuerte como este", EMERGENCY),
+    ],
+)
+def test_it_keeps_a_symptom_after_words_that_only_look_like_a_denial(text, tier):
+    assert engine_tier(text, "ESI") == tier, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolved or past versus current and worsening.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "los escalofrios se quitaron el martes",
+        "la fiebre ya se me quito",
+        "la fiebre se fue ayer en la noche",
+        "la calentura ya bajo",
+        "la fiebre se me bajo con el baño",
+        "tuve fiebre hace anos, nada que ver",
+        "el mes pasado tuve fiebre",
+        "la fiebre desaparecio",
+    ],
+)
+def test_it_reads_a_resolved_or_past_symptom_as_no_flag(text):
+    assert RANK[engine_tier(text, "ESI")] < RANK[URGENT], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "los escalofrios se quitaron el martes pero volvieron hoy",
+        "la fiebre se fue y ahora regreso",
+        "se me quito la fiebre pero otra vez la tengo",
+        "la fiebre cada vez peor",
+        "sigo con fiebre",
+        "todavia tengo calentura",
+        "la fiebre ya se me habia quitado y ha vuelto",
+    ],
+)
+def test_it_reads_a_returning_or_worsening_symptom_as_current(text):
+    assert engine_tier(text, "ESI") == URGENT, text
+
+
+def test_a_resolved_symptom_does_not_resolve_a_worsening_one():
+    text = "la fiebre se fue, pero el dolor de espalda esta mucho peor"
+    assert engine_tier(text, "DISC") == URGENT
+    assert "BACK_PAIN_SUDDEN" in engine_codes(text, "DISC")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hypotheticals ask about a future "if"; a question that reports a state still counts.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "que hago si me da fiebre?",
+        "y si me llega a dar fiebre?",
+        "si llego a tener fiebre a quien llamo?",
+        "que pasa si me sale pus?",
+        "por si acaso, que hago si tengo escalofrios en la noche?",
+        "que sintomas debo vigilar, fiebre o dolor de cabeza?",
+        "cuales son las senales de alarma, fiebre?",
+        "si mas adelante me falta el aire voy a urgencias?",
+    ],
+)
+def test_it_reads_a_future_if_as_no_flag(text):
+    assert RANK[engine_tier(text, "ESI")] < RANK[URGENT], text
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("debo ir a urgencias si tengo la herida roja?", URGENT),
+        ("es normal que me falte el aire?", EMERGENCY),
+        ("debo preocuparme? no siento las piernas", EMERGENCY),
+        ("tengo que regresar si la herida esta roja y caliente?", URGENT),
+        ("es normal tener calentura despues de la inyeccion?", URGENT),
+    ],
+)
+def test_a_question_that_reports_a_symptom_counts(text, tier):
+    assert engine_tier(text, "ESI") == tier, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Experiencer: a caregiver speaking for the patient counts; someone else's symptom does not.
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("mi mama dice que no siente las piernas", EMERGENCY),
+        ("mi esposo se orino encima y no se dio cuenta", EMERGENCY),
+        ("mi papa no despierta bien, esta muy ido", EMERGENCY),
+        ("mi abuela habla raro y se le cae la boca de un lado", EMERGENCY),
+        ("mi marido tiene calentura y el cuello tieso", EMERGENCY),
+        ("mi mujer tiene la herida roja y supura", URGENT),
+        ("mi hija dice que su mama tiene mucha calentura", URGENT),
+    ],
+)
+def test_a_caregiver_speaking_for_the_patient_counts(text, tier):
+    assert engine_tier(text, "ESI") == tier, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hijo tiene gripe, puede venir conmigo?",
+        "mi hijo tiene gripe y fiebre, puede acompanarme a la cita?",
+        "mi nieta tiene calentura, no quiero que me lo pegue",
+        "mi esposo tiene fiebre, yo estoy bien, nos vemos el jueves",
+        "mi mama tiene tos y fiebre, me puedo contagiar antes de mi cita?",
+        "mi hermana tiene ronchas, debo mantenerla lejos de mi?",
+    ],
+)
+def test_someone_elses_symptom_is_not_the_patients(text):
+    assert RANK[engine_tier(text, "ESI")] < RANK[URGENT], text
+
+
+# ---------------------------------------------------------------------------------------------
+# Lay words and regional terms, without accents or with them, and typos.
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "code"),
+    [
+        ("siento que respiro por un popote", "VA", "DYSPNOEA"),
+        ("es como respirar por una pajita", "VA", "DYSPNOEA"),
+        ("me hice pipí encima sin darme cuenta", "LYSIS", "CAUDA_EQUINA"),
+        ("me estoy orinando sin sentir", "ESI", "CAUDA_EQUINA"),
+        ("mojé la cama y no me desperté", "ESI", "CAUDA_EQUINA"),
+        ("tengo dormidas las nalgas y entre las piernas", "LYSIS", "CAUDA_EQUINA"),
+        ("no siento cuando tengo que ir al baño", "ESI", "CAUDA_EQUINA"),
+        ("se me doblan las rodillas al caminar", "VA", "LIMB_WEAKNESS"),
+        ("mis piernas no me responden", "ESI", "LIMB_WEAKNESS"),
+        ("arrastro el pie derecho desde ayer", "ESI", "LIMB_WEAKNESS"),
+        ("tengo presión en el pecho", "VA", "CHEST_PAIN"),
+        ("me aprieta el pecho", "VA", "CHEST_PAIN"),
+        ("el peor dolor de cabeza de mi vida", "ESI", "HEADACHE_SEVERE"),
+        ("siento que me va a explotar la cabeza", "ESI", "HEADACHE_SEVERE"),
+        ("se le olvida todo y no sabe donde esta", "ESI", "CONFUSION"),
+        ("se privó en la cocina", "ESI", "CONFUSION"),
+        ("habla raro desde la mañana", "ESI", "STROKE_SIGNS"),
+        ("se le cae la boca de un lado", "ESI", "STROKE_SIGNS"),
+        ("se me cierra la garganta", "ESI", "ANAPHYLAXIS"),
+        ("se me hinchó la lengua después del medicamento", "ESI", "ANAPHYLAXIS"),
+        ("no quiero vivir", "ESI", "SELF_HARM"),
+        ("mejor morirme", "ESI", "SELF_HARM"),
+        ("ya no aguanto, mi familia estaria mejor sin mi", "ESI", "SELF_HARM"),
+        ("soy una carga para todos", "ESI", "SELF_HARM"),
+        ("la bomba está pitando", "ITDD", "ITDD_PUMP_ALARM"),
+        ("mi esposo dejó de respirar", "ITDD", "DYSPNOEA"),
+        ("me pica todo el cuerpo y estoy sudando mucho", "ITDD", "ITDD_WITHDRAWAL"),
+        ("me duele el costado y estoy mareada", "VA", "VA_RETROPERITONEAL"),
+    ],
+)
+def test_it_reads_lay_and_regional_words_as_their_red_flag(text, procedure, code):
+    codes = engine_codes(text, procedure)
+    assert code in codes, (text, codes)
+    assert full_tier(text, procedure) == engine_tier(text, procedure), text
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        ("tengo calentura", "ESI"),
+        ("muchos escalofríos en la noche", "ESI"),
+        ("la herida supura", "SCS"),
+        ("le sale pus a la herida", "SCS"),
+        ("la herida está caliente y colorada", "SCS"),
+        ("me arde la herida", "SCS"),
+        ("chorrea agua clara de la herida", "ESI"),
+        ("se me duerme la pierna", "LYSIS"),
+        ("siento hormigueo en el pie", "LYSIS"),
+        ("me salieron ronchas en los brazos", "ESI"),
+        ("sangra mucho donde me inyectaron", "ESI"),
+        ("me duele donde está la batería", "SCS"),
+        ("dolor nuevo más abajo de donde me operaron", "VA"),
+        ("el dolor de espalda está mucho peor", "DISC"),
+        ("me baja una corriente por la pierna", "ESI"),
+        ("me duele la cabeza al levantarme, se me quita acostada", "ESI"),
+    ],
+)
+def test_it_reads_lay_words_for_urgent_symptoms(text, procedure):
+    assert engine_tier(text, procedure) == URGENT, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("tengo calentrua", "FEVER"),  # two letters swapped
+        ("siento hormigeo", "NEW_NUMBNESS"),  # a letter dropped
+        ("me ajogo desde anoche", "DYSPNOEA"),  # a letter changed
+        ("tengo escalofrrios", "FEVER"),  # a letter typed twice
+    ],
+)
+def test_it_tolerates_a_typo_in_a_spanish_word(text, code):
+    assert code in engine_codes(text, "ESI"), text
+
+
+# ---------------------------------------------------------------------------------------------
+# Benign Spanish texts must not raise a flag.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el dolor va mucho mejor, gracias",
+        "ya casi no me duele la espalda",
+        "a que hora es mi cita?",
+        "puedo cambiar mi cita al jueves?",
+        "no tengo fiebre, todo bien",
+        "gracias por todo, nos vemos pronto",
+        "me siento rara desde la inyección",
+        "puedo bañarme despues de la inyeccion?",
+        "me duele un poco la espalda pero mejor que antes",
+        "cuando puedo volver a comer normal?",
+        "tengo que darse de alta en el portal?",
+        "el moretón morado ya se está quitando",
+        "ya no aguanto el dolor de espalda, cuando me pueden ver?",
+        "la calentura de mi hijo ya bajo, gracias",
+    ],
+)
+def test_it_does_not_raise_a_benign_spanish_text(text):
+    assert RANK[engine_tier(text, "ESI")] < RANK[URGENT], text
+    assert RANK[full_tier(text, "ESI")] < RANK[URGENT], text
+
+
+def test_a_device_that_does_not_respond_is_not_a_patient_who_does_not():
+    # "no responde" alone is not a Spanish CONFUSION term for this reason (the old phrase rules,
+    # still underneath, read it as a collapse).
+    assert engine_tier("el estimulador no responde al control remoto", "SCS") == "NONE"
+    assert engine_tier("no responde cuando le hablo", "SCS") == EMERGENCY
+
+
+def test_pain_that_cannot_be_borne_is_not_read_as_self_harm():
+    """ "Ya no aguanto el dolor" is a pain complaint (a nurse sees it as unclassified pain); only
+    words about life or death carry the crisis line ("ya no aguanto vivir")."""
+    assert "SELF_HARM" not in engine_codes("ya no aguanto el dolor de espalda")
+    assert "SELF_HARM" in engine_codes("ya no aguanto vivir asi")
+    result = screen_text("ya no aguanto vivir asi", language="es")
+    assert result.tier == EMERGENCY and any(m.crisis_line for m in result.matches)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spanish common words: never read as a typo of a lexicon word.
+
+
+@pytest.mark.parametrize(
+    ("text", "not_concept"),
+    [
+        ("me siento rara desde la inyeccion", "WOUND"),  # inyeccion is not infeccion
+        ("me pusieron tres inyecciones", "WOUND"),
+        ("tengo un moreton morado", "CSF_LEAK"),  # morado is not mojado
+        ("ya puedo comer", "DEVICE_COVERAGE"),  # comer is not cover
+        ("hay que darse cuenta", "CAUDA_EQUINA"),  # darse is not darme
+    ],
+)
+def test_a_common_spanish_word_is_not_read_as_a_typo(text, not_concept):
+    _doc, mentions, _ = engine.read(text)
+    assert not_concept not in {m.concept for m in mentions}, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Every Spanish concept list is exercised through a realistic sentence for each concept.
+
+
+SENTENCE_PER_CONCEPT = {
+    "DYSPNOEA": "desde anoche me quedo sin aire al caminar",
+    "CHEST_PAIN": "siento como un elefante en el pecho",
+    "WEAKNESS": "se me vencen las piernas",
+    "CAUDA_EQUINA": "se me escapa la orina y no lo siento",
+    "HEADACHE_SEVERE": "tengo un dolor de cabeza insoportable",
+    "HEADACHE_POSITIONAL": "la cabeza me duele al pararme y se me pasa acostada",
+    "HEADACHE": "tengo jaqueca",
+    "FEVER": "estoy ardiendo en fiebre",
+    "NECK_STIFF": "tengo el cuello trabado",
+    "CONFUSION": "no lo puedo despertar",
+    "FAST_HEART": "tengo taquicardia",
+    "SELF_HARM": "ojala me muera",
+    "LOW_MOOD": "lloro todo el dia",
+    "ANAPHYLAXIS": "se me esta cerrando la garganta",
+    "RASH": "me salio un sarpullido",
+    "STROKE": "tiene la cara chueca",
+    "PUMP_OVERDOSE": "duerme todo el dia y respira muy despacio",
+    "PUMP_WITHDRAWAL": "tiene convulsiones",
+    "PUMP_ALARM": "el aparato esta sonando",
+    "PUMP_URINE_NAUSEA": "tengo ganas de vomitar",
+    "WOUND": "la herida huele mal",
+    "CSF_LEAK": "sale un agua transparente de la espalda",
+    "NUMBNESS": "tengo la pierna entumida",
+    "SHOOTING_PAIN": "siento latigazos en la pierna",
+    "SUDDEN_BACK_PAIN": "me dio un dolor horrible en la espalda",
+    "FLANK_PAIN": "me duele mucho la panza",
+    "DIZZY": "todo me da vueltas",
+    "DEVICE_EROSION": "se asoma el cable por la piel",
+    "DEVICE_COVERAGE": "la estimulacion se movio a otro lado",
+    "HYPERGLYCAEMIA": "el azucar me salio muy alta",
+    "SUGAR_VERY_HIGH": "traigo el azucar por las nubes",
+    "NEURITIS": "me arde la piel donde me quemaron los nervios",
+}
+
+
+def test_every_concept_has_a_spanish_sentence_here():
+    assert set(SENTENCE_PER_CONCEPT) == set(engine.knowledge().concepts)
+
+
+@pytest.mark.parametrize(("concept", "text"), SENTENCE_PER_CONCEPT.items())
+def test_each_concept_is_found_in_a_spanish_sentence(concept, text):
+    assert affirmed(text, concept) or (
+        engine.knowledge().concepts[concept].crisis
+        and concept in {m.concept for m in engine.read(text)[1]}
+    ), text
