@@ -190,6 +190,62 @@ PSEUDO_EXAMPLES = {
 }
 
 
+# "no <verb or pronoun>" after a Spanish symptom goes on, it does not deny ("confundido, no sabe").
+_ES_NO_THEN = [
+    "les",
+    "los",
+    "las",
+    "te",
+    "nos",
+    "sabe",
+    "sabia",
+    "quiero",
+    "quiere",
+    "es",
+    "esta",
+    "estoy",
+    "estaba",
+    "era",
+    "han",
+    "hace",
+    "hago",
+    "para",
+    "deja",
+    "ayuda",
+    "aguanta",
+    "duerme",
+    "duermo",
+    "como",
+    "come",
+    "camina",
+    "camino",
+    "siento",
+    "siente",
+    "responde",
+    "reacciona",
+    "despierta",
+    "habla",
+    "entiendo",
+    "entiende",
+    "recuerda",
+    "reconoce",
+    "veo",
+    "ve",
+    "oigo",
+    "respira",
+    "respiro",
+    "orina",
+    "orino",
+    "funciona",
+    "contesta",
+    "quita",
+    "va",
+    "vuelve",
+    "pasa",
+]
+PSEUDO_EXAMPLES.update({f"no {w}": (f"tengo fiebre no {w} hoy", "FEVER") for w in _ES_NO_THEN})
+
+
 def test_every_pseudo_cue_has_an_example():
     cues = {c.cue for c in CUES if c.category == ctx.PSEUDO}
     assert cues == set(PSEUDO_EXAMPLES)

@@ -436,3 +436,122 @@ def test_each_concept_is_found_in_a_spanish_sentence(concept, text):
         engine.knowledge().concepts[concept].crisis
         and concept in {m.concept for m in engine.read(text)[1]}
     ), text
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts written in patients' and caregivers' styles (greetings, usted, regional words, the red
+# flag after a friendly opening), not copied from any table: the engine alone must read them.
+
+
+@pytest.mark.parametrize(
+    ("procedure", "text"),
+    [
+        (
+            "ESI",
+            "Buenas tardes doctora, le escribo porque desde ayer casi no puedo caminar, las piernas se me aflojan",
+        ),
+        ("VA", "oiga, desde anoche tengo el pecho como apretado y me cuesta jalar aire"),
+        ("ESI", "no puedo aguantar la pipi, se me sale solita"),
+        ("LYSIS", "cuando me limpio no siento nada alla abajo"),
+        ("ESI", "tengo la cola y las pompas como anestesiadas"),
+        ("DISC", "desde la mañana no he podido hacer pipí y siento la vejiga llena"),
+        ("ESI", "me vino un dolor de cabeza de golpe, horrible, nunca habia sentido algo igual"),
+        ("ESI", "tengo calentura de 39 y no puedo mover el cuello"),
+        ("SCS", "mi esposo esta muy confundido, no sabe ni en que dia estamos"),
+        ("ITDD", "mi mama esta muy dormida y respira bien despacito"),
+        ("ITDD", "me pica todo y tengo fiebre desde que rellenaron la bomba"),
+        ("SCS", "ya no quiero seguir viviendo asi"),
+        ("SCS", "a veces pienso que seria mejor no despertar"),
+        ("ITDD", "he estado juntando mis pastillas por si acaso"),
+        ("ESI", "se me esta hinchando la cara y la lengua despues de la inyeccion"),
+        ("ESI", "me salieron ronchas y siento que me ahogo"),
+        ("VA", "mi papa de repente no puede hablar bien y tiene la boca chueca"),
+        ("VA", "de repente no veo nada del ojo derecho"),
+        ("VA", "me falta la respiracion cuando camino al baño"),
+        ("VA", "toso con sangre desde ayer"),
+        ("ESI", "tomo xarelto y de repente me dio un dolor de espalda terrible"),
+        ("VA", "me duele la barriga y me siento mareado, como que me voy a desmayar"),
+        ("ESI", "me desmaye en el baño"),
+        ("ESI", "tengo fiebre y el corazon me late rapidisimo"),
+        ("ESI", "tengo calentura y estoy muy confundida"),
+        ("LYSIS", "la pierna izquierda no me responde"),
+        ("ESI", "no aguanto la popo, me hice en los pantalones"),
+        ("ESI", "siento las piernas como de trapo, no me sostienen"),
+        ("ESI", "ayer me cai dos veces porque se me doblo la pierna"),
+        ("ESI", "me siento sin fuerza en las dos piernas"),
+        ("ESI", "tengo entumida la entrepierna"),
+        ("ESI", "le escribo por mi esposa, dice que no siente las nalgas"),
+        ("ITDD", "estoy muy somnolienta y casi no puedo respirar"),
+        ("SCS", "me quiero quitar la vida"),
+        ("SCS", "ya me despedi de mi familia, no me van a volver a ver"),
+        ("ESI", "se me cierra la garganta y me pica todo"),
+    ],
+)
+def test_it_reads_an_emergency_however_a_patient_words_it(procedure, text):
+    assert engine_tier(text, procedure) == EMERGENCY, (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(
+    ("procedure", "text"),
+    [
+        ("SCS", "la herida de la bateria se ve colorada y caliente"),
+        ("SCS", "le esta saliendo como pus amarillo a la herida"),
+        ("ESI", "tengo 38.5 de temperatura"),
+        ("ESI", "tengo escalofrios y temblor desde la noche"),
+        ("ESI", "me sale liquido clarito de donde me pincharon"),
+        ("LYSIS", "tengo la pierna dormida desde ayer"),
+        ("ESI", "siento como toques electricos que bajan a la pierna"),
+        ("ESI", "me duele la cabeza cuando estoy parada y acostada se me quita"),
+        ("ITDD", "la bomba hace bip bip"),
+        ("ITDD", "tengo muchas nauseas desde el rellenado"),
+        ("ESI", "mi azucar esta en 350"),
+        ("ESI", "me salio el azucar muy alta, 280"),
+        ("SCS", "se me ve el cable debajo de la piel"),
+        ("VA", "me dio un dolor nuevo arriba de donde me pusieron el cemento"),
+        ("DISC", "cada vez me duele mas la espalda desde lo del disco"),
+        ("ESI", "me estoy sintiendo mareada"),
+        ("ESI", "me salio un salpullido en el pecho"),
+        ("ESI", "sangra la herida y no para"),
+        ("ESI", "la gasa esta llena de sangre"),
+        ("SCS", "me duele mucho donde tengo la pila"),
+    ],
+)
+def test_it_reads_an_urgent_symptom_however_a_patient_words_it(procedure, text):
+    assert RANK[engine_tier(text, procedure)] >= RANK[URGENT], (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(
+    ("procedure", "text"),
+    [
+        ("ESI", "muchas gracias, ya me siento mucho mejor"),
+        ("ESI", "el dolor bajo a 3 de 10"),
+        ("ESI", "no tengo fiebre ni escalofrios, todo bien"),
+        ("ESI", "mi cita es el martes verdad?"),
+        ("ESI", "me duele un poco donde me inyectaron pero es normal me dijeron"),
+        ("SCS", "como cargo la bateria del estimulador?"),
+        ("ITDD", "cuando es mi proximo rellenado de la bomba?"),
+        ("ESI", "puedo tomar ibuprofeno para el dolor?"),
+        ("ESI", "ya no siento el hormigueo, se quito"),
+        ("ESI", "estoy bien, solo un poco cansada"),
+        ("ESI", "mi hijo tiene calentura, lo puedo llevar a mi cita?"),
+        ("ESI", "mi esposo tiene gripa, yo estoy bien"),
+        ("ESI", "no he tenido dolor de cabeza ni fiebre"),
+        ("ESI", "que hago si me da calentura?"),
+        ("ESI", "la herida se ve bien, sin pus ni enrojecimiento"),
+        ("ESI", "hoy camine 20 minutos sin problema"),
+        ("ESI", "dormi mejor anoche"),
+        ("ESI", "el estacionamiento estaba lleno, llegue tarde"),
+        ("ESI", "mi perro me desperto temprano jaja"),
+        ("ESI", "cuando puedo volver a manejar?"),
+        ("ESI", "no me falta el aire, solo queria confirmar la cita"),
+        ("ESI", "ya se me quito el dolor de cabeza"),
+        ("ESI", "hace anos tuve un desmayo pero nada ahora"),
+        ("ESI", "me siento bien, gracias a Dios"),
+        ("VA", "puedo bañarme en tina?"),
+        ("ESI", "estoy un poco nerviosa por la siguiente inyeccion"),
+        ("ESI", "tengo espasmos en la espalda como siempre"),
+        ("ESI", "estoy sudando porque hace mucho calor"),
+    ],
+)
+def test_it_leaves_a_benign_text_however_a_patient_words_it(procedure, text):
+    assert RANK[engine_tier(text, procedure)] < RANK[URGENT], (text, engine_codes(text, procedure))
