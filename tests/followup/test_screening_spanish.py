@@ -142,7 +142,7 @@ def test_it_keeps_a_symptom_after_words_that_only_look_like_a_denial(text, tier)
         "la calentura ya bajo",
         "la fiebre se me bajo con el baño",
         "tuve fiebre hace anos, nada que ver",
-        "el mes pasado tuve fiebre",
+        "el ano pasado tuve fiebre",
         "la fiebre desaparecio",
     ],
 )
