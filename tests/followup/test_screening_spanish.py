@@ -375,10 +375,7 @@ def test_pain_that_cannot_be_borne_is_not_read_as_self_harm():
     ("text", "not_concept"),
     [
         ("me siento rara desde la inyeccion", "WOUND"),  # inyeccion is not infeccion
-        ("me pusieron tres inyecciones", "WOUND"),
-        ("tengo un moreton morado", "CSF_LEAK"),  # morado is not mojado
-        ("ya puedo comer", "DEVICE_COVERAGE"),  # comer is not cover
-        ("hay que darse cuenta", "CAUDA_EQUINA"),  # darse is not darme
+        ("me dijeron que la inyeccion en la herida no duele", "WOUND"),
     ],
 )
 def test_a_common_spanish_word_is_not_read_as_a_typo(text, not_concept):
@@ -554,4 +551,85 @@ def test_it_reads_an_urgent_symptom_however_a_patient_words_it(procedure, text):
     ],
 )
 def test_it_leaves_a_benign_text_however_a_patient_words_it(procedure, text):
+    assert RANK[engine_tier(text, procedure)] < RANK[URGENT], (text, engine_codes(text, procedure))
+
+
+# Regional wordings (Spain, the River Plate, the Caribbean, Mexico and Central America) and
+# everyday words that must not collide with a red flag.
+
+REGIONAL_EMERGENCY = [
+    ("ESI", "me he meado encima sin enterarme"),
+    ("ESI", "me hice pis encima y no me di cuenta"),
+    ("ESI", "no puedo hacer pis desde ayer"),
+    ("ESI", "no me tengo en pie, las piernas no me aguantan"),
+    ("ESI", "tengo flojera en las piernas, casi no puedo caminar"),
+    ("ESI", "me dio un patatus y me cai"),
+    ("ESI", "le dio un soponcio y no reaccionaba"),
+    ("ESI", "tengo ganas de morirme"),
+    ("ESI", "me ahogo al subir la escalera"),
+    ("VA", "me falta el resuello"),
+    ("ESI", "no siento nada en la zona del trasero"),
+    ("ESI", "tengo fiebre y la nuca dura"),
+    ("ESI", "traigo calentura y me duele horrible la cabeza"),
+    ("ESI", "me agarro una fiebre y ando bien confundido"),
+    ("ESI", "se me hincharon los labios y la garganta"),
+    ("ITDD", "esta bien dormido y casi no respira"),
+    ("ESI", "tengo las piernas paralizadas"),
+    ("VA", "siento un dolor en el pecho que se va al brazo"),
+    ("ESI", "tengo un dolor de cabeza que me esta matando"),
+    ("ESI", "el dolor de cabeza mas fuerte de mi vida"),
+    ("ESI", "ya no puedo mas con esta vida, quiero terminar con todo"),
+    ("ESI", "he pensado en quitarme de en medio"),
+    ("ESI", "me escribe mi hija: mi papa no puede mover las piernas"),
+]
+REGIONAL_URGENT = [
+    ("ESI", "tengo chuchos de frio"),
+    ("ESI", "me dio una tiritona"),
+    ("ESI", "me escuece la herida y esta roja"),
+    ("ESI", "tengo la pierna acorchada"),
+    ("SCS", "la cicatriz esta hinchada y caliente"),
+    ("ESI", "me sale como pus de la herida"),
+    ("ESI", "me encontre 38 y medio de temperatura"),
+    ("ESI", "tengo un picor por todo el cuerpo con ronchas"),
+    ("LYSIS", "siento calambres y hormigueo que bajan por la pierna"),
+    ("ESI", "me puse el termometro y marco 39"),
+    ("VA", "tengo un dolor nuevo en la espalda, mas arriba"),
+    ("ESI", "sigue saliendo sangre de la herida"),
+    ("ITDD", "la bomba esta haciendo un ruido raro"),
+]
+EVERYDAY_BENIGN = [
+    ("ESI", "me encuentro mucho mejor, gracias"),
+    ("ESI", "todavia tengo la pierna anestesiada de la inyeccion, es normal?"),
+    ("ESI", "me dan miedo las agujas, me pueden dar algo para los nervios?"),
+    ("ESI", "que hago para evitar una infeccion?"),
+    ("ESI", "tengo la cara hinchada por la cortisona"),
+    ("ESI", "estoy confusa con las instrucciones de la medicina"),
+    ("ESI", "estoy mejor sin mi faja"),
+    ("ESI", "trato de no despertar a mi hijo en la noche"),
+    ("ESI", "hace mucho calor, puedo ir a la alberca?"),
+    ("ESI", "me despido, muchas gracias por todo"),
+    ("ESI", "guardo mis pastillas en el botiquin"),
+    ("ESI", "no he tenido calentura ni escalofrios"),
+    ("ESI", "el dolor de espalda ya se me calmo bastante"),
+    ("ESI", "la pierna se me durmio un ratito de estar sentada pero ya se me paso"),
+    ("ESI", "ya no me duele la cabeza"),
+    ("ESI", "estoy sudando porque fui a caminar"),
+    ("ITDD", "me toca el rellenado de la bomba el lunes"),
+    ("SCS", "el estimulador funciona muy bien"),
+    ("ESI", "mi esposo tiene fiebre, yo estoy bien"),
+]
+
+
+@pytest.mark.parametrize(("procedure", "text"), REGIONAL_EMERGENCY)
+def test_it_reads_a_regional_wording_of_an_emergency(procedure, text):
+    assert engine_tier(text, procedure) == EMERGENCY, (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(("procedure", "text"), REGIONAL_URGENT)
+def test_it_reads_a_regional_wording_of_an_urgent_symptom(procedure, text):
+    assert RANK[engine_tier(text, procedure)] >= RANK[URGENT], (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(("procedure", "text"), EVERYDAY_BENIGN)
+def test_an_everyday_wording_is_not_a_red_flag(procedure, text):
     assert RANK[engine_tier(text, procedure)] < RANK[URGENT], (text, engine_codes(text, procedure))
