@@ -633,3 +633,91 @@ def test_it_reads_a_regional_wording_of_an_urgent_symptom(procedure, text):
 @pytest.mark.parametrize(("procedure", "text"), EVERYDAY_BENIGN)
 def test_an_everyday_wording_is_not_a_red_flag(procedure, text):
     assert RANK[engine_tier(text, procedure)] < RANK[URGENT], (text, engine_codes(text, procedure))
+
+
+# Long friendly messages with the red flag at the end, misspellings (silent h, c/s/z, v/b),
+# Spanglish, denial lists that end in a real symptom.
+
+MIXED_EMERGENCY = [
+    (
+        "ESI",
+        "Hola buenos dias, soy Maria, muchas gracias por la atencion del martes, todo muy bien en la clinica y las enfermeras muy amables. Le cuento que desde anoche no puedo orinar aunque tengo ganas y me duele la panza de tan llena",
+    ),
+    (
+        "LYSIS",
+        "Buenas noches, perdon la hora. Mi esposo se cayo porque las piernas se le doblaron y ahora dice que no siente nada de la cintura para abajo",
+    ),
+    ("ESI", "doctor tengo un dolor de caveza orrible desde la mañana"),
+    ("ESI", "no puedo respirrar bien"),
+    ("VA", "me duele el pesho desde ayer"),
+    ("ESI", "se me ase pipi sola"),
+    ("ESI", "my mom says she cant feel her legs, no siente las piernas"),
+    ("ESI", "tengo dolor en el pecho y me falta el aire, pero no tengo fiebre"),
+    ("ESI", "no tengo fiebre, pero se me duermen las nalgas y la entrepierna"),
+    ("ESI", "fiebre no, pero el cuello lo tengo tieso y me duele horrible la cabeza"),
+    ("ESI", "ni fiebre ni nada, solo que no puedo mover la pierna derecha"),
+    ("ITDD", "estoy muy triste, ya no le veo sentido a nada"),
+    ("ITDD", "mi hija dice que estoy muy adormilado y que respiro muy lento"),
+    (
+        "ESI",
+        "me pusieron la inyeccion y ahora tengo ronchas en todo el cuerpo y se me cierra la garganta",
+    ),
+    ("ESI", "la boca se me fue de lado y no puedo levantar el brazo izquierdo"),
+    ("ESI", "mi mama esta muy rara, no me reconoce y dice cosas sin sentido"),
+    ("ESI", "tengo 39 de fiebre y estoy muy confundida"),
+    ("VA", "tomo warfarina y de la nada me dio un dolor de espalda terrible"),
+    ("ESI", "que hago? no siento las piernas desde hace una hora"),
+    ("ESI", "es normal que no pueda controlar la orina?"),
+    ("ESI", "a veces pienso que mi familia estaria mejor si yo no estuviera"),
+    ("ESI", "ya no quiero vivir asi"),
+]
+MIXED_URGENT = [
+    ("ESI", "la herida esta roja y me sale un liquido amarillento"),
+    ("ESI", "tengo calentura desde ayer en la noche"),
+    ("ESI", "me duele la cabeza cuando me levanto pero acostada se me quita"),
+    ("LYSIS", "siento hormigueo y adormecimiento en el pie nuevo desde el procedimiento"),
+    ("SCS", "la zona de la bateria esta inflamada y roja"),
+    ("ITDD", "suena la alarma de mi bomba"),
+    ("ESI", "tengo la glucosa en 320 desde la inyeccion"),
+    ("ESI", "me salio un sarpullido que pica mucho"),
+    ("ESI", "estoy mareada desde la mañana"),
+    ("VA", "tengo un dolor nuevo diferente, mas abajo de donde me trataron"),
+    ("ESI", "me sale agua transparente del piquete"),
+    ("ESI", "me dan toques electricos en la pierna desde ayer"),
+]
+MIXED_BENIGN = [
+    ("ESI", "hola, solo queria saber a que hora es mi cita manana"),
+    ("ESI", "el dolor esta en 2 de 10, muy contenta"),
+    ("ESI", "no tengo fiebre, ni escalofrios, ni dolor de cabeza, todo bien gracias"),
+    ("ESI", "si me da fiebre, a que numero llamo?"),
+    ("ESI", "la fiebre ya se me quito desde el domingo"),
+    ("ESI", "ya no tengo hormigueo en el pie"),
+    ("ESI", "mi hija tiene fiebre, puedo llevarla conmigo a la cita?"),
+    ("ESI", "me siento mejor cada dia"),
+    ("ESI", "la herida se ve limpia, sin pus y sin enrojecimiento"),
+    (
+        "ESI",
+        "no he tenido nada de lo que me dijeron: ni fiebre, ni debilidad, ni problemas para orinar",
+    ),
+    ("ESI", "puedo tomar paracetamol si me duele la cabeza?"),
+    ("ESI", "hace una semana tuve calentura pero ya estoy bien"),
+    ("SCS", "la estimulacion se siente bien, cubre todo el dolor"),
+    ("ESI", "gracias doctor, Dios lo bendiga"),
+    ("ESI", "estoy cansada de tanto tramite con el seguro"),
+    ("ESI", "se me olvido la cita, la puedo cambiar?"),
+]
+
+
+@pytest.mark.parametrize(("procedure", "text"), MIXED_EMERGENCY)
+def test_it_reads_an_emergency_in_a_long_or_misspelt_text(procedure, text):
+    assert engine_tier(text, procedure) == EMERGENCY, (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(("procedure", "text"), MIXED_URGENT)
+def test_it_reads_an_urgent_symptom_in_a_long_or_misspelt_text(procedure, text):
+    assert RANK[engine_tier(text, procedure)] >= RANK[URGENT], (text, engine_codes(text, procedure))
+
+
+@pytest.mark.parametrize(("procedure", "text"), MIXED_BENIGN)
+def test_it_leaves_a_benign_long_or_denying_text(procedure, text):
+    assert RANK[engine_tier(text, procedure)] < RANK[URGENT], (text, engine_codes(text, procedure))
