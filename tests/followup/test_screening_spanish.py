@@ -98,6 +98,24 @@ def test_it_reads_a_quantifier_denial(text):
     assert not affirmed(text, "FEVER"), text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no me siento mal aunque tengo fiebre",
+        "no me siento mal solo que tengo fiebre",
+        "no me siento mal excepto por la fiebre",
+        "no me siento mal pero tengo fiebre",
+    ],
+)
+def test_a_turn_in_the_sentence_ends_a_denial(text):
+    assert affirmed(text, "FEVER"), text
+
+
+def test_a_comparison_with_never_is_not_a_denial():
+    assert engine_tier("nunca tuve un dolor de pecho que me apretara tanto", "VA") == EMERGENCY
+    assert engine_tier("nunca tuve fiebre", "VA") == "NONE"
+
+
 def test_a_denial_of_one_symptom_does_not_deny_the_next_one():
     text = "no tengo fiebre, pero no siento las piernas"
     assert not affirmed(text, "FEVER")
