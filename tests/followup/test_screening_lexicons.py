@@ -136,7 +136,7 @@ PSEUDO_EXAMPLES = {
     "never ... this bad": ("never felt chest pain this bad", "CHEST_PAIN"),
     "never ... like this": ("never had chest pain like this", "CHEST_PAIN"),
     "nunca ... asi": ("nunca tuve fiebre asi", "FEVER"),
-    "nunca ... tan fuerte": ("nunca dolor de pecho tan fuerte", "CHEST_PAIN"),
+    "nunca ... tan fuerte": ("nunca tuve fiebre tan fuerte", "FEVER"),
     "wont go away": ("chest pain that wont go away", "CHEST_PAIN"),
     "doesnt go away": ("chest pain that doesnt go away", "CHEST_PAIN"),
     "not going away": ("chest pain not going away", "CHEST_PAIN"),
@@ -161,7 +161,7 @@ PSEUDO_EXAMPLES = {
     "no puedo": ("no puedo dormir por la fiebre", "FEVER"),
     "no puede": ("no puede dormir por la fiebre", "FEVER"),
     # Spanish (branch screen-es): comparisons, persistence and clitics after a symptom.
-    "no solo": ("no solo tengo fiebre, tambien escalofrios", "FEVER"),
+    "no solo": ("no solo tengo fiebre", "FEVER"),
     "no solamente": ("no solamente tengo fiebre", "FEVER"),
     "no nada mas": ("no nada mas tengo fiebre", "FEVER"),
     "sin embargo": ("sin embargo tengo fiebre", "FEVER"),
