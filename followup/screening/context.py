@@ -173,8 +173,11 @@ def _cue_hits(doc: Doc) -> list[Hit]:
     return doc.cache["cues"]
 
 
-def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
-    """One assertion per target, in order."""
+def assert_targets(
+    doc: Doc, targets: list[Hit], *, qualifiers: frozenset[str] = frozenset()
+) -> list[Assertion]:
+    """One assertion per target, in order. ``qualifiers``: concepts that only qualify a symptom
+    (a posture, a sudden onset): they never stand between a cue and a symptom as a list would."""
     ctx = rules()
     occupied = set()
     for t in targets:
@@ -191,7 +194,11 @@ def assert_targets(doc: Doc, targets: list[Hit]) -> list[Assertion]:
         if any(_cancels(ctx.cues[int(p.key)], p, cue, h) for p in pseudo):
             continue
         live.append((cue, h))
-    index = _Index(doc, [h for cue, h in live if cue.category == TERMINATE], targets)
+    index = _Index(
+        doc,
+        [h for cue, h in live if cue.category == TERMINATE],
+        [t for t in targets if t.key not in qualifiers],
+    )
     live += _past_years(doc)
     modifiers = sorted(
         ((h.first, n, cue, h) for n, (cue, h) in enumerate(live) if cue.category != TERMINATE),

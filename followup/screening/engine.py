@@ -35,6 +35,10 @@ class Concept:
     improvable: bool = False  # "better"/"fine" (IMPROVED cues) set it aside
     last_net: bool = False  # counts only in a sentence where no other concept is mentioned
     yields_to: tuple[str, ...] = ()  # set aside where a mention of these overlaps it
+    # A word that only qualifies a symptom ("sitting", "suddenly"): it counts in compound rules
+    # but is no symptom of its own, so it never stands between a cue and its symptom as a list
+    # would ("se me durmio ... estar sentada, pero ya se me paso" is resolved).
+    qualifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def knowledge() -> Knowledge:
             improvable=bool(c.get("improvable", False)),
             last_net=bool(c.get("last_net", False)),
             yields_to=tuple(c.get("yields_to", ())),
+            qualifier=bool(c.get("qualifier", False)),
         )
         entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
         entries += [("!" + code, str(t)) for t in c.get("not", ())]
@@ -146,7 +151,8 @@ def read(text: str) -> tuple[Doc, list[Mention], set[str]]:
         ]
     )
     hits = _last_net(doc, hits)
-    assertions = assert_targets(doc, hits)
+    qualifiers = frozenset(c.code for c in k.concepts.values() if c.qualifier)
+    assertions = assert_targets(doc, hits, qualifiers=qualifiers)
     mentions = [
         Mention(h.key, doc.evidence(h.first, h.last), a, h.exact, h.first, h.last, h.term)
         for h, a in zip(hits, assertions, strict=True)
