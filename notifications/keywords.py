@@ -65,7 +65,7 @@ def _table(*phrases: str) -> frozenset[tuple[str, ...]]:
 
 # Twilio's default opt-out words plus their obvious spellings and Spanish equivalents. "alto"
 # ("high") and "baja" ("low") are left out: alone they are plausible answers about pain.
-_STOP_WORDS = _table(
+STOP_WORDS = _table(
     "stop", "stopall", "stop all", "stop it", "unsubscribe", "unsubscribe me", "cancel",
     "end", "quit", "revoke", "optout", "opt out", "opt me out", "remove me", "wrong number",
     "basta", "cancelar", "parar", "detener", "no mas mensajes", "no mas textos",
@@ -73,13 +73,13 @@ _STOP_WORDS = _table(
 )  # fmt: skip
 # Only these open a longer message ("Stop. Wrong number."): "Cancel. I'll call to reschedule"
 # is about an appointment, "End." before a story is not a revocation.
-_STOP_FIRST_SENTENCE = _table(
+STOP_FIRST_SENTENCE = _table(
     "stop", "stopall", "stop all", "unsubscribe", "revoke", "optout", "opt out"
 )
-_START_WORDS = _table("start", "unstop")
-_START_WHEN_OPTED_OUT = _table("yes")
-_HELP_WORDS = _table("help", "info", "ayuda", "informacion")
-_POLITE = _words("please pls plz now thanks thank you thx ty ok okay just por favor gracias ya")
+START_WORDS = _table("start", "unstop")
+START_WHEN_OPTED_OUT = _table("yes")
+HELP_WORDS = _table("help", "info", "ayuda", "informacion")
+POLITE = _words("please pls plz now thanks thank you thx ty ok okay just por favor gracias ya")
 
 _LISTS_EN = ("list", "this list", "the list", "your list", "your texting list", "these texts",
              "the texts", "your texts", "texts", "these messages", "your messages", "messages",
@@ -87,7 +87,7 @@ _LISTS_EN = ("list", "this list", "the list", "your list", "your texting list", 
 _LISTS_ES = ("la lista", "esta lista", "su lista", "los mensajes", "estos mensajes")
 _MESSAGES_ES = ("mensajes", "textos", "estos mensajes", "sus mensajes", "mas mensajes")
 
-_REVOCATION_PHRASES = _table(
+REVOCATION_PHRASES = _table(
     # English: about the messages themselves, never about the body
     "stop texting", "stop sending", "stop messaging", "stop contacting", "stop the texts",
     "stop the messages", "stop these texts", "stop these messages", "stop text messages",
@@ -123,13 +123,13 @@ _REVOCATION_PHRASES = _table(
 # Every text is searched for these phrases: indexed by their first word, a "no" or a pain score
 # costs one lookup per word instead of a pass over every phrase.
 _REVOCATION_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in _REVOCATION_PHRASES:
+for _phrase in REVOCATION_PHRASES:
     _REVOCATION_BY_FIRST_WORD.setdefault(_phrase[0], []).append(_phrase)
 # The token before a phrase that turns it around: "don't stop texting me", "no dejen de...".
 # Not applied to phrases that are negations themselves: "No, no more texts" is emphasis.
-_NEGATIONS = _words("dont not never no cant wont doesnt didnt nunca")
+NEGATIONS = _words("dont not never no cant wont doesnt didnt nunca")
 # Pain and symptom words after "Stop." mean the patient is describing, not revoking.
-_SYMPTOM_WORDS = _words(
+SYMPTOM_WORDS = _words(
     """hurt hurts hurting pain painful ache aches aching sore burning bleeding bleed fever
     swelling swollen numb numbness tingling weak weakness shaking breathe breathing breath
     dizzy headache help emergency die dying kill suicide
@@ -151,7 +151,7 @@ def _bare_keywords(tokens: list[str], tables: list[tuple[Keyword, frozenset]]) -
                 i += length
                 break
         else:
-            if tokens[i] not in _POLITE:
+            if tokens[i] not in POLITE:
                 return Keyword.NONE
             i += 1
     if Keyword.STOP in found:
@@ -164,8 +164,8 @@ def _has_revocation_phrase(tokens: list[str]) -> bool:
         for phrase in _REVOCATION_BY_FIRST_WORD.get(token, ()):
             if tuple(tokens[start : start + len(phrase)]) != phrase:
                 continue
-            negated = start > 0 and tokens[start - 1] in _NEGATIONS
-            if not negated or phrase[0] in _NEGATIONS:
+            negated = start > 0 and tokens[start - 1] in NEGATIONS
+            if not negated or phrase[0] in NEGATIONS:
                 return True
     return False
 
@@ -175,10 +175,10 @@ def _first_sentence_is_stop(text: str) -> bool:
     if len(sentences) < 2:
         return False
     first = _normalise(sentences[0]).split()
-    if _bare_keywords(first, [(Keyword.STOP, _STOP_FIRST_SENTENCE)]) is not Keyword.STOP:
+    if _bare_keywords(first, [(Keyword.STOP, STOP_FIRST_SENTENCE)]) is not Keyword.STOP:
         return False
     rest = _normalise(" ".join(sentences[1:])).split()
-    return not any(tok in _SYMPTOM_WORDS for tok in rest)
+    return not any(tok in SYMPTOM_WORDS for tok in rest)
 
 
 def classify_keyword(text: str, opted_out: bool = False) -> Keyword:
@@ -195,11 +195,11 @@ def classify_keyword(text: str, opted_out: bool = False) -> Keyword:
         return Keyword.NONE
     # HELP only on its own: "help please" or "help me" may be a patient in trouble, which the
     # free-text path escalates; the programme-info reply would not help them.
-    if tuple(tokens) in _HELP_WORDS:
+    if tuple(tokens) in HELP_WORDS:
         return Keyword.HELP
-    tables = [(Keyword.STOP, _STOP_WORDS), (Keyword.START, _START_WORDS)]
+    tables = [(Keyword.STOP, STOP_WORDS), (Keyword.START, START_WORDS)]
     if opted_out:
-        tables.append((Keyword.START, _START_WHEN_OPTED_OUT))
+        tables.append((Keyword.START, START_WHEN_OPTED_OUT))
     bare = _bare_keywords(tokens, tables)
     if bare is not Keyword.NONE:
         return bare

@@ -42,7 +42,7 @@ Encoding = Literal["GSM-7", "UCS-2"]
 # Typographic characters that phones, word processors and template editors slip in. Each one on
 # its own turns the whole message into UCS-2 and cuts it from 160 to 70 characters per segment,
 # so a 100-character reminder with one curly apostrophe costs two segments instead of one.
-_GSM_SAFE_REPLACEMENTS: dict[str, str] = {
+GSM_SAFE_REPLACEMENTS: dict[str, str] = {
     "\u2018": "'",  # left single quotation mark
     "\u2019": "'",  # right single quotation mark / typographic apostrophe
     "\u201a": "'",  # single low-9 quotation mark
@@ -141,4 +141,4 @@ def to_gsm7_safe(text: str) -> str:
     Letters are left alone on purpose: turning "ó" into "o" changes the words a patient reads, so
     that is a wording decision for the template author, not something to do silently here.
     """
-    return "".join(_GSM_SAFE_REPLACEMENTS.get(ch, ch) for ch in text)
+    return "".join(GSM_SAFE_REPLACEMENTS.get(ch, ch) for ch in text)

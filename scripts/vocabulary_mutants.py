@@ -30,25 +30,25 @@ def _tables() -> list[tuple[str, object, str]]:
     from notifications import keywords, sms_encoding
 
     return [
-        ("keywords", keywords, "_STOP_WORDS"),
-        ("keywords", keywords, "_STOP_FIRST_SENTENCE"),
-        ("keywords", keywords, "_REVOCATION_PHRASES"),
-        ("keywords", keywords, "_SYMPTOM_WORDS"),
-        ("keywords", keywords, "_NEGATIONS"),
-        ("keywords", keywords, "_POLITE"),
-        ("keywords", keywords, "_START_WORDS"),
-        ("keywords", keywords, "_START_WHEN_OPTED_OUT"),
-        ("keywords", keywords, "_HELP_WORDS"),
-        ("sms_encoding", sms_encoding, "_GSM_SAFE_REPLACEMENTS"),
-        ("parsing", yes_no, "_YES_COMMON"),
-        ("parsing", yes_no, "_YES_EN_ONLY"),
-        ("parsing", yes_no, "_NO"),
-        ("parsing", yes_no, "_UNSURE"),
-        ("parsing", yes_no, "_YES_NO_FILLER"),
-        ("parsing", numbers, "_NRS_FILLER"),
-        ("parsing", numbers, "_FRACTION_WORDS"),
-        ("parsing", numbers, "_NUMBER_WORDS"),
-        ("parsing", choice, "_CHOICE_FILLER"),
+        ("keywords", keywords, "STOP_WORDS"),
+        ("keywords", keywords, "STOP_FIRST_SENTENCE"),
+        ("keywords", keywords, "REVOCATION_PHRASES"),
+        ("keywords", keywords, "SYMPTOM_WORDS"),
+        ("keywords", keywords, "NEGATIONS"),
+        ("keywords", keywords, "POLITE"),
+        ("keywords", keywords, "START_WORDS"),
+        ("keywords", keywords, "START_WHEN_OPTED_OUT"),
+        ("keywords", keywords, "HELP_WORDS"),
+        ("sms_encoding", sms_encoding, "GSM_SAFE_REPLACEMENTS"),
+        ("parsing", yes_no, "YES_COMMON"),
+        ("parsing", yes_no, "YES_EN_ONLY"),
+        ("parsing", yes_no, "NO"),
+        ("parsing", yes_no, "UNSURE"),
+        ("parsing", yes_no, "YES_NO_FILLER"),
+        ("parsing", numbers, "NRS_FILLER"),
+        ("parsing", numbers, "FRACTION_WORDS"),
+        ("parsing", numbers, "NUMBER_WORDS"),
+        ("parsing", choice, "CHOICE_FILLER"),
     ]
 
 
@@ -65,16 +65,16 @@ _HEDGES_WITHOUT_ANSWER_WORDS = {
     "sort of", "sorta", "tal vez", "un poco", "unsure",
 }  # fmt: skip
 EQUIVALENT: dict[str, set[str]] = {
-    "keywords._STOP_WORDS": _SAME_AS_A_REVOCATION | {"opt me out", "numero equivocado"},
-    "keywords._STOP_FIRST_SENTENCE": _SAME_AS_A_REVOCATION,
-    "keywords._REVOCATION_PHRASES": {
+    "keywords.STOP_WORDS": _SAME_AS_A_REVOCATION | {"opt me out", "numero equivocado"},
+    "keywords.STOP_FIRST_SENTENCE": _SAME_AS_A_REVOCATION,
+    "keywords.REVOCATION_PHRASES": {
         *(f"borrenme de {x}" for x in ("esta lista", "estos mensajes", "la lista", "los mensajes",
                                        "su lista")),
         "es un numero equivocado", "no me envien mas mensajes", "no me manden mas mensajes",
     },
-    "parsing._YES_COMMON": {"si tengo", "yess"},
-    "parsing._NO": _FILLER_PLUS_ANSWER,
-    "parsing._UNSURE": _HEDGES_WITHOUT_ANSWER_WORDS,
+    "parsing.YES_COMMON": {"si tengo", "yess"},
+    "parsing.NO": _FILLER_PLUS_ANSWER,
+    "parsing.UNSURE": _HEDGES_WITHOUT_ANSWER_WORDS,
 }  # fmt: skip
 
 
@@ -88,7 +88,7 @@ def _rebuild(module: object) -> None:
     """Indexes built from a table at import must follow the patched table."""
     if hasattr(module, "_REVOCATION_BY_FIRST_WORD"):
         index: dict = {}
-        for phrase in module._REVOCATION_PHRASES:
+        for phrase in module.REVOCATION_PHRASES:
             index.setdefault(phrase[0], []).append(phrase)
         module._REVOCATION_BY_FIRST_WORD = index
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifications.inbound import reply_key
-from notifications.models import OutboundPurpose
-from notifications.outbox import outbox_enqueue
-from patients.senders import patient_sender
-
 from .. import messages as msg
-from ..answers import answer_write
 from ..messages import render
 from ..models import AnswerStatus, Checkpoint, Enrollment
-from ..parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
 from ..questions import QUESTIONS
 from ..timeline import timeline_add
+from .answer_steps import (
+    answer_parse,
+    answer_store,
+    free_text_value,
+    join_texts,
+    reply_send,
+    survey_state_save,
+    worth_screening,
+)
 from .finishing import conversation_stop, finish_text_questions
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
 from .state import (
@@ -29,38 +31,6 @@ from .state import (
     question_text,
     skip_form_questions,
 )
-
-
-def _parse(code: str, text: str, lang: str):
-    question = QUESTIONS[code]
-    kind = question["type"]
-    if kind == "yes_no":
-        return parse_yes_no(text, lang), reprompt_hint(YES_NO, lang)
-    if kind == "nrs":
-        low, high = question.get("min", 0), question.get("max", 10)
-        return parse_nrs(text, lang, low=low, high=high), reprompt_hint(
-            NRS, lang, low=low, high=high
-        )
-    if kind == "choice":
-        options = question["options"]
-        return parse_choice(text, options, lang), reprompt_hint(CHOICE, lang, options=options)
-    raise ValueError(f"question {code} ({kind}) is not parsed by the engine")
-
-
-def _free_text_value(text: str, lang: str) -> tuple[bool, str | None]:
-    """(ok, value) for the "anything else?" question: a plain NO is "nothing to add" (None)."""
-    if not (text or "").strip():
-        return False, None
-    said_no = parse_yes_no(text, lang)
-    if said_no.ok and said_no.value is False:
-        return True, None
-    return True, text.strip()
-
-
-def _worth_screening(text: str) -> bool:
-    """Unparseable replies of two or more words may describe a symptom ("cant breathe")."""
-    words = [w for w in (text or "").split() if any(ch.isalpha() for ch in w)]
-    return len(words) >= 2
 
 
 def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -> Handled:
@@ -79,14 +49,14 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
     safety = ""
     prefix = ""
     if QUESTIONS[code]["type"] == FREE_TEXT:
-        ok, value = _free_text_value(text, lang)
+        ok, value = free_text_value(text, lang)
         hint = render(msg.FREE_TEXT_HINT, lang)
     else:
-        parsed, hint = _parse(code, text, lang)
+        parsed, hint = answer_parse(code, text, lang)
         ok, value = parsed.ok, parsed.value
     if not ok:
         checkpoint.attempts += 1
-        if _worth_screening(text):
+        if worth_screening(text):
             screened = screen_text(
                 patient=patient,
                 text=text,
@@ -96,15 +66,15 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
             )
             safety = screened.safety
             if screened.stop:
-                _save_state(checkpoint)
+                survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
         if checkpoint.attempts < MAX_TRIES:
-            _save_state(checkpoint)
+            survey_state_save(checkpoint)
             # The question again after the hint: the patient may not have it on screen any more
             # (issue 18: "Sorry, we did not understand" alone left them guessing what was asked).
             reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
-            _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("survey_reprompt", checkpoint, safety, reply)
         answer_store(
             checkpoint,
@@ -144,9 +114,9 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
             ).update(baseline_pain=value)
         if code.startswith("RF_") and value is True:
             result = redflags_service().redflags_from_answers(checkpoint=checkpoint, now=now)
-            safety = _join(safety, result.patient_reply or "")
+            safety = join_texts(safety, result.patient_reply or "")
             if result.stop_survey:
-                _save_state(checkpoint)
+                survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
         if QUESTIONS[code]["type"] == FREE_TEXT and value:
@@ -157,9 +127,9 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
                 inbound=inbound,
                 now=now,
             )
-            safety = _join(safety, screened.safety)
+            safety = join_texts(safety, screened.safety)
             if screened.stop:
-                _save_state(checkpoint)
+                survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
     checkpoint.current_index += 1
@@ -169,63 +139,10 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
         body = question_text(checkpoint, lang)
     else:
         body = finish_text_questions(checkpoint=checkpoint, now=now)
-    _save_state(checkpoint)
+    survey_state_save(checkpoint)
     reply = f"{prefix} {body}".strip()
-    _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
     return Handled(kind, checkpoint, safety, reply)
-
-
-def _join(first: str, second: str) -> str:
-    return " ".join(part for part in (first, second) if part)
-
-
-def _save_state(checkpoint: Checkpoint) -> None:
-    checkpoint.save(
-        update_fields=[
-            "current_index",
-            "attempts",
-            "last_activity_at",
-            "next_reminder_at",
-            "status",
-            "status_reason",
-            "completed_at",
-            "question_codes",
-        ]
-    )
-
-
-def answer_store(
-    checkpoint, code, *, raw: str, value, status: str, inbound, now: dt.datetime
-) -> None:
-    """Store a text's answer to ``code`` (an unanswered question keeps its failed tries)."""
-    answer_write(
-        checkpoint=checkpoint,
-        code=code,
-        raw=raw,
-        value=value,
-        status=status,
-        attempts=checkpoint.attempts
-        if status == AnswerStatus.UNANSWERED
-        else checkpoint.attempts + 1,
-        now=now,
-        inbound_message_id=getattr(inbound, "pk", None),
-    )
-
-
-def _reply(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> None:
-    """A reply inside a conversation the patient is answering: not unsolicited (FCC exemption)."""
-    outbox_enqueue(
-        key=reply_key(inbound.message_sid),
-        channel="sms",
-        to=inbound.from_number,
-        sender=patient_sender(patient),
-        body=body,
-        purpose=OutboundPurpose.QUESTION,
-        patient=patient,
-        checkpoint=checkpoint,
-        unsolicited=False,
-        now=now,
-    )
 
 
 def _push_reminder(checkpoint: Checkpoint, now: dt.datetime) -> None:

@@ -18,6 +18,7 @@ from ..messages import render
 from ..models import AnswerStatus, Checkpoint
 from ..parsing import parse_yes_no
 from ..timeline import timeline_add
+from .answer_steps import answer_store, join_texts, reply_send, survey_state_save, worth_screening
 from .finishing import conversation_stop, finish_text_questions
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
 from .state import (
@@ -34,7 +35,6 @@ def checklist_answer(
     *, checkpoint: Checkpoint, items: list[str], inbound, now: dt.datetime
 ) -> Handled:
     """Take one reply to the checklist ``items`` (the current question) of a locked SMS check."""
-    from .answering import _join, _reply, _save_state, _worth_screening, answer_store
 
     patient = checkpoint.enrollment.patient
     lang = language_of(patient)
@@ -44,20 +44,20 @@ def checklist_answer(
     prefix = ""
     if not parsed.understood:
         checkpoint.attempts += 1
-        if _worth_screening(text):
+        if worth_screening(text):
             screened = screen_text(
                 patient=patient, text=text, checkpoint=checkpoint, inbound=inbound, now=now
             )
             safety = screened.safety
             if screened.stop:
-                _save_state(checkpoint)
+                survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
         if checkpoint.attempts < MAX_TRIES:
-            _save_state(checkpoint)
+            survey_state_save(checkpoint)
             hint = HINT_WHICH[lang] if parse_yes_no(text, lang).value is True else HINT[lang]
             reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
-            _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("survey_reprompt", checkpoint, safety, reply)
         for code in items:
             answer_store(
@@ -95,9 +95,9 @@ def checklist_answer(
         kind = "survey_answer"
         if chosen:
             result = redflags_service().redflags_from_answers(checkpoint=checkpoint, now=now)
-            safety = _join(safety, result.patient_reply or "")
+            safety = join_texts(safety, result.patient_reply or "")
             if result.stop_survey:
-                _save_state(checkpoint)
+                survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
     checkpoint.current_index += len(items)
@@ -107,7 +107,7 @@ def checklist_answer(
         body = question_text(checkpoint, lang)
     else:
         body = finish_text_questions(checkpoint=checkpoint, now=now)
-    _save_state(checkpoint)
+    survey_state_save(checkpoint)
     reply = f"{prefix} {body}".strip()
-    _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
     return Handled(kind, checkpoint, safety, reply)

@@ -36,6 +36,7 @@ from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus
 from ..questions import render_question
 from ..scheduling import next_allowed_time
+from .answer_steps import answer_parse, answer_store, reply_send, worth_screening
 from .state import MAX_TRIES, WAITING_FOR_FORM, Handled, checkpoint_spec, language_of
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,6 @@ def form_fallback_open(*, patient, now: dt.datetime) -> Checkpoint | None:
 def form_fallback_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -> Handled:
     """Take the reply to the fallback question: the same parser, writer and screening as a
     text question of the survey."""
-    from .answering import _parse, _reply, _worth_screening, answer_store
     from .finishing import scores_record
     from .red_flags import screen_text
 
@@ -158,19 +158,19 @@ def form_fallback_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -
     lang = language_of(patient)
     code = checkpoint_spec(checkpoint)["form_fallback"]
     text = inbound.body or ""
-    parsed, hint = _parse(code, text, lang)
+    parsed, hint = answer_parse(code, text, lang)
     checkpoint.last_activity_at = now
     safety = ""
     if not parsed.ok:
         checkpoint.attempts += 1
-        if _worth_screening(text):
+        if worth_screening(text):
             safety = screen_text(
                 patient=patient, text=text, checkpoint=checkpoint, inbound=inbound, now=now
             ).safety
         if checkpoint.attempts < MAX_TRIES:
             checkpoint.save(update_fields=["attempts", "last_activity_at"])
             reply = f"{render(msg.REPROMPT, lang, hint=hint)} {render_question(code, lang)}"
-            _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
             return Handled("form_fallback_reprompt", checkpoint, safety, reply)
         answer_store(
             checkpoint,
@@ -199,5 +199,5 @@ def form_fallback_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -
     checkpoint.status_reason = FALLBACK_DONE
     checkpoint.attempts = 0
     checkpoint.save(update_fields=["status_reason", "attempts", "last_activity_at"])
-    _reply(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
     return Handled(kind, checkpoint, safety, reply)

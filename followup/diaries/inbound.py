@@ -23,7 +23,7 @@ from ..models import DiaryEntry, DiaryKind, Enrollment, EnrollmentStatus
 from ..relief.assess import Assessment
 from ..timeline import timeline_add
 from .schedule import LATE_ANSWER_HOURS
-from .sending import _language
+from .sending import patient_language
 from .services import diary_answer_record, diary_block_assessment, diary_scs_day_record
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def parse_trial_day(text: str) -> dict | None:
 def diary_reply(*, patient, inbound, now: dt.datetime) -> DiaryReply | None:
     """Record ``inbound`` against the patient's open diary prompt; None when it answers none."""
     text = inbound.body or ""
-    language = _language(patient)
+    language = patient_language(patient)
     for enrollment in _open_enrollments(patient, now):
         entry = diary_answer_record(
             enrollment=enrollment, text=text, answered_at=now, language=language

@@ -26,7 +26,7 @@ from ..scheduling import next_allowed_time
 from .schedule import LATE_ANSWER_HOURS
 
 
-def _language(patient) -> str:
+def patient_language(patient) -> str:
     try:
         return normalize_language(patient.language)
     except ValueError:
@@ -94,7 +94,10 @@ def _send_one(row: DiaryEntry, *, now: dt.datetime) -> bool:
         channel="sms",
         to=patient.phone,
         body=diary_prompt_text(
-            row, clinic_name=clinic.name, tz_name=patient.time_zone, language=_language(patient)
+            row,
+            clinic_name=clinic.name,
+            tz_name=patient.time_zone,
+            language=patient_language(patient),
         ),
         purpose=OutboundPurpose.QUESTION,
         patient=patient,

@@ -21,7 +21,6 @@ resources only).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 from followup.diaries.figures import DiaryFigures
@@ -32,6 +31,7 @@ from followup.odi import odi_band
 from followup.outcomes.timeline import checkpoint_label, procedure_names
 
 from .fhir_answers import answer_values, index_item, question_text
+from .fhir_ids import FhirIds
 from .fhir_relief import relief_observations
 
 LOINC = "http://loinc.org"
@@ -49,21 +49,6 @@ def _base_url() -> str:
     from django.conf import settings
 
     return settings.PUBLIC_BASE_URL
-
-
-class FhirIds:
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, base)
-
-    def uuid(self, kind: str, key: object) -> str:
-        return str(uuid.uuid5(self.namespace, f"{kind}/{key}"))
-
-    def ref(self, kind: str, key: object) -> dict:
-        return {"reference": f"urn:uuid:{self.uuid(kind, key)}"}
-
-    def system(self, name: str) -> str:
-        return f"{self.base}/fhir/{name}"
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:

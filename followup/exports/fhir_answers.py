@@ -13,8 +13,8 @@ from followup.instruments.indexes import INDEXES, DisabilityIndex
 from followup.instruments.registry import answer_value_type, instrument_for_question
 from followup.questions import QUESTIONS
 
-if TYPE_CHECKING:  # fhir.py imports this module
-    from .fhir import FhirIds
+if TYPE_CHECKING:
+    from .fhir_ids import FhirIds
 
 
 def _is_int(value) -> bool:

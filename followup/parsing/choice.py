@@ -11,18 +11,18 @@ from .common import (
     OUT_OF_RANGE,
     UNCLEAR,
     Parsed,
-    _fail,
-    _is_blank,
-    _is_reaction,
-    _ok,
-    _words,
+    is_blank,
+    is_reaction,
     normalise,
+    parse_failed,
+    parse_ok,
+    words_of,
 )
-from .numbers import _NUMERIC, _Num
+from .numbers import NUMERIC, Num
 
 # --------------------------------------------------------------------------- choices
 
-_CHOICE_FILLER = _words(
+CHOICE_FILLER = words_of(
     """i im its it is a an the my option choice number answer reply ok okay please pls thanks
     thank you thx um uh well so
     opcion numero respuesta la el es mi un una por favor gracias pues bueno"""
@@ -77,33 +77,33 @@ def parse_choice(text: str, options: list[dict], language: str = "en") -> Parsed
         raise ValueError("parse_choice needs at least one option")
     if any("value" not in option for option in options):
         raise ValueError("every option needs a 'value'")
-    if _is_blank(text):
-        return _fail(EMPTY)
-    if _is_reaction(str(text)):
-        return _fail(UNCLEAR)
+    if is_blank(text):
+        return parse_failed(EMPTY)
+    if is_reaction(str(text)):
+        return parse_failed(UNCLEAR)
     tokens = normalise(text).split()
     matches = _phrase_matches(tokens, [_option_phrases(o) for o in options])
     chosen = {idx for _, _, idx in matches}
     covered = {i for s, e, _ in matches for i in range(s, e)}
-    numbers = [(i, tok) for i, tok in enumerate(tokens) if _NUMERIC.fullmatch(tok)]
+    numbers = [(i, tok) for i, tok in enumerate(tokens) if NUMERIC.fullmatch(tok)]
     rest = [
         tok
         for i, tok in enumerate(tokens)
-        if i not in covered and not _NUMERIC.fullmatch(tok) and tok not in _CHOICE_FILLER
+        if i not in covered and not NUMERIC.fullmatch(tok) and tok not in CHOICE_FILLER
     ]
     bad_number = None
     if numbers and not rest:
         for _, tok in numbers:
-            num = _Num(tok)
+            num = Num(tok)
             value = num.value()
             if not num.is_decimal and value is not None and 1 <= value <= len(options):
                 chosen.add(int(value) - 1)
             else:
                 bad_number = num
     if len(chosen) > 1 or (chosen and bad_number):
-        return _fail(AMBIGUOUS)
+        return parse_failed(AMBIGUOUS)
     if chosen:
-        return _ok(options[chosen.pop()]["value"])
+        return parse_ok(options[chosen.pop()]["value"])
     if bad_number is not None:
-        return _fail(NOT_INTEGER if bad_number.is_decimal else OUT_OF_RANGE)
-    return _fail(UNCLEAR)
+        return parse_failed(NOT_INTEGER if bad_number.is_decimal else OUT_OF_RANGE)
+    return parse_failed(UNCLEAR)

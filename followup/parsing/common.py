@@ -18,7 +18,7 @@ NRS = "nrs"
 CHOICE = "choice"
 
 # More digits than this cannot be a score; stop before int() (and Python's 4,300-digit limit).
-_MAX_DIGITS = 6
+MAX_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,15 @@ class Parsed:
     reason: str = ""
 
 
-def _words(text: str) -> frozenset[str]:
+def words_of(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _fail(reason: str) -> Parsed:
+def parse_failed(reason: str) -> Parsed:
     return Parsed(ok=False, value=None, reason=reason)
 
 
-def _ok(value: object) -> Parsed:
+def parse_ok(value: object) -> Parsed:
     return Parsed(ok=True, value=value, reason="")
 
 
@@ -93,7 +93,7 @@ def normalise(text: object) -> str:
     return " ".join("".join(out).split())
 
 
-def _is_blank(text: object) -> bool:
+def is_blank(text: object) -> bool:
     return text is None or not str(text).strip()
 
 
@@ -107,20 +107,20 @@ _REACTION = re.compile(
 )
 
 
-def _is_reaction(text: str) -> bool:
+def is_reaction(text: str) -> bool:
     return bool(_REACTION.match(text))
 
 
-def _phrases(words: Iterable[str]) -> frozenset[tuple[str, ...]]:
+def phrase_table(words: Iterable[str]) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(normalise(w).split()) for w in words)
 
 
-def _collapse_repeats(token: str) -> str:
+def collapse_repeats(token: str) -> str:
     """ "yesss" -> "yes", "noooo" -> "no", "siii" -> "si": stretched words are common in SMS."""
     return re.sub(r"(.)\1+", r"\1", token)
 
 
-def _language(language: str | None) -> str:
+def language_or_default(language: str | None) -> str:
     """ "es-MX", "ES", "es_US" -> "es"; anything unsupported falls back to English."""
     code = re.split(r"[-_]", (language or "en").strip().lower())[0]
     return code if code in ("en", "es") else "en"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import CHOICE, NRS, YES_NO, _language
+from .common import CHOICE, NRS, YES_NO, language_or_default
 
 # --------------------------------------------------------------------------- re-prompts
 
@@ -41,7 +41,7 @@ def reprompt_hint(
 ) -> str:
     """The short sentence that tells the patient which answers are valid ("yes_no", "nrs",
     "choice"). Unsupported languages get English."""
-    lang = _language(language)
+    lang = language_or_default(language)
     if kind == CHOICE:
         if not options:
             raise ValueError("a choice hint needs the options")

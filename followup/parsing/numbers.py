@@ -7,22 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .common import (
-    _MAX_DIGITS,
     AMBIGUOUS,
     EMPTY,
+    MAX_DIGITS,
     NOT_INTEGER,
     OUT_OF_RANGE,
     UNCLEAR,
     Parsed,
-    _fail,
-    _is_blank,
-    _is_reaction,
-    _language,
-    _ok,
-    _words,
+    is_blank,
+    is_reaction,
+    language_or_default,
     normalise,
+    parse_failed,
+    parse_ok,
+    words_of,
 )
-from .yes_no import _yes_no_signals
+from .yes_no import yes_no_signals
 
 # --------------------------------------------------------------------------- numbers (NRS)
 
@@ -30,11 +30,11 @@ _EN_NUMBERS = """zero one two three four five six seven eight nine ten eleven tw
     fourteen fifteen sixteen seventeen eighteen nineteen twenty"""
 _ES_NUMBERS = """cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce
     quince dieciseis diecisiete dieciocho diecinueve veinte"""
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     word: value for words in (_EN_NUMBERS, _ES_NUMBERS) for value, word in enumerate(words.split())
 }
 # "un"/"una" are Spanish articles ("un 7"), not the number one, so they are filler below.
-_NRS_FILLER = _words(
+NRS_FILLER = words_of(
     """a an the its it is i id im am my me say would guess think about around approximately
     approx roughly like maybe probably prob pain level score rate rating currently now right
     today tonight at still feel feels be ok okay thanks thank you thx well um uh hmm so hi hello
@@ -43,15 +43,15 @@ _NRS_FILLER = _words(
     creo que gracias le doy yo diria aproximadamente alrededor de del sobre numero nivel"""
 )
 # "7 and a half", "siete y medio", "six point five": a fraction in words is still not an integer.
-_FRACTION_WORDS = _words("half quarter point medio media cuarto punto")
+FRACTION_WORDS = words_of("half quarter point medio media cuarto punto")
 _DENOMINATOR_LEAD = (("out", "of"), ("of",), ("de",), ("sobre",))
-_NUMERIC = re.compile(r"-?\d+(?:[.,]\d+)?")
+NUMERIC = re.compile(r"-?\d+(?:[.,]\d+)?")
 _FRACTION = re.compile(r"(\d+(?:[.,]\d+)?)/(\d+(?:[.,]\d+)?)")
 _RANGE = re.compile(r"\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?")
 
 
 @dataclass(frozen=True)
-class _Num:
+class Num:
     text: str  # as typed, e.g. "-1", "6,5", "7"
 
     @property
@@ -60,7 +60,7 @@ class _Num:
 
     def value(self) -> float | None:
         """The numeric value, or None when it has too many digits to be a score."""
-        if len(self.text.lstrip("-").replace(",", ".").split(".")[0]) > _MAX_DIGITS:
+        if len(self.text.lstrip("-").replace(",", ".").split(".")[0]) > MAX_DIGITS:
             return None
         return float(self.text.replace(",", "."))
 
@@ -71,12 +71,12 @@ def _drop_denominators(items: list[object], high: int) -> list[object]:
     i = 0
     while i < len(items):
         matched = False
-        if out and isinstance(out[-1], _Num):
+        if out and isinstance(out[-1], Num):
             for lead in _DENOMINATOR_LEAD:
                 end = i + len(lead)
                 if tuple(items[i:end]) == lead and end < len(items):
                     nxt = items[end]
-                    if isinstance(nxt, _Num) and nxt.value() == high:
+                    if isinstance(nxt, Num) and nxt.value() == high:
                         i = end + 1
                         matched = True
                         break
@@ -87,16 +87,16 @@ def _drop_denominators(items: list[object], high: int) -> list[object]:
 
 
 def _tokenise_numbers(tokens: Sequence[str], high: int) -> tuple[list[object], bool]:
-    """Tokens as _Num for numbers and plain strings otherwise; True if a token holds 2 numbers."""
+    """Tokens as Num for numbers and plain strings otherwise; True if a token holds 2 numbers."""
     items: list[object] = []
     multiple = False
     for tok in tokens:
-        if _NUMERIC.fullmatch(tok):
-            items.append(_Num(tok))
-        elif tok in _NUMBER_WORDS:
-            items.append(_Num(str(_NUMBER_WORDS[tok])))
+        if NUMERIC.fullmatch(tok):
+            items.append(Num(tok))
+        elif tok in NUMBER_WORDS:
+            items.append(Num(str(NUMBER_WORDS[tok])))
         elif m := _FRACTION.fullmatch(tok):
-            top, bottom = _Num(m.group(1)), _Num(m.group(2))
+            top, bottom = Num(m.group(1)), Num(m.group(2))
             items.append(top)
             if bottom.value() != high:  # "3/4" is a date or two answers, not a score
                 multiple = True
@@ -111,32 +111,32 @@ def parse_nrs(text: str, language: str = "en", *, low: int = 0, high: int = 10) 
     """An integer on a ``low``..``high`` numeric rating scale (default the 0-10 pain NRS)."""
     if low > high:
         raise ValueError(f"low ({low}) must not exceed high ({high})")
-    if _is_blank(text):
-        return _fail(EMPTY)
-    if _is_reaction(str(text)):
-        return _fail(UNCLEAR)
+    if is_blank(text):
+        return parse_failed(EMPTY)
+    if is_reaction(str(text)):
+        return parse_failed(UNCLEAR)
     tokens = normalise(text).split()
     items, multiple = _tokenise_numbers(tokens, high)
     items = _drop_denominators(items, high)
-    numbers = [it for it in items if isinstance(it, _Num)]
+    numbers = [it for it in items if isinstance(it, Num)]
     words = [it for it in items if isinstance(it, str)]
     distinct = {n.text if n.value() is None else n.value() for n in numbers}
     if multiple or len(distinct) > 1:
-        return _fail(AMBIGUOUS)
-    if numbers and any(w in _FRACTION_WORDS for w in words):
-        return _fail(NOT_INTEGER)
+        return parse_failed(AMBIGUOUS)
+    if numbers and any(w in FRACTION_WORDS for w in words):
+        return parse_failed(NOT_INTEGER)
     # Spanish "y" is "and" ("entre 6 y 7"), not the English one-letter yes.
-    answers, _ = _yes_no_signals([w for w in words if w != "y"], _language(language))
+    answers, _ = yes_no_signals([w for w in words if w != "y"], language_or_default(language))
     if numbers and answers & {"yes", "no"}:
-        return _fail(AMBIGUOUS)  # "no no yes 6": answering another question too
-    if not numbers or any(w not in _NRS_FILLER for w in words):
-        return _fail(UNCLEAR)
+        return parse_failed(AMBIGUOUS)  # "no no yes 6": answering another question too
+    if not numbers or any(w not in NRS_FILLER for w in words):
+        return parse_failed(UNCLEAR)
     number = numbers[0]
     if number.is_decimal:
         # "6.5" and "6,5" alike: the scale has whole points only, and "7.0" is rare enough that
         # asking again costs less than guessing whether "1,000" is a thousand or one.
-        return _fail(NOT_INTEGER)
+        return parse_failed(NOT_INTEGER)
     value = number.value()
     if value is None or not low <= value <= high:
-        return _fail(OUT_OF_RANGE)
-    return _ok(int(value))
+        return parse_failed(OUT_OF_RANGE)
+    return parse_ok(int(value))

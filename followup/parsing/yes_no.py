@@ -9,20 +9,20 @@ from .common import (
     EMPTY,
     UNCLEAR,
     Parsed,
-    _collapse_repeats,
-    _fail,
-    _is_blank,
-    _is_reaction,
-    _language,
-    _ok,
-    _phrases,
-    _words,
+    collapse_repeats,
+    is_blank,
+    is_reaction,
+    language_or_default,
     normalise,
+    parse_failed,
+    parse_ok,
+    phrase_table,
+    words_of,
 )
 
 # --------------------------------------------------------------------------- yes / no
 
-_YES_COMMON = _phrases(
+YES_COMMON = phrase_table(
     [
         # English
         "y", "yes", "ye", "yeah", "yea", "yeh", "yep", "yup", "yah", "yas", "yess", "yessir",
@@ -33,8 +33,8 @@ _YES_COMMON = _phrases(
         "afirmativo", "efectivamente", "desde luego", "si tengo",
     ]
 )  # fmt: skip
-_YES_EN_ONLY = _phrases(["ya"])
-_NO = _phrases(
+YES_EN_ONLY = phrase_table(["ya"])
+NO = phrase_table(
     [
         # English
         "n", "no", "nope", "nah", "naw", "nay", "nop", "not", "never", "none", "nothing",
@@ -48,7 +48,7 @@ _NO = _phrases(
     ]
 )  # fmt: skip
 # Hedges: they contain "no" or "not" but are not a no, and must never be read as one.
-_UNSURE = _phrases(
+UNSURE = phrase_table(
     [
         "idk", "i dont know", "dont know", "dunno", "no idea", "no clue", "not sure",
         "im not sure", "i am not sure", "unsure", "maybe", "perhaps", "possibly", "kind of",
@@ -57,7 +57,7 @@ _UNSURE = _phrases(
         "tal vez", "a lo mejor", "puede ser", "mas o menos", "un poco", "a veces",
     ]
 )  # fmt: skip
-_YES_NO_FILLER = _words(
+YES_NO_FILLER = words_of(
     """i im am ok okay k well um umm uh oh so just really thanks thank you thx ty please pls plz
     sir maam doc doctor nurse hi hello hey fine good all that think have it is its
     gracias muchas por favor pues bueno vale senor senora senorita doctora hola tengo estoy es eso
@@ -69,7 +69,7 @@ def _longest_phrase(
     tokens: Sequence[str], i: int, tables: Sequence[tuple[str, frozenset[tuple[str, ...]]]]
 ) -> tuple[str, int] | None:
     """The category and length of the longest phrase from ``tables`` starting at ``tokens[i]``."""
-    collapsed = (_collapse_repeats(tokens[i]),)
+    collapsed = (collapse_repeats(tokens[i]),)
     for length in range(min(5, len(tokens) - i), 0, -1):
         window = tuple(tokens[i : i + length])
         for category, table in tables:
@@ -78,10 +78,10 @@ def _longest_phrase(
     return None
 
 
-def _yes_no_signals(tokens: Sequence[str], language: str) -> tuple[set[str], bool]:
+def yes_no_signals(tokens: Sequence[str], language: str) -> tuple[set[str], bool]:
     """Which answer categories the tokens contain, and whether any token is not understood."""
-    yes = _YES_COMMON if language == "es" else _YES_COMMON | _YES_EN_ONLY
-    tables = (("unsure", _UNSURE), ("no", _NO), ("yes", yes))
+    yes = YES_COMMON if language == "es" else YES_COMMON | YES_EN_ONLY
+    tables = (("unsure", UNSURE), ("no", NO), ("yes", yes))
     found: set[str] = set()
     unknown = False
     i = 0
@@ -91,7 +91,7 @@ def _yes_no_signals(tokens: Sequence[str], language: str) -> tuple[set[str], boo
             found.add(hit[0])
             i += hit[1]
             continue
-        if tokens[i] not in _YES_NO_FILLER:
+        if tokens[i] not in YES_NO_FILLER:
             unknown = True
         i += 1
     return found, unknown
@@ -103,14 +103,14 @@ def parse_yes_no(text: str, language: str = "en") -> Parsed:
     Digits are not accepted ("1"/"2" are unclear): the mapping is arbitrary and a bare number is
     more likely a late answer to a previous 0-10 question than a yes or a no.
     """
-    if _is_blank(text):
-        return _fail(EMPTY)
-    if _is_reaction(str(text)):
-        return _fail(UNCLEAR)
+    if is_blank(text):
+        return parse_failed(EMPTY)
+    if is_reaction(str(text)):
+        return parse_failed(UNCLEAR)
     tokens = normalise(text).split()
-    found, unknown = _yes_no_signals(tokens, _language(language))
+    found, unknown = yes_no_signals(tokens, language_or_default(language))
     if "yes" in found and "no" in found:
-        return _fail(AMBIGUOUS)
+        return parse_failed(AMBIGUOUS)
     if "unsure" in found or unknown or not found:
-        return _fail(UNCLEAR)
-    return _ok("yes" in found)
+        return parse_failed(UNCLEAR)
+    return parse_ok("yes" in found)

@@ -53,7 +53,7 @@ def render_in_zone(
         return render(request, template, {**context, "zone_name": str(zone)}, status=status)
 
 
-def _scoped(request: HttpRequest, getter, object_type: str, pk: int):
+def triage_scoped(request: HttpRequest, getter, object_type: str, pk: int):
     """Fetch through a scoped selector; a miss is audited as a denied lookup, then 404."""
     try:
         return getter(user=request.user, pk=pk)
@@ -158,7 +158,7 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The login link in a page SMS/email: straight to the patient's call-back panel."""
-    escalation = _scoped(request, selectors.escalation_get, "escalation", pk)
+    escalation = triage_scoped(request, selectors.escalation_get, "escalation", pk)
     audit_record(
         action=AuditAction.VIEW, request=request, obj=escalation, patient=escalation.patient
     )
@@ -166,7 +166,7 @@ def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _acting_on(request: HttpRequest, pk: int) -> Escalation:
-    escalation = _scoped(request, selectors.escalation_get, "escalation", pk)
+    escalation = triage_scoped(request, selectors.escalation_get, "escalation", pk)
     require_clinic_perm(request.user, ACT_ON_ESCALATION, escalation.clinic_id)
     return escalation
 
@@ -398,5 +398,5 @@ def _can_act(user, patient: Patient) -> bool:
 @require_GET
 @staff_required()
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _scoped(request, selectors.patient_get, "patient", pk)
+    patient = triage_scoped(request, selectors.patient_get, "patient", pk)
     return _timeline_response(request, patient)

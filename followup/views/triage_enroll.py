@@ -24,12 +24,12 @@ from .triage import clinic_zone, patient_url, render_in_zone
 from .triage_enroll_form import (
     PATIENT_FIELDS,
     TIME_ZONES,
-    _choices,
-    _date,
-    _flatten_errors,
-    _form_fields,
-    _payload,
     diary_form_fields,
+    enroll_choices,
+    enroll_date,
+    enroll_form_fields,
+    enroll_payload,
+    flatten_errors,
     schedule_preview,
 )
 
@@ -49,7 +49,7 @@ __all__ = [
 def enroll_preview(request: HttpRequest) -> HttpResponse:
     rows = schedule_preview(
         procedure=request.GET.get("procedure", ""),
-        performed_on=_date(request.GET.get("performed_on", "")),
+        performed_on=enroll_date(request.GET.get("performed_on", "")),
         tz_name=request.GET.get("time_zone", "America/Chicago"),
     )
     return render(request, "followup/triage/_preview.html", {"preview": rows})
@@ -58,14 +58,14 @@ def enroll_preview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(ENROLL)
 def enroll(request: HttpRequest) -> HttpResponse:
-    choices = _choices(request.user)
+    choices = enroll_choices(request.user)
     post = request.POST if request.method == "POST" else None
     errors: dict[str, list[str]] = {}
     status = 200
     conflict_url = ""
     if post is not None and post.get("action") != "preview":
         serializer = EnrollmentCreateSerializer(
-            data=_payload(post),
+            data=enroll_payload(post),
             context={"clinics": clinics_with_perm(user=request.user, perm=ENROLL)},
         )
         try:
@@ -74,7 +74,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
         except NotFound:  # another clinic's slug, or one that does not exist: the same answer
             errors, status = {"clinic": ["Clinic not found."]}, 404
         except ValidationError:
-            errors, status = _flatten_errors(serializer.errors), 400
+            errors, status = flatten_errors(serializer.errors), 400
         except EnrollmentConflict as conflict:
             errors = {
                 "__all__": ["This patient is already enrolled for this procedure on this date."]
@@ -102,10 +102,10 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if post is not None:
         preview = schedule_preview(
             procedure=post.get("procedure", ""),
-            performed_on=_date(post.get("performed_on", "")),
+            performed_on=enroll_date(post.get("performed_on", "")),
             tz_name=post.get("patient.time_zone", "America/Chicago"),
         )
-    sections = _form_fields(post, errors, choices)
+    sections = enroll_form_fields(post, errors, choices)
     shown = {f["name"] for fields in sections.values() for f in fields}
     # Errors with no field of their own (a nested object's own error) are shown at the top.
     form_errors = [m for name, msgs in errors.items() if name not in shown for m in msgs]

@@ -59,7 +59,7 @@ def _field(
     }
 
 
-def _flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested errors as ``{"patient.phone": [...], "__all__": [...]}``."""
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
@@ -68,7 +68,7 @@ def _flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
                 (prefix.rstrip(".") or "__all__") if key == "non_field_errors" else f"{prefix}{key}"
             )
             if isinstance(value, dict):
-                flat.update(_flatten_errors(value, prefix=f"{name}."))
+                flat.update(flatten_errors(value, prefix=f"{name}."))
             else:
                 flat.setdefault(name, []).extend(str(v) for v in value)
     elif isinstance(errors, list):
@@ -76,7 +76,7 @@ def _flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _payload(post) -> dict:
+def enroll_payload(post) -> dict:
     """The API's JSON body from the flat form fields; blank optional fields are left out."""
     patient = {
         key: post.get(f"patient.{key}", "").strip()
@@ -123,7 +123,7 @@ def _payload(post) -> dict:
     return data
 
 
-def _choices(user) -> dict:
+def enroll_choices(user) -> dict:
     from ..models import Protocol
 
     clinics = list(clinics_with_perm(user=user, perm=ENROLL).order_by("name"))
@@ -158,7 +158,7 @@ def _choices(user) -> dict:
     }
 
 
-def _form_fields(post, errors: dict[str, list[str]], choices: dict) -> dict[str, list[dict]]:
+def enroll_form_fields(post, errors: dict[str, list[str]], choices: dict) -> dict[str, list[dict]]:
     def v(name, default=""):
         return post.get(name, default) if post is not None else default
 
@@ -388,7 +388,7 @@ def schedule_preview(
     return rows
 
 
-def _date(raw: str) -> dt.date | None:
+def enroll_date(raw: str) -> dt.date | None:
     try:
         return parse_date(raw.strip())
     except ValueError:

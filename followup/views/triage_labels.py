@@ -10,13 +10,13 @@ from patients.permissions import staff_required
 
 from ..selectors import triage as selectors
 from ..services.text_labels import BadLabel, text_label_set
-from .triage import _scoped, patient_url
+from .triage import patient_url, triage_scoped
 
 
 @require_POST
 @staff_required()
 def text_label_view(request: HttpRequest, pk: int, inbound_id: int) -> HttpResponse:
-    patient = _scoped(request, selectors.patient_get, "patient", pk)
+    patient = triage_scoped(request, selectors.patient_get, "patient", pk)
     try:
         text_label_set(
             patient=patient,

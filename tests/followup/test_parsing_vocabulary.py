@@ -31,14 +31,14 @@ def _words(reviewed: list[str], live: frozenset) -> list[str]:
     return sorted(set(reviewed) | set(live))
 
 
-YES = _phrases(data.YES_COMMON, yes_no_mod._YES_COMMON)
-NO = _phrases(data.NO, yes_no_mod._NO)
-UNSURE = _phrases(data.UNSURE, yes_no_mod._UNSURE)
-YES_NO_FILLER = _words(data.YES_NO_FILLER, yes_no_mod._YES_NO_FILLER)
-NRS_FILLER = _words(data.NRS_FILLER, numbers_mod._NRS_FILLER)
-FRACTION_WORDS = _words(data.FRACTION_WORDS, numbers_mod._FRACTION_WORDS)
-NUMBER_WORDS = sorted(set(data.NUMBER_WORDS) | set(numbers_mod._NUMBER_WORDS.items()))
-CHOICE_FILLER = _words(data.CHOICE_FILLER, choice_mod._CHOICE_FILLER)
+YES = _phrases(data.YES_COMMON, yes_no_mod.YES_COMMON)
+NO = _phrases(data.NO, yes_no_mod.NO)
+UNSURE = _phrases(data.UNSURE, yes_no_mod.UNSURE)
+YES_NO_FILLER = _words(data.YES_NO_FILLER, yes_no_mod.YES_NO_FILLER)
+NRS_FILLER = _words(data.NRS_FILLER, numbers_mod.NRS_FILLER)
+FRACTION_WORDS = _words(data.FRACTION_WORDS, numbers_mod.FRACTION_WORDS)
+NUMBER_WORDS = sorted(set(data.NUMBER_WORDS) | set(numbers_mod.NUMBER_WORDS.items()))
+CHOICE_FILLER = _words(data.CHOICE_FILLER, choice_mod.CHOICE_FILLER)
 
 OPTIONS = [
     {"value": "better", "en": "better", "es": "mejor"},
@@ -69,7 +69,7 @@ def test_a_no_phrase_with_a_yes_is_ambiguous(phrase):
     assert parse_yes_no(f"yes {phrase}").reason == AMBIGUOUS
 
 
-YES_EN_ONLY = _phrases(data.YES_EN_ONLY, yes_no_mod._YES_EN_ONLY)
+YES_EN_ONLY = _phrases(data.YES_EN_ONLY, yes_no_mod.YES_EN_ONLY)
 
 
 @pytest.mark.parametrize("phrase", YES_EN_ONLY)

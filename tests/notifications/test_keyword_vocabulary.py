@@ -42,14 +42,14 @@ def _words(reviewed: list[str], live: frozenset) -> list[str]:
 
 
 # The reviewed copy and the live table together: see keyword_vocabulary_data.py for why.
-STOP_WORDS = _phrases(data.STOP_WORDS, kw._STOP_WORDS)
-STOP_FIRST = _phrases(data.STOP_FIRST_SENTENCE, kw._STOP_FIRST_SENTENCE)
-REVOCATIONS = _phrases(data.REVOCATION_PHRASES, kw._REVOCATION_PHRASES)
-SYMPTOMS = _words(data.SYMPTOM_WORDS, kw._SYMPTOM_WORDS)
-NEGATIONS = _words(data.NEGATIONS, kw._NEGATIONS)
-POLITE = _words(data.POLITE, kw._POLITE)
-HELP_WORDS = _phrases(data.HELP_WORDS, kw._HELP_WORDS)
-START_WORDS = _phrases(data.START_WORDS, kw._START_WORDS)
+STOP_WORDS = _phrases(data.STOP_WORDS, kw.STOP_WORDS)
+STOP_FIRST = _phrases(data.STOP_FIRST_SENTENCE, kw.STOP_FIRST_SENTENCE)
+REVOCATIONS = _phrases(data.REVOCATION_PHRASES, kw.REVOCATION_PHRASES)
+SYMPTOMS = _words(data.SYMPTOM_WORDS, kw.SYMPTOM_WORDS)
+NEGATIONS = _words(data.NEGATIONS, kw.NEGATIONS)
+POLITE = _words(data.POLITE, kw.POLITE)
+HELP_WORDS = _phrases(data.HELP_WORDS, kw.HELP_WORDS)
+START_WORDS = _phrases(data.START_WORDS, kw.START_WORDS)
 # Expected answers are worked out from these unions, so a deleted entry cannot move them.
 _ALL_REVOCATIONS = frozenset(REVOCATIONS)
 _ALL_NEGATIONS = frozenset(NEGATIONS)
@@ -215,7 +215,7 @@ def test_each_start_word_opts_in(phrase):
     assert classify_keyword(f"{_text(phrase)} my pain is back") is Keyword.NONE
 
 
-START_WHEN_OPTED_OUT = _phrases(["yes"], kw._START_WHEN_OPTED_OUT)
+START_WHEN_OPTED_OUT = _phrases(["yes"], kw.START_WHEN_OPTED_OUT)
 
 
 @pytest.mark.parametrize("phrase", START_WHEN_OPTED_OUT, ids=_ids(START_WHEN_OPTED_OUT))

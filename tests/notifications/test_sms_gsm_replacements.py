@@ -17,7 +17,7 @@ EXPECTED = {
     "\u202f": " ", "\u3000": " ", "\t": " ", "\u200b": "", "\u2060": "", "\ufeff": "",
     "\u00ad": "",
 }  # fmt: skip
-ALL = sorted(set(EXPECTED) | set(sms_encoding._GSM_SAFE_REPLACEMENTS))
+ALL = sorted(set(EXPECTED) | set(sms_encoding.GSM_SAFE_REPLACEMENTS))
 
 
 @pytest.mark.parametrize("char", ALL, ids=[f"U+{ord(c):04X}" for c in ALL])
