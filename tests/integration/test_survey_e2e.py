@@ -87,6 +87,9 @@ def test_a_check_is_answered_end_to_end_through_a_real_worker(
     assert scores == {
         "NRS_NOW": Decimal("7.0"),
         "NRS_AVG": Decimal("5.0"),
+        # Back and leg pain scored separately (issue 23 item 4), as spine registries do.
+        "NRS_BACK": Decimal("6.0"),
+        "NRS_LEG": Decimal("3.0"),
         "ODI": Decimal("32.0"),
         "VAS": Decimal("55.0"),
     }
