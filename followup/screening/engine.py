@@ -39,6 +39,9 @@ class Concept:
     # but is no symptom of its own, so it never stands between a cue and its symptom as a list
     # would ("se me durmio ... estar sentada, pero ya se me paso" is resolved).
     qualifier: bool = False
+    # Not a body symptom, but affirmed it asks the safety screen all the same (first-person
+    # despair: the screen's list has "thoughts of harming yourself").
+    asks: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def knowledge() -> Knowledge:
             last_net=bool(c.get("last_net", False)),
             yields_to=tuple(c.get("yields_to", ())),
             qualifier=bool(c.get("qualifier", False)),
+            asks=bool(c.get("asks", False)),
         )
         entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
         entries += [("!" + code, str(t)) for t in c.get("not", ())]

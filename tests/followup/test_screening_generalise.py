@@ -114,3 +114,90 @@ BENIGN_TEXTS = [
 def test_benign_uses_of_grid_words_are_not_raised(lang, proc, text):
     result = screen_text(text, language=lang, procedure=proc)
     assert RANK[result.tier] < RANK["URGENT"], result
+
+
+# ---------------------------------------------------------------------------------------------
+# The safety screen, when unsure (issue 21 item 3): reassurance that does not reassure, an URGENT
+# finding with another complaint beside it, first-person despair.
+
+UNDONE = load_yaml("context.yaml")["reassurance_undone"]
+UNDONE_EXAMPLE = {
+    # each sentence reassures without the word, and no longer does with it
+    "negatable": {"en": "{neg} {word} today", "es": "{neg} {word} hoy"},
+    "negations": {"en": "{word} feeling good today", "es": "{word} me siento bien hoy"},
+    "contrasts": {"en": "it was better {word} it got worse", "es": "iba mejor {word} peor"},
+    "worsening": {"en": "it was better but now {word}", "es": "iba mejor pero ahora {word}"},
+}
+CALM_WITHOUT = {
+    "negatable": {"en": "{word} today", "es": "{word} hoy"},
+    "negations": {"en": "feeling good today", "es": "me siento bien hoy"},
+    "contrasts": {"en": "it was better and it got worse", "es": "iba mejor y peor"},
+    "worsening": {"en": "it was better but now ok", "es": "iba mejor pero ahora ok"},
+}
+
+
+@pytest.mark.parametrize(
+    ("section", "lang", "word"),
+    [(s, lang, w) for s, words in UNDONE.items() for lang in ("en", "es") for w in words[lang]],
+)
+def test_each_undoing_word_undoes_the_reassurance(section, lang, word):
+    from followup.screening import context
+
+    neg = UNDONE["negations"][lang][0]
+    undone = UNDONE_EXAMPLE[section][lang].format(word=word, neg=neg)
+    calm = CALM_WITHOUT[section][lang].format(word=word)
+    assert context.reassured_or_about_someone_else(engine.read(calm)[0]), calm
+    assert not context.reassured_or_about_someone_else(engine.read(undone)[0]), undone
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "no estoy bien, me duele mucho la pierna"),
+        ("en", "not doing well, my hip feels weird tonight"),
+        ("en", "the ache was getting better but today it came back worse"),
+        ("es", "el dolor iba mejor pero hoy volvio peor"),
+    ],
+)
+def test_negated_or_overturned_reassurance_does_not_spare_the_screen(lang, text):
+    result = screen_text(text, language=lang, procedure="ESI")
+    assert result.needs_safety_screen, result
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "no, estoy bien, solo un poco adolorida"),
+        ("en", "my back is doing well, a little sore"),
+        ("en", "don't worry, just a little sore where the needle went"),
+        ("en", "the ache is better, it came back briefly yesterday but fine now"),
+        ("en", "Feeling great, no pain at all"),
+        ("es", "mi hermana esta deprimida, yo estoy bien"),
+        ("en", "my sister is depressed, my back is fine"),
+        ("en", "I have a fever of 101"),
+        ("es", "tengo calentura"),
+    ],
+)
+def test_reassurance_someone_else_and_a_single_urgent_finding_are_not_screened(lang, text):
+    result = screen_text(text, language=lang, procedure="ESI")
+    assert not result.needs_safety_screen, result
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "I have a fever of 101 and I feel awful"),
+        ("es", "tengo calentura y me siento fatal"),
+    ],
+)
+def test_an_urgent_finding_with_another_complaint_asks_the_screen(lang, text):
+    result = screen_text(text, language=lang, procedure="ESI")
+    assert result.tier == "URGENT" and result.needs_safety_screen, result
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("en", "I feel hopeless these days"), ("es", "me siento sin esperanza")]
+)
+def test_first_person_despair_asks_the_screen(lang, text):
+    result = screen_text(text, language=lang, procedure="ESI")
+    assert result.tier != EMERGENCY and result.needs_safety_screen, result
