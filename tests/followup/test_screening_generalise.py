@@ -78,7 +78,7 @@ def test_lay_images_and_inability_to_stand_are_weakness(lang, proc, text):
 OTHER_EMERGENCY_TEXTS = [
     ("en", "SCS", "grandpa keeps asking what year it is and he is burning up", "CONFUSION"),
     ("en", "ESI", "my husband doesnt know who i am this morning", "CONFUSION"),
-    ("es", "ESI", "mi papa no sabe que dia es y tiene calentura", "CONFUSION"),
+    ("es", "ESI", "mi papa no sabe que dia es hoy y tiene calentura", "CONFUSION"),
     ("en", "VA", "i have enough pills saved to never wake up", "SELF_HARM"),
     ("en", "ITDD", "the whole bottle and then it will all end it, i am so tired", "SELF_HARM"),
     ("es", "ESI", "tengo las pastillas listas para ya no despertar", "SELF_HARM"),
@@ -105,6 +105,7 @@ BENIGN_TEXTS = [
     ("es", "ESI", "ya no se me doblan las piernas, gracias, todo bien"),
     ("es", "LYSIS", "mi vecina dice que no aguanta las piernas, yo estoy bien"),
     ("es", "ESI", "no se que dia es mi cita, me lo pueden recordar?"),
+    ("es", "ESI", "mi esposo no sabe que dia es la cita, me la confirman?"),
     ("en", "ESI", "I want to stop these pills for good, they make me sleepy"),
     ("es", "SCS", "quiero dejar las pastillas para siempre, me dan sueno"),
 ]
