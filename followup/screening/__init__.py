@@ -120,12 +120,14 @@ def _result(
     concepts = engine.knowledge().concepts
     # A body complaint, or anything only the unclassified net caught, that no rule raised to
     # URGENT: ask the numbered safety screen, unless the text reassures or is about someone else.
+    own = {m.concept for m in mentions if engine.counts(m) and not concepts[m.concept].qualifier}
+    asking = any(concepts[c].body or concepts[c].asks for c in own)
+    # When unsure, ask: an URGENT finding with another complaint beside it ("fever and I feel
+    # terrible", "my incision is red and my legs feel heavy") may be an emergency told badly.
+    several = tier == URGENT and len(own) >= 2
     unsure = (
-        (
-            any(concepts[m.concept].body and engine.counts(m) for m in mentions)
-            or any(m.code == _UNCL for m in matches)
-        )
-        and RANK[tier] < RANK[URGENT]
+        (asking or any(m.code == _UNCL for m in matches))
+        and (RANK[tier] < RANK[URGENT] or several)
         and not calm
     )
     # A relative's EMERGENCY symptom, read as theirs: ask the patient to be sure.

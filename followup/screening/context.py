@@ -111,6 +111,7 @@ class Rules:
     matcher: Matcher
     writer_is_patient: Matcher
     reassurance: Matcher
+    undone: Matcher  # keys "negatable", "negation", "contrast", "worse"
     asking_ahead: Matcher
     conditionals: frozenset[str]
     past_year_words: frozenset[str]
@@ -145,9 +146,24 @@ def rules() -> Rules:
     ahead = Matcher(
         [("ahead", t) for lang in ("en", "es") for t in data["asking_ahead"][lang]], frozenset()
     )
+    parts = data["reassurance_undone"]
+    undone = Matcher(
+        [
+            (key, str(t))
+            for key, section in (
+                ("negatable", "negatable"),
+                ("negation", "negations"),
+                ("contrast", "contrasts"),
+                ("worse", "worsening"),
+            )
+            for lang in ("en", "es")
+            for t in parts[section][lang]
+        ],
+        frozenset(),
+    )
     conditionals = frozenset(w for lang in ("en", "es") for w in data["conditionals"][lang])
     years = frozenset(w for lang in ("en", "es") for w in data["past_year_words"][lang])
-    return Rules(tuple(cues), matcher, patient, calm, ahead, conditionals, years)
+    return Rules(tuple(cues), matcher, patient, calm, undone, ahead, conditionals, years)
 
 
 def reassured_or_about_someone_else(doc: Doc) -> bool:
@@ -155,7 +171,8 @@ def reassured_or_about_someone_else(doc: Doc) -> bool:
     consent form said"): an unclassified complaint needs no screen. A caregiver speaking for the
     patient ("my dad's leg feels odd") still gets it. Call after :func:`assert_targets`."""
     ctx = rules()
-    if ctx.reassurance.find(doc) or ctx.asking_ahead.find(doc) or doc.cache.get("set_aside"):
+    calm = [h for h in ctx.reassurance.find(doc) if not _undone(doc, h)]
+    if calm or ctx.asking_ahead.find(doc) or doc.cache.get("set_aside"):
         return True
     writer_is_patient = bool(ctx.writer_is_patient.find(doc))
     for h in _cue_hits(doc):
@@ -165,6 +182,33 @@ def reassured_or_about_someone_else(doc: Doc) -> bool:
         ):
             return True
     return False
+
+
+NEGATION_REACH = 3  # words before a reassurance that can negate it ("no me siento bien")
+TURN_REACH = 15  # words after it where a contrast then a worsening can undo it
+
+
+def _undone(doc: Doc, calm: Hit) -> bool:
+    """Whether a reassurance is negated or turned over (data: ``reassurance_undone``)."""
+    if "undone" not in doc.cache:
+        doc.cache["undone"] = rules().undone.find(doc)
+    hits = doc.cache["undone"]
+    tokens = doc.tokens
+    if any(h.key == "negatable" and h.first == calm.first for h in hits):
+        start = calm.first
+        for i in range(calm.first - 1, max(-1, calm.first - 1 - NEGATION_REACH), -1):
+            if not tokens[i].is_word:
+                break  # the clause ends: "no, estoy bien" is an answer and a reassurance
+            start = i
+        if any(h.key == "negation" and start <= h.first < calm.first for h in hits):
+            return True
+    end = calm.last
+    for i in range(calm.last + 1, min(len(tokens), calm.last + 1 + TURN_REACH)):
+        if tokens[i].text in BOUNDARIES:
+            break
+        end = i
+    contrast = [h.first for h in hits if h.key == "contrast" and calm.last < h.first <= end]
+    return bool(contrast) and any(h.key == "worse" and min(contrast) < h.first <= end for h in hits)
 
 
 def _cue_hits(doc: Doc) -> list[Hit]:
@@ -234,7 +278,8 @@ def assert_targets(
                 hypothetical=HYPOTHETICAL in found,
                 other_person=family and (writer_is_patient or other),
                 caregiver=family and not (writer_is_patient or other),
-                improved=IMPROVED in found,
+                # "was getting better but today it came back worse": back or worse beats better
+                improved=IMPROVED in found and CURRENT not in found,
             )
         )
     return out

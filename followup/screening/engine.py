@@ -39,6 +39,9 @@ class Concept:
     # but is no symptom of its own, so it never stands between a cue and its symptom as a list
     # would ("se me durmio ... estar sentada, pero ya se me paso" is resolved).
     qualifier: bool = False
+    # Not a body symptom, but affirmed it asks the safety screen all the same (first-person
+    # despair: the screen's list has "thoughts of harming yourself").
+    asks: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,11 @@ def knowledge() -> Knowledge:
             last_net=bool(c.get("last_net", False)),
             yields_to=tuple(c.get("yields_to", ())),
             qualifier=bool(c.get("qualifier", False)),
+            asks=bool(c.get("asks", False)),
         )
         entries += [(code, t) for lang in ("en", "es") for t in terms[lang]]
         entries += [("!" + code, str(t)) for t in c.get("not", ())]
+    entries += composed_terms(set(concepts))
     data = load_yaml("rules.yaml")
     rules = []
     for r in data["rules"]:
@@ -131,6 +136,26 @@ def knowledge() -> Knowledge:
     )
     matcher = Matcher(entries, common_words())
     return Knowledge(concepts, tuple(rules), matcher, facts)
+
+
+def composed_terms(known: set[str]) -> list[tuple[str, str]]:
+    """(concept, term) for every pair of ``data/compose.yaml``'s grids: any word of ``first``,
+    up to three words, any word of ``then`` (and the reverse where ``either_order``)."""
+    out: list[tuple[str, str]] = []
+    for code, grids in (load_yaml("compose.yaml") or {}).items():
+        if code not in known:
+            raise ValueError(f"compose.yaml: unknown concept {code}")
+        for grid in grids:
+            if not grid.get("source"):
+                raise ValueError(f"compose.yaml {code}: every grid needs a source")
+            for lang in ("en", "es"):
+                firsts, thens = grid["first"][lang], grid["then"][lang]
+                for a in firsts:
+                    for b in thens:
+                        out.append((code, f"{a} ... {b}"))
+                        if grid.get("either_order"):
+                            out.append((code, f"{b} ... {a}"))
+    return out
 
 
 def read(text: str) -> tuple[Doc, list[Mention], set[str]]:

@@ -25,6 +25,25 @@ GAP = "..."
 MAX_GAP = 3
 FUZZY_MIN_LEN = 5
 BOUNDARIES = frozenset(".!?;\n")
+# A gap never skips a negation: "legs are not like jello" is no "legs ... jello" with "not" hidden
+# inside the symptom's words, where the assertion layer could not see it as a cue.
+GAP_STOPS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "dont",
+        "doesnt",
+        "didnt",
+        "nunca",
+        "ni",
+        "tampoco",
+    ]
+)
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?|[,.!?;:\n]|[\U0001F300-\U0001FAFF]")  # emoji: "🤒"
 
 
@@ -186,8 +205,10 @@ def _match(words, w, tokens, alts, i) -> int | None:
             end = _match(words, w + 1, tokens, alts, j)
             if end is not None:
                 return end
-            if j < len(tokens) and (tokens[j].text in BOUNDARIES or not tokens[j].is_word):
-                return None  # a gap never crosses punctuation
+            if j < len(tokens) and (
+                tokens[j].text in BOUNDARIES or not tokens[j].is_word or tokens[j].text in GAP_STOPS
+            ):
+                return None  # a gap never crosses punctuation or a negation
         return None
     if i < len(tokens) and words[w] in alts[i]:
         return _match(words, w + 1, tokens, alts, i + 1)

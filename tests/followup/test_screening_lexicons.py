@@ -335,6 +335,14 @@ def _current_vocabulary() -> set[tuple[str, str, str, str]]:
     for fact, terms in load_yaml("rules.yaml")["facts"].items():
         for lang in ("en", "es"):
             out |= {("fact", fact, lang, t) for t in terms[lang]}
+    for section, words in data["reassurance_undone"].items():
+        for lang in ("en", "es"):
+            out |= {(f"reassurance_undone:{section}", "", lang, t) for t in words[lang]}
+    for code, grids in load_yaml("compose.yaml").items():
+        for n, grid in enumerate(grids):
+            for part in ("first", "then"):
+                for lang in ("en", "es"):
+                    out |= {(f"compose_{part}", f"{code}#{n}", lang, t) for t in grid[part][lang]}
     return out
 
 
