@@ -12,7 +12,9 @@ from notifications.models import OutboundPurpose
 from notifications.outbox import outbox_enqueue
 from patients.senders import patient_sender
 
+from .. import messages as msg
 from ..answers import answer_write
+from ..messages import render
 from ..models import AnswerStatus, Checkpoint
 from ..parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
 from ..questions import QUESTIONS
@@ -101,3 +103,27 @@ def reply_send(*, inbound, patient, checkpoint, body: str, now: dt.datetime) -> 
         unsolicited=False,
         now=now,
     )
+
+
+def unanswered_store(checkpoint, codes, *, raw: str, inbound, now: dt.datetime) -> None:
+    """Record ``codes`` as unanswered after the last try (each keeps the text that failed)."""
+    for code in codes:
+        answer_store(
+            checkpoint,
+            code,
+            raw=raw,
+            value=None,
+            status=AnswerStatus.UNANSWERED,
+            inbound=inbound,
+            now=now,
+        )
+
+
+def reprompt_send(
+    *, inbound, patient, checkpoint, lang: str, hint: str, question: str, now: dt.datetime
+) -> str:
+    """ "Sorry, we did not understand" with the hint, then the question again: the patient may not
+    have it on screen any more (issue 18: the apology alone left them guessing what was asked)."""
+    reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question}"
+    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    return reply

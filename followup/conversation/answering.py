@@ -15,7 +15,9 @@ from .answer_steps import (
     free_text_value,
     join_texts,
     reply_send,
+    reprompt_send,
     survey_state_save,
+    unanswered_store,
     worth_screening,
 )
 from .finishing import conversation_stop, finish_text_questions
@@ -71,20 +73,17 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
                 return Handled("survey_stopped", checkpoint, safety, "")
         if checkpoint.attempts < MAX_TRIES:
             survey_state_save(checkpoint)
-            # The question again after the hint: the patient may not have it on screen any more
-            # (issue 18: "Sorry, we did not understand" alone left them guessing what was asked).
-            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
-            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            reply = reprompt_send(
+                inbound=inbound,
+                patient=patient,
+                checkpoint=checkpoint,
+                lang=lang,
+                hint=hint,
+                question=question_text(checkpoint, lang),
+                now=now,
+            )
             return Handled("survey_reprompt", checkpoint, safety, reply)
-        answer_store(
-            checkpoint,
-            code,
-            raw=text,
-            value=None,
-            status=AnswerStatus.UNANSWERED,
-            inbound=inbound,
-            now=now,
-        )
+        unanswered_store(checkpoint, [code], raw=text, inbound=inbound, now=now)
         timeline_add(
             patient=patient,
             enrollment=checkpoint.enrollment,

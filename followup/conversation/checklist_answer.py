@@ -18,7 +18,15 @@ from ..messages import render
 from ..models import AnswerStatus, Checkpoint
 from ..parsing import parse_yes_no
 from ..timeline import timeline_add
-from .answer_steps import answer_store, join_texts, reply_send, survey_state_save, worth_screening
+from .answer_steps import (
+    answer_store,
+    join_texts,
+    reply_send,
+    reprompt_send,
+    survey_state_save,
+    unanswered_store,
+    worth_screening,
+)
 from .finishing import conversation_stop, finish_text_questions
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
 from .state import (
@@ -56,19 +64,17 @@ def checklist_answer(
         if checkpoint.attempts < MAX_TRIES:
             survey_state_save(checkpoint)
             hint = HINT_WHICH[lang] if parse_yes_no(text, lang).value is True else HINT[lang]
-            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question_text(checkpoint, lang)}"
-            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
-            return Handled("survey_reprompt", checkpoint, safety, reply)
-        for code in items:
-            answer_store(
-                checkpoint,
-                code,
-                raw=text,
-                value=None,
-                status=AnswerStatus.UNANSWERED,
+            reply = reprompt_send(
                 inbound=inbound,
+                patient=patient,
+                checkpoint=checkpoint,
+                lang=lang,
+                hint=hint,
+                question=question_text(checkpoint, lang),
                 now=now,
             )
+            return Handled("survey_reprompt", checkpoint, safety, reply)
+        unanswered_store(checkpoint, items, raw=text, inbound=inbound, now=now)
         timeline_add(
             patient=patient,
             enrollment=checkpoint.enrollment,

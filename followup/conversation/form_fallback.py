@@ -36,7 +36,14 @@ from ..messages import render
 from ..models import Answer, AnswerStatus, Checkpoint, CheckpointStatus
 from ..questions import render_question
 from ..scheduling import next_allowed_time
-from .answer_steps import answer_parse, answer_store, reply_send, worth_screening
+from .answer_steps import (
+    answer_parse,
+    answer_store,
+    reply_send,
+    reprompt_send,
+    unanswered_store,
+    worth_screening,
+)
 from .state import MAX_TRIES, WAITING_FOR_FORM, Handled, checkpoint_spec, language_of
 
 logger = logging.getLogger(__name__)
@@ -169,18 +176,17 @@ def form_fallback_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) -
             ).safety
         if checkpoint.attempts < MAX_TRIES:
             checkpoint.save(update_fields=["attempts", "last_activity_at"])
-            reply = f"{render(msg.REPROMPT, lang, hint=hint)} {render_question(code, lang)}"
-            reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+            reply = reprompt_send(
+                inbound=inbound,
+                patient=patient,
+                checkpoint=checkpoint,
+                lang=lang,
+                hint=hint,
+                question=render_question(code, lang),
+                now=now,
+            )
             return Handled("form_fallback_reprompt", checkpoint, safety, reply)
-        answer_store(
-            checkpoint,
-            code,
-            raw=text,
-            value=None,
-            status=AnswerStatus.UNANSWERED,
-            inbound=inbound,
-            now=now,
-        )
+        unanswered_store(checkpoint, [code], raw=text, inbound=inbound, now=now)
         reply = f"{render(msg.SKIPPED, lang)} {render(msg.FORM_FALLBACK_THANKS, lang)}"
         kind = "form_fallback_unanswered"
     else:
