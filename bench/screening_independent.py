@@ -8,7 +8,11 @@ the figures; it tunes nothing.
 Usage (from the repo root, with the project's venv):
 
     DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:////tmp/x.sqlite3 \
-        .venv/bin/python bench/screening_independent.py [path/to/batch.csv]
+        .venv/bin/python bench/screening_independent.py [path/to/batch.csv] [--show-texts]
+
+By default it prints the figures only: a held-out batch stays held out for whoever measures it
+(the texts of its misses are how a batch gets tuned on without meaning to). ``--show-texts``
+lists the misses, for a batch that is open for tuning.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ def pct(k: int, n: int) -> str:
     return f"{100 * k / n:.1f} % ({k}/{n})" if n else "n/a (0/0)"
 
 
-def main(path: Path) -> int:
+def main(path: Path, *, show_texts: bool = False) -> int:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     results = []
@@ -91,6 +95,12 @@ def main(path: Path) -> int:
     for i, (label, _) in enumerate(cols["all"]):
         print(f"| {label} | {cols['all'][i][1]} | {cols['en'][i][1]} | {cols['es'][i][1]} |")
 
+    if not show_texts:
+        print()
+        print(
+            "(texts of the misses not shown: --show-texts lists them, for a batch open to tuning)"
+        )
+        return 0
     print()
     print("Missed EMERGENCY texts (expected EMERGENCY, got lower):")
     print()
@@ -124,4 +134,5 @@ def main(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT))
+    args = [a for a in sys.argv[1:] if a != "--show-texts"]
+    sys.exit(main(Path(args[0]) if args else DEFAULT, show_texts="--show-texts" in sys.argv[1:]))
