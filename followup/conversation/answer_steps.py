@@ -18,6 +18,8 @@ from ..messages import render
 from ..models import AnswerStatus, Checkpoint
 from ..parsing import CHOICE, NRS, YES_NO, parse_choice, parse_nrs, parse_yes_no, reprompt_hint
 from ..questions import QUESTIONS
+from .finishing import finish_text_questions
+from .state import Handled, awaiting_answer, question_text, skip_form_questions
 
 
 def answer_parse(code: str, text: str, lang: str):
@@ -127,3 +129,30 @@ def reprompt_send(
     reply = f"{render(msg.REPROMPT, lang, hint=hint)} {question}"
     reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
     return reply
+
+
+def advance_and_reply(
+    checkpoint,
+    *,
+    by: int,
+    prefix: str,
+    kind: str,
+    safety: str,
+    inbound,
+    patient,
+    lang: str,
+    now: dt.datetime,
+) -> Handled:
+    """Move ``by`` questions on (past the form's), then send the next question or the closing
+    text, after ``prefix`` (a skip notice or nothing): the end of every answered text question."""
+    checkpoint.current_index += by
+    checkpoint.attempts = 0
+    skip_form_questions(checkpoint)
+    if awaiting_answer(checkpoint):
+        body = question_text(checkpoint, lang)
+    else:
+        body = finish_text_questions(checkpoint=checkpoint, now=now)
+    survey_state_save(checkpoint)
+    reply = f"{prefix} {body}".strip()
+    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
+    return Handled(kind, checkpoint, safety, reply)

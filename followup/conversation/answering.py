@@ -10,28 +10,26 @@ from ..models import AnswerStatus, Checkpoint, Enrollment
 from ..questions import QUESTIONS
 from ..timeline import timeline_add
 from .answer_steps import (
+    advance_and_reply,
     answer_parse,
     answer_store,
     free_text_value,
     join_texts,
-    reply_send,
     reprompt_send,
     survey_state_save,
     unanswered_store,
     worth_screening,
 )
-from .finishing import conversation_stop, finish_text_questions
+from .finishing import conversation_stop
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
 from .state import (
     BASELINE_CODE,
     FREE_TEXT,
     MAX_TRIES,
     Handled,
-    awaiting_answer,
     checklist_at,
     language_of,
     question_text,
-    skip_form_questions,
 )
 
 
@@ -131,17 +129,17 @@ def conversation_answer(*, checkpoint: Checkpoint, inbound, now: dt.datetime) ->
                 survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
-    checkpoint.current_index += 1
-    checkpoint.attempts = 0
-    skip_form_questions(checkpoint)
-    if awaiting_answer(checkpoint):
-        body = question_text(checkpoint, lang)
-    else:
-        body = finish_text_questions(checkpoint=checkpoint, now=now)
-    survey_state_save(checkpoint)
-    reply = f"{prefix} {body}".strip()
-    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
-    return Handled(kind, checkpoint, safety, reply)
+    return advance_and_reply(
+        checkpoint,
+        by=1,
+        prefix=prefix,
+        kind=kind,
+        safety=safety,
+        inbound=inbound,
+        patient=patient,
+        lang=lang,
+        now=now,
+    )
 
 
 def _push_reminder(checkpoint: Checkpoint, now: dt.datetime) -> None:

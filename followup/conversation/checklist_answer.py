@@ -19,23 +19,21 @@ from ..models import AnswerStatus, Checkpoint
 from ..parsing import parse_yes_no
 from ..timeline import timeline_add
 from .answer_steps import (
+    advance_and_reply,
     answer_store,
     join_texts,
-    reply_send,
     reprompt_send,
     survey_state_save,
     unanswered_store,
     worth_screening,
 )
-from .finishing import conversation_stop, finish_text_questions
+from .finishing import conversation_stop
 from .red_flags import flag_unanswered_red_flag, redflags_service, screen_text
 from .state import (
     MAX_TRIES,
     Handled,
-    awaiting_answer,
     language_of,
     question_text,
-    skip_form_questions,
 )
 
 
@@ -106,14 +104,14 @@ def checklist_answer(
                 survey_state_save(checkpoint)
                 conversation_stop(checkpoint=checkpoint, now=now)
                 return Handled("survey_stopped", checkpoint, safety, "")
-    checkpoint.current_index += len(items)
-    checkpoint.attempts = 0
-    skip_form_questions(checkpoint)
-    if awaiting_answer(checkpoint):
-        body = question_text(checkpoint, lang)
-    else:
-        body = finish_text_questions(checkpoint=checkpoint, now=now)
-    survey_state_save(checkpoint)
-    reply = f"{prefix} {body}".strip()
-    reply_send(inbound=inbound, patient=patient, checkpoint=checkpoint, body=reply, now=now)
-    return Handled(kind, checkpoint, safety, reply)
+    return advance_and_reply(
+        checkpoint,
+        by=len(items),
+        prefix=prefix,
+        kind=kind,
+        safety=safety,
+        inbound=inbound,
+        patient=patient,
+        lang=lang,
+        now=now,
+    )

@@ -129,14 +129,25 @@ def patient_pain_chart(trend) -> str:
         bar = MCID["NRS"].threshold_value(Decimal(baseline))
         if bar >= 0:
             refs.append(svg.RefLine(float(bar), f"MCID: at or below {bar:.1f}", svg.GREEN))
+    return _pain_chart(
+        trend,
+        chart_id=f"pain-chart-{trend.enrollment.pk}",
+        title="Pain since the procedure",
+        description=_describe(trend, "pain", "NRS 0-10"),
+        series=series,
+        refs=refs,
+    )
+
+
+def _pain_chart(trend, *, chart_id: str, title: str, description: str, series, refs) -> str:
+    """A 0-10 pain chart with its legend (the series, the reference lines, the events)."""
     legend = [svg.LegendItem(s.name, s.color, "line", s.dash) for s in series]
     legend += [svg.LegendItem(r.label, r.color, "line", r.dash) for r in refs]
     legend += _legend_events()
-    desc = _describe(trend, "pain", "NRS 0-10")
     return svg.trend_chart(
-        chart_id=f"pain-chart-{trend.enrollment.pk}",
-        title="Pain since the procedure",
-        description=desc,
+        chart_id=chart_id,
+        title=title,
+        description=description,
         y_label="Pain (0-10)",
         y_max=10,
         y_ticks=range(0, 11, 2),
@@ -223,25 +234,15 @@ def patient_back_leg_chart(trend) -> str:
                 refs.append(
                     svg.RefLine(float(bar), f"{name} MCID: at or below {bar:.1f}", colour, "2 3")
                 )
-    legend = [svg.LegendItem(s.name, s.color, "line", s.dash) for s in series]
-    legend += [svg.LegendItem(r.label, r.color, "line", r.dash) for r in refs]
-    legend += _legend_events()
     back = _describe(trend, "pain_back", "Back pain NRS 0-10", e.baseline_back_pain)
     leg = _describe(trend, "pain_leg", "Leg pain NRS 0-10", e.baseline_leg_pain)
-    return svg.trend_chart(
+    return _pain_chart(
+        trend,
         chart_id=f"back-leg-chart-{trend.enrollment.pk}",
         title="Back and leg pain since the procedure",
         description=f"{back} {leg}",
-        y_label="Pain (0-10)",
-        y_max=10,
-        y_ticks=range(0, 11, 2),
-        x_max=trend.x_max,
         series=series,
-        events=_events(trend),
-        lanes=LANES,
-        ref_lines=refs,
-        legend=legend,
-        height=360,
+        refs=refs,
     )
 
 
